@@ -1,0 +1,147 @@
+"""The one `httpx.Client` every adapter receives: User-Agent, timeouts, retries, HTTP cache.
+
+The layers, outermost first: `httpx.Client` (headers, redirects, timeouts) -> hishel's
+`CacheTransport` (RFC 9111 cache in the user cache directory) -> `RetryTransport` (tenacity:
+connection errors, 429 and 5xx, honouring `Retry-After`) -> the network transport. Tests pass
+their own transport (`httpx.MockTransport`), which then sits where the network would be.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import hishel
+import httpx
+from hishel.httpx import CacheTransport
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from . import __version__
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 120.0
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def user_agent(contact: str) -> str:
+    """The User-Agent every request carries: the project, its version and a contact."""
+    return f"figures/{__version__} (+https://pypi.org/project/figures-tally/; {contact})"
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta or HTTP date), capped; None if absent."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Retries a request on connection errors, 429 and 5xx with backoff, honouring Retry-After."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: float = 1.0,
+    ) -> None:
+        self.inner = inner
+        self.attempts = attempts
+        self.sleep = sleep
+        self.backoff = wait_exponential_jitter(initial=backoff, max=60, jitter=backoff)
+
+    def _wait(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            asked = retry_after_seconds(outcome.result())
+            if asked is not None:
+                return asked
+        return float(self.backoff(state))
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        outcome = state.outcome
+        if outcome is None:
+            return
+        if outcome.failed:
+            why = repr(outcome.exception())
+        else:
+            response = outcome.result()
+            why = f"status {response.status_code}"
+            response.close()
+        log.warning("retrying %s (%s), attempt %d of %d", state.args[0].url, why,
+                    state.attempt_number + 1, self.attempts)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self._wait,
+            sleep=self.sleep,
+            retry=retry_if_exception_type(httpx.TransportError)
+            | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
+            before_sleep=self._before_sleep,
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+            reraise=True,
+        )
+        return retrying(self.inner.handle_request, request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def build_client(
+    *,
+    contact: str = "figures-maintainers@proton.me",
+    cache_dir: Path | None = None,
+    transport: httpx.BaseTransport | None = None,
+    attempts: int = 4,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Client:
+    """Build the client adapters use; `cache_dir=None` turns the HTTP cache off.
+
+    >>> client = build_client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    """
+    inner = transport if transport is not None else httpx.HTTPTransport()
+    chain: httpx.BaseTransport = RetryTransport(inner, attempts=attempts, sleep=sleep)
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        storage = hishel.SqliteStorage(database_path=cache_dir / "http-cache.sqlite")
+        chain = CacheTransport(chain, storage=storage, rfc=hishel.CacheOptions(shared=False))
+    return httpx.Client(
+        transport=chain,
+        headers={"User-Agent": user_agent(contact), "Accept": "application/json, */*;q=0.5"},
+        timeout=TIMEOUT,
+        follow_redirects=True,
+    )
+
+
+def response_time(response: httpx.Response) -> datetime:
+    """When the server produced the response (its `Date` header), else now, in UTC."""
+    value = response.headers.get("Date")
+    if value:
+        try:
+            return email.utils.parsedate_to_datetime(value).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)

@@ -1,0 +1,310 @@
+"""Snapshots and observations in SQL (SQLAlchemy Core): SQLite by default, any URL accepted.
+
+Append-only: a snapshot is stored once per sha256; an observation is added only when it says
+something new about its record (a first value, or a revision). Nothing is updated in place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .errors import StoreError
+from .models import Estimate, Observation, Provenance, Snapshot, utc
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+snapshots = sa.Table(
+    "snapshots", metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("source_id", sa.String(128), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("retrieved_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("content_type", sa.String(255)),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+observations = sa.Table(
+    "observations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_key", sa.String(64), nullable=False, index=True),
+    sa.Column("source_id", sa.String(128), nullable=False, index=True),
+    sa.Column("metric", sa.String(32), nullable=False),
+    sa.Column("group", sa.String(32), nullable=False),
+    sa.Column("area", sa.String(3), nullable=False),
+    sa.Column("place", sa.Text),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("period_start", sa.Date),
+    sa.Column("period_end", sa.Date),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("modality", sa.String(16), nullable=False),
+    sa.Column("low", sa.BigInteger, nullable=False),
+    sa.Column("best", sa.BigInteger),
+    sa.Column("high", sa.BigInteger),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("publisher", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("published_at", sa.DateTime(timezone=True)),
+    sa.Column("retrieved_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("snapshot_sha256", sa.String(64), sa.ForeignKey("snapshots.sha256"), nullable=False),
+    sa.Column("locator", sa.Text, nullable=False),
+    sa.Column("quote", sa.Text, nullable=False),
+    sa.Column("attributed_to", sa.Text),
+    sa.Column("adapter", sa.String(64), nullable=False),
+    sa.Column("adapter_version", sa.String(32), nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_observations_quantity", "metric", "area", "as_of"),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String(128), nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("added", sa.Integer, nullable=False),
+    sa.Column("message", sa.Text),
+)
+
+#: Columns of `Store.observations_frame()` in order: the tidy export.
+OBSERVATION_COLUMNS = [c.name for c in observations.columns if c.name not in ("record_key",)]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What storing one batch did: snapshots and observations newly added, and those already known."""
+
+    snapshots_added: int
+    observations_added: int
+    observations_known: int
+
+
+def _row_values(obs: Observation, now: datetime) -> dict[str, Any]:
+    e, p = obs.estimate, obs.provenance
+    return {
+        "record_key": obs.record_key(), "source_id": p.source_id, "metric": obs.metric,
+        "group": obs.group, "area": obs.area, "place": obs.place, "as_of": obs.as_of,
+        "period_start": obs.period_start, "period_end": obs.period_end, "scope": obs.scope,
+        "modality": obs.modality, "low": e.low, "best": e.best, "high": e.high, "text": e.text,
+        "rule": e.rule, "publisher": p.publisher, "url": p.url, "title": p.title,
+        "published_at": p.published_at, "retrieved_at": p.retrieved_at,
+        "snapshot_sha256": p.snapshot_sha256, "locator": p.locator, "quote": p.quote,
+        "attributed_to": p.attributed_to, "adapter": p.adapter,
+        "adapter_version": p.adapter_version, "stored_at": now,
+    }
+
+
+def row_to_observation(row: Any) -> Observation:
+    """Rebuild an `Observation` from a row of the observations table."""
+    m = row._mapping
+    return Observation(
+        metric=m["metric"], group=m["group"], area=m["area"], place=m["place"], as_of=m["as_of"],
+        period_start=m["period_start"], period_end=m["period_end"], scope=m["scope"],
+        modality=m["modality"],
+        estimate=Estimate(low=m["low"], best=m["best"], high=m["high"], text=m["text"], rule=m["rule"]),
+        provenance=Provenance(
+            source_id=m["source_id"], publisher=m["publisher"], url=m["url"], title=m["title"],
+            published_at=m["published_at"], retrieved_at=m["retrieved_at"],
+            snapshot_sha256=m["snapshot_sha256"], locator=m["locator"], quote=m["quote"],
+            attributed_to=m["attributed_to"], adapter=m["adapter"],
+            adapter_version=m["adapter_version"],
+        ),
+    )
+
+
+class Store:
+    """A figures store on any SQLAlchemy URL. `Store("sqlite:///figures.sqlite")`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+                Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(url)
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._migrate()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store at {self.safe_url}: {exc.__class__.__name__}: "
+                             f"{exc.args[0] if exc.args else exc}; check --db / FIGURES_DB") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create the store at {self.safe_url}: {exc}; "
+                             "check --db / FIGURES_DB / FIGURES_HOME") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
+    def _migrate(self) -> None:
+        with self.engine.begin() as conn:
+            metadata.create_all(conn)
+            found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+            if found is None:
+                conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(found) > SCHEMA_VERSION:
+                raise StoreError(f"the store at {self.safe_url} has schema version {found}, newer "
+                                 f"than this figures ({SCHEMA_VERSION}); upgrade figures")
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the store."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: everything inside is stored together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def add(self, snapshot: Snapshot, found: Iterable[Observation],
+            conn: Connection | None = None) -> IngestResult:
+        """Store a snapshot and the observations parsed from it, in one transaction."""
+        if conn is None:
+            with self.transaction() as own:
+                return self.add(snapshot, found, own)
+        now = datetime.now(UTC)
+        added_snapshot = 0
+        if conn.execute(sa.select(snapshots.c.sha256).where(snapshots.c.sha256 == snapshot.sha256)).first() is None:
+            conn.execute(snapshots.insert().values(
+                sha256=snapshot.sha256, source_id=snapshot.source_id, url=snapshot.url,
+                retrieved_at=snapshot.retrieved_at, content_type=snapshot.content_type,
+                size=len(snapshot.content), content=snapshot.content, stored_at=now,
+            ))
+            added_snapshot = 1
+        batch = list(found)
+        latest = self._latest_values(conn, {o.record_key() for o in batch})
+        rows, known = [], 0
+        for obs in batch:
+            key, value = obs.record_key(), (obs.estimate.low, obs.estimate.best, obs.estimate.high)
+            if latest.get(key) == value:
+                known += 1
+                continue
+            latest[key] = value
+            rows.append(_row_values(obs, now))
+        if rows:
+            conn.execute(observations.insert(), rows)
+        return IngestResult(added_snapshot, len(rows), known)
+
+    def _latest_values(self, conn: Connection, keys: set[str]) -> dict[str, tuple[int, int | None, int | None]]:
+        out: dict[str, tuple[int, int | None, int | None]] = {}
+        listed = sorted(keys)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start:start + 500]
+            query = (sa.select(observations.c.record_key, observations.c.low, observations.c.best,
+                               observations.c.high)
+                     .where(observations.c.record_key.in_(chunk))
+                     .order_by(observations.c.retrieved_at, observations.c.id))
+            for key, low, best, high in conn.execute(query):
+                out[key] = (low, best, high)
+        return out
+
+    def record_run(self, source_id: str, started: datetime, status: str, added: int,
+                   message: str | None = None) -> None:
+        """Remember how an update of one source went (for `figures sources`)."""
+        with self.transaction() as conn:
+            conn.execute(runs.insert().values(source_id=source_id, started_at=started,
+                                              finished_at=datetime.now(UTC), status=status,
+                                              added=added, message=message))
+
+    def last_runs(self) -> dict[str, dict[str, Any]]:
+        """The latest run of each source: status, finish time, rows added, message."""
+        latest = sa.select(runs.c.source_id, sa.func.max(runs.c.id).label("id")).group_by(runs.c.source_id).subquery()
+        query = sa.select(runs).join(latest, runs.c.id == latest.c.id)
+        with self.engine.connect() as conn:
+            return {r.source_id: {"status": r.status, "finished_at": utc(r.finished_at),
+                                  "added": r.added, "message": r.message}
+                    for r in conn.execute(query)}
+
+    def snapshot(self, sha256: str) -> Snapshot:
+        """The stored snapshot with this sha256 (a prefix of at least 8 characters will do)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(snapshots).where(snapshots.c.sha256.startswith(sha256))).all()
+        if len(rows) != 1:
+            raise StoreError(f"{'no' if not rows else 'more than one'} snapshot matches {sha256!r}")
+        r = rows[0]
+        return Snapshot(source_id=r.source_id, url=r.url, retrieved_at=r.retrieved_at,
+                        content=r.content, content_type=r.content_type)
+
+    def count(self) -> dict[str, int]:
+        """How many snapshots and observations the store holds."""
+        with self.engine.connect() as conn:
+            return {
+                "snapshots": conn.execute(sa.select(sa.func.count()).select_from(snapshots)).scalar_one(),
+                "observations": conn.execute(sa.select(sa.func.count()).select_from(observations)).scalar_one(),
+            }
+
+    def select(self, *, metric: str | None = None, area: str | None = None,
+               place: str | None = None, group: str | None = None, source_id: str | None = None,
+               known_on: datetime | None = None) -> list[Observation]:
+        """Observations matching the filters, oldest vintage first; `known_on` drops later vintages."""
+        query = sa.select(observations).order_by(observations.c.as_of, observations.c.retrieved_at, observations.c.id)
+        for column, value in (("metric", metric), ("area", area), ("place", place),
+                              ("group", group), ("source_id", source_id)):
+            if value is not None:
+                query = query.where(observations.c[column] == value)
+        if known_on is not None:
+            query = query.where(observations.c.retrieved_at <= known_on)
+        with self.engine.connect() as conn:
+            return [row_to_observation(r) for r in conn.execute(query)]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every observation as a plain dict in export column order."""
+        query = sa.select(*[observations.c[c] for c in OBSERVATION_COLUMNS]).order_by(observations.c.id)
+        with self.engine.connect() as conn:
+            out = []
+            for r in conn.execute(query):
+                d = dict(r._mapping)
+                for key in ("published_at", "retrieved_at", "stored_at"):
+                    if d[key] is not None:
+                        d[key] = utc(d[key])
+                out.append(d)
+            return out
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def open_store(db: str | None = None) -> Store:
+    """Open (creating on first use) the store: `db` URL or path, `$FIGURES_DB`, else the default."""
+    from .config import Settings
+
+    return Store(Settings().db_url(db))
+
+
+def to_json(value: Any) -> str:
+    """JSON for exports: dates as ISO strings."""
+    def default(o: Any) -> Any:
+        if isinstance(o, (date, datetime)):
+            return o.isoformat()
+        raise TypeError(type(o).__name__)
+    return json.dumps(value, default=default, ensure_ascii=False)
