@@ -1,3 +1,39 @@
-"""figures: casualty and refugee figures as honest ranges with provenance."""
+"""figures: casualty and refugee figures as honest ranges with provenance.
+
+>>> import figures
+>>> store = figures.open_store()                      # SQLite in the user data directory
+>>> figures.query("refugees", area="UKR", on="2022-03-01", db=store).best
+"""
 
 __version__ = "0.1.0"
+
+from .config import ChartConfig, Settings, SourceConfig, SourcesFile, load_sources
+from .errors import ConfigError, FiguresError, NormalisationError, ParseError, SourceError, StoreError
+from .models import Estimate, Observation, Provenance, Snapshot
+from .query import QueryResult, observations, query, series
+from .store import Store, open_store
+
+__all__ = [
+    "ChartConfig",
+    "ConfigError",
+    "Estimate",
+    "FiguresError",
+    "NormalisationError",
+    "Observation",
+    "ParseError",
+    "Provenance",
+    "QueryResult",
+    "Settings",
+    "Snapshot",
+    "SourceConfig",
+    "SourceError",
+    "SourcesFile",
+    "Store",
+    "StoreError",
+    "__version__",
+    "load_sources",
+    "observations",
+    "open_store",
+    "query",
+    "series",
+]

@@ -186,12 +186,20 @@ def query(
         metric=metric, area=area, place=place, group=group, on=day,
         low=top.low if top else None, best=top.best if top else None, high=top.high if top else None,
         envelope_low=min((f.low for f in figures), default=None),
-        envelope_high=None if not figures or any(f.high is None for f in figures) else max(f.high or 0 for f in figures),
+        envelope_high=_envelope_high(figures),
         n_sources=len(figures), disputed=disputed,
         source_id=top.source_id if top else None, rule=top.rule if top else None,
         as_of=top.as_of if top else None, figures=figures,
         observations=_evidence_frame([o for f in figures for o in f.evidence]),
     )
+
+
+def _envelope_high(figures: Sequence[SourceFigure]) -> int | None:
+    """The highest high; None when there is no figure or any source leaves its upper end open."""
+    highs = [f.high for f in figures]
+    if not highs or any(h is None for h in highs):
+        return None
+    return max(h for h in highs if h is not None)
 
 
 def _configured_order() -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import entry_points
 from types import ModuleType
+
 from . import unhcr_odp
 from .base import Adapter, Parsed
 

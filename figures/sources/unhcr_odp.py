@@ -18,8 +18,8 @@ from ..config import SourceConfig
 from ..errors import ParseError, SourceError
 from ..http import response_time
 from ..models import Estimate, Metric, Observation, Provenance, Scope, Snapshot
-from .base import Parsed
 from ._json import count, dig, iso_date, load_json
+from .base import Parsed
 
 NAME = "unhcr-odp"
 VERSION = "1.0"

@@ -1,0 +1,383 @@
+"""The command line: `figures sources|update|ingest|query|export|chart`.
+
+Data goes to stdout (table, CSV or JSON); progress, logs and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .config import Settings, SourceConfig, SourcesFile, load_sources, resolve_sources_path
+from .errors import FiguresError
+from .http import build_client
+from .store import Store, to_json
+
+app = typer.Typer(
+    name="figures",
+    help="Casualty and refugee figures as honest ranges, with provenance.\n\n"
+         "Example: figures update --offline && figures chart --out charts",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class State:
+    """Options shared by every command (set by the top-level callback)."""
+
+    db: str | None = None
+    sources: Path | None = None
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"figures {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option("--db", help="Store URL or SQLite path (default: $FIGURES_DB, else the user data directory).")] = None,
+    sources: Annotated[Path | None, typer.Option("--sources", help="sources.yaml to use (default: $FIGURES_SOURCES, ./sources.yaml, packaged copy).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more to stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """Casualty and refugee figures as honest ranges, with provenance."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    state.db = db
+    state.sources = sources
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _config() -> SourcesFile:
+    try:
+        return load_sources(state.sources)
+    except FiguresError as exc:
+        raise _fail(exc) from None
+
+
+def _store() -> Store:
+    try:
+        return Store(Settings().db_url(state.db))
+    except FiguresError as exc:
+        raise _fail(exc) from None
+
+
+def _emit_rows(rows: list[dict[str, Any]], fmt: str, out: io.TextIOBase | Any = None) -> None:
+    stream = out or sys.stdout
+    if fmt == "json":
+        stream.write(to_json(rows) + "\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0].keys()) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else v.isoformat() if isinstance(v, date) else v)
+                             for k, v in row.items()})
+    else:
+        raise typer.BadParameter(f"unknown format {fmt!r}; use table, csv or json")
+
+
+@app.command("sources")
+def sources_command(
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """List the configured sources with adapter, publisher, licence and last update.
+
+    Example: figures sources --format json
+    """
+    config = _config()
+    runs = _store().last_runs()
+    rows = []
+    for s in config.sources:
+        run = runs.get(s.id)
+        rows.append({"id": s.id, "adapter": s.adapter, "publisher": s.publisher, "licence": s.licence,
+                     "area": s.area, "cadence": s.cadence,
+                     "last_update": run["finished_at"].isoformat(timespec="seconds") if run else None,
+                     "last_status": run["status"] if run else None})
+    if fmt == "table":
+        table = Table(title=f"Sources in {config.path}")
+        for column in ("id", "adapter", "publisher", "licence", "last_update", "last_status"):
+            table.add_column(column)
+        for r in rows:
+            table.add_row(*(str(r[c] or "never" if c == "last_update" else r[c] or "") for c in
+                            ("id", "adapter", "publisher", "licence", "last_update", "last_status")))
+        Console(width=160).print(table)
+    else:
+        _emit_rows(rows, fmt)
+
+
+@app.command("update")
+def update_command(
+    source_ids: Annotated[list[str] | None, typer.Argument(help="Source ids to update (default: all).")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Replay the snapshots shipped with the package instead of the network.")] = False,
+) -> None:
+    """Fetch, archive, parse and store every source (or the ones named).
+
+    A failing source is reported and the others go on; the exit code is 1 if any failed.
+
+    Example: figures update --offline
+    """
+    from .offline import replay_transport
+    from .pipeline import update
+
+    config = _config()
+    store = _store()
+    settings = Settings()
+    if offline:
+        client = build_client(contact=settings.contact, transport=replay_transport())
+    else:
+        client = build_client(contact=settings.contact, cache_dir=settings.http_cache_dir())
+    try:
+        ids = source_ids or []
+        chosen = [config.get(i) for i in ids] if ids else config.sources
+    except FiguresError as exc:
+        raise _fail(exc) from None
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("updating", total=len(chosen))
+
+        def done(outcome: Any) -> None:
+            progress.advance(task)
+            progress.update(task, description=f"updated {outcome.source_id}")
+
+        outcomes = update(store, client, config, [s.id for s in chosen], on_done=done)
+    client.close()
+    for o in outcomes:
+        mark = {"ok": "[green]ok[/green]", "partial": "[yellow]partial[/yellow]", "failed": "[red]failed[/red]"}[o.status]
+        err.print(f"{mark} {o.source_id}: {o.added} new observations, {o.known} already stored, "
+                  f"{o.snapshots} new snapshots", highlight=False)
+        for problem in o.problems:
+            err.print(f"  [yellow]skipped:[/yellow] {problem}", highlight=False)
+        if o.error:
+            err.print(f"  [red]error:[/red] {o.error}", highlight=False)
+    failed = [o.source_id for o in outcomes if o.status == "failed"]
+    if failed:
+        err.print(f"[red]{len(failed)} of {len(outcomes)} sources failed:[/red] {', '.join(failed)}")
+        raise typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A response saved by hand (JSON, CSV).")],
+    adapter: Annotated[str, typer.Option("--adapter", help="The adapter that reads the file.")],
+    param: Annotated[list[str] | None, typer.Option("--param", help="Adapter parameter KEY=VALUE (repeatable).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Configured source id the file belongs to.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where the file was downloaded from.")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="ISO3 area, when no --source is given.")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher", help="Publisher, when no --source is given.")] = None,
+) -> None:
+    """Parse a saved response through an adapter and store it with its provenance.
+
+    Example: figures ingest timeseries.json --adapter unhcr-odp --source unhcr-ukraine-crossings
+    """
+    from .pipeline import ingest_file
+
+    params: dict[str, str] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _fail(ValueError(f"--param {item!r}: write it as KEY=VALUE"))
+        params[key] = value
+    try:
+        if source:
+            base = _config().get(source)
+            if base.adapter != adapter:
+                raise FiguresError(f"source {source!r} uses adapter {base.adapter!r}, not {adapter!r}")
+            chosen = base.model_copy(update={"params": {**base.params, **params}})
+        else:
+            if not area or not publisher:
+                raise FiguresError("without --source, give --area ISO3 and --publisher NAME")
+            chosen = SourceConfig(id=f"file-{adapter}", adapter=adapter, publisher=publisher,
+                                  title=file.name, licence="as published", url=url or file.name,
+                                  area=area.upper(), cadence="irregular", params=params)
+        from .sources import get_adapter
+
+        get_adapter(adapter).Params.model_validate(chosen.params)
+    except (FiguresError, KeyError, ValueError) as exc:
+        raise _fail(exc) from None
+    outcome = ingest_file(_store(), file, chosen, url=url)
+    err.print(f"{outcome.status} {chosen.id}: {outcome.added} new observations, "
+              f"{outcome.known} already stored", highlight=False)
+    for problem in outcome.problems:
+        err.print(f"  skipped: {problem}", highlight=False)
+    if outcome.error:
+        err.print(f"[red]error:[/red] {outcome.error}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD", param_hint=option) from None
+
+
+@app.command("query")
+def query_command(
+    metric: Annotated[str, typer.Argument(help="killed, injured, casualties, missing, refugees, idps or displaced.")],
+    area: Annotated[str | None, typer.Option("--area", help="ISO3 country the figure is about.")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="A place inside the area (or host country for refugees).")] = None,
+    group: Annotated[str, typer.Option("--group", help="civilians, military, children or all.")] = "all",
+    on: Annotated[str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")] = None,
+    as_known_on: Annotated[str | None, typer.Option("--as-known-on", help="Use only what was retrieved by this date.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """The figure as of a date: low, best, high and the observations it rests on.
+
+    Example: figures query refugees --area UKR --on 2022-03-01
+    """
+    from .models import GROUPS, METRICS
+    from .query import query
+
+    if metric not in METRICS:
+        raise _fail(ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}"))
+    if group not in GROUPS:
+        raise _fail(ValueError(f"unknown group {group!r}; use one of {', '.join(GROUPS)}"))
+    day, known = _parse_date(on, "--on"), _parse_date(as_known_on, "--as-known-on")
+    result = query(metric, area=area.upper() if area else None, place=place, group=group, on=day,
+                   as_known_on=known, db=_store(), source_order=[s.id for s in _config().sources])
+    evidence = result.observations
+    summary = {k: getattr(result, k) for k in ("metric", "area", "place", "group", "on", "low", "best", "high",
+                                               "envelope_low", "envelope_high", "n_sources", "disputed",
+                                               "source_id", "rule", "as_of")}
+    records = [{k: _plain(k, v) for k, v in row.items()} for row in evidence.to_dict("records")]
+    if fmt == "json":
+        sys.stdout.write(to_json({**summary, "observations": records}) + "\n")
+    elif fmt == "csv":
+        _emit_rows([{**{f"query_{k}": v for k, v in summary.items()}, **r} for r in records], "csv")
+    elif fmt == "table":
+        out = Console(width=160)
+        if result.low is None:
+            out.print(f"No {metric} figure for {area or 'any area'}{' / ' + place if place else ''} as of {result.on}.")
+            err.print("Run 'figures update' first, or try another --on date.")
+            raise typer.Exit(1)
+        high = "no upper bound" if result.high is None else f"{result.high:,}"
+        best = "none stated" if result.best is None else f"{result.best:,}"
+        out.print(f"[bold]{metric}[/bold] {area or ''}{' / ' + place if place else ''} as of {result.on}: "
+                  f"low {result.low:,}  best {best}  high {high}", highlight=False)
+        out.print(f"from {result.source_id} ({result.rule}, figure dated {result.as_of}); "
+                  f"{result.n_sources} source(s), envelope {result.envelope_low:,} to "
+                  f"{'open' if result.envelope_high is None else format(result.envelope_high, ',')}"
+                  f"{', DISPUTED' if result.disputed else ''}", highlight=False)
+        table = Table(title="Observations it rests on")
+        cols = ["source_id", "as_of", "low", "best", "high", "rule", "locator", "quote"]
+        for c in cols:
+            table.add_column(c, overflow="fold")
+        shown = records[-20:]
+        for r in shown:
+            table.add_row(*_cells(r, cols))
+        out.print(table)
+        if len(records) > len(shown):
+            out.print(f"... and {len(records) - len(shown)} earlier observations (see --format csv)")
+        seen: set[str] = set()
+        for r in records:
+            if r["snapshot_sha256"] in seen:
+                continue
+            seen.add(r["snapshot_sha256"])
+            out.print(f"[bold]Provenance[/bold] {r['source_id']}: {r['publisher']}, {r['title'] or ''}\n"
+                      f"  url        {r['url']}\n"
+                      f"  retrieved  {r['retrieved_at'].isoformat()}   published {r['published_at'] or 'not stated'}\n"
+                      f"  snapshot   sha256 {r['snapshot_sha256']}\n"
+                      f"  read by    {r['adapter']} {r['adapter_version']}", highlight=False, soft_wrap=True)
+    else:
+        raise _fail(ValueError(f"unknown format {fmt!r}; use table, json or csv"))
+
+
+def _cells(row: dict[str, Any], columns: list[str]) -> list[str]:
+    cells = []
+    for c in columns:
+        v = row[c]
+        if v is None:
+            cells.append("")
+        elif isinstance(v, int):
+            cells.append(f"{v:,}")
+        elif hasattr(v, "date") and c in ("as_of", "period_start", "period_end"):
+            cells.append(v.date().isoformat())
+        else:
+            cells.append(str(v))
+    return cells
+
+
+def _plain(column: str, value: Any) -> Any:
+    """A DataFrame cell as a plain Python value: None, int, date or UTC datetime."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date() if column in ("as_of", "period_start", "period_end") else value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
+) -> None:
+    """Every stored observation, tidy, one row each, with provenance columns.
+
+    Example: figures export --format csv --out observations.csv
+    """
+    if fmt not in ("csv", "json"):
+        raise _fail(ValueError(f"unknown format {fmt!r}; use csv or json"))
+    rows = _store().rows()
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            _emit_rows(rows, fmt, handle)
+        err.print(f"wrote {len(rows)} observations to {out}")
+    else:
+        _emit_rows(rows, fmt)
+
+
+@app.command("chart")
+def chart_command(
+    week: Annotated[str | None, typer.Option("--week", help="ISO week YYYY-Www (default: the last complete week with data).")] = None,
+    through: Annotated[str | None, typer.Option("--through", help="Draw data through this date, YYYY-MM-DD.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the charts (a subfolder per week).")] = Path("charts"),
+) -> None:
+    """Write the weekly PNG charts, each with alt text and the plotted data as CSV.
+
+    Example: figures chart --week 2022-W12 --out charts
+    """
+    from .charts import write_weekly
+
+    try:
+        written = write_weekly(_store(), _config(), week=week, through=_parse_date(through, "--through"), out_dir=out)
+    except FiguresError as exc:
+        raise _fail(exc) from None
+    for path in written:
+        typer.echo(str(path))
+    if not written:
+        err.print("no chart written: the store has no data for the configured charts; run 'figures update' first")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the `figures` command."""
+    app()
+
+
+__all__ = ["app", "main", "resolve_sources_path"]
