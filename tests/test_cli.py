@@ -1,0 +1,251 @@
+"""The command line, run as a user would: every command, its help, its errors and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from figures.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+COMMANDS = ["sources", "update", "ingest", "query", "export", "chart"]
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `figures ...` against a store in tmp_path and the repository's sources.yaml."""
+    monkeypatch.setenv("FIGURES_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FIGURES_DB", raising=False)
+    monkeypatch.delenv("FIGURES_SOURCES", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str, sources: Path | None = REPO / "sources.yaml"):
+        prefix = ["--sources", str(sources)] if sources else []
+        return runner.invoke(app, [*prefix, *args], catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def loaded(cli):
+    result = cli("update", "--offline")
+    assert result.exit_code == 0, result.output
+    return cli
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_ending_with_an_example(cli, command):
+    result = cli(command, "--help")
+    assert result.exit_code == 0
+    text = result.stdout.rstrip()
+    assert re.search(r"Example: figures " + command, text), text
+    tail = text[text.rindex("Example:"):]
+    assert "Options" in tail or "Arguments" in tail  # the example is the last prose before the option list
+
+
+def test_readme_documents_every_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"figures {command}" in readme, command
+
+
+def test_readme_quick_start_has_two_command_lines_run_by_ci():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```", 2)[1]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert len(lines) == 2
+    assert "figures update --offline" in lines[0] and "figures chart" in lines[0]
+    assert "'.[dev]'" in lines[1] and lines[1].rstrip().endswith("pytest")
+    assert "README.md" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_update_offline_stores_then_adds_nothing_the_second_time(cli):
+    first = cli("update", "--offline")
+    assert first.exit_code == 0, first.output
+    assert "unhcr-ukraine-crossings: 61 new observations" in first.stderr
+    assert "unhcr-ukraine-by-country: 7 new observations" in first.stderr
+    assert first.stdout == ""  # progress and reports go to stderr
+    second = cli("update", "--offline")
+    assert second.exit_code == 0
+    assert "0 new observations, 61 already stored" in second.stderr
+
+
+def test_update_one_named_source(cli):
+    result = cli("update", "--offline", "unhcr-ukraine-by-country")
+    assert result.exit_code == 0
+    assert "unhcr-ukraine-by-country" in result.stderr
+    assert "unhcr-ukraine-crossings" not in result.stderr
+
+
+def test_update_unknown_source_names_the_known_ones(cli):
+    result = cli("update", "--offline", "nope")
+    assert result.exit_code == 2
+    assert "no source 'nope'" in result.stderr and "unhcr-ukraine-crossings" in result.stderr
+
+
+def test_a_failing_source_is_reported_and_the_others_go_on(cli, tmp_path):
+    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
+    broken = text.replace("      widget_id: 283577\n",
+                          "      widget_id: 283577\n      base_url: https://mirror.invalid\n")
+    assert broken != text
+    path = tmp_path / "sources.yaml"
+    path.write_text(broken, encoding="utf-8")
+    result = cli("update", "--offline", sources=path)
+    assert result.exit_code == 1
+    assert "failed unhcr-ukraine-crossings" in result.stderr
+    assert "returned 404" in result.stderr and "mirror.invalid" in result.stderr
+    assert "ok unhcr-ukraine-by-country: 7 new observations" in result.stderr
+    assert "1 of 2 sources failed" in result.stderr
+
+
+def test_sources_lists_adapter_publisher_licence_and_last_update(loaded):
+    result = loaded("sources", "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"]
+    assert rows[0]["adapter"] == "unhcr-odp" and rows[0]["publisher"] == "UNHCR"
+    assert "UNHCR" in rows[0]["licence"]
+    assert rows[0]["last_status"] == "ok" and rows[0]["last_update"]
+    table = loaded("sources")
+    assert "unhcr-ukraine-crossings" in table.stdout and "unhcr-odp" in table.stdout
+
+
+def test_sources_before_any_update_says_never(cli):
+    result = cli("sources")
+    assert result.exit_code == 0
+    assert "never" in result.stdout
+
+
+def test_query_prints_the_unhcr_figure_with_its_provenance(loaded):
+    result = loaded("query", "refugees", "--area", "UKR", "--on", "2022-03-01")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "low 819,228  best 819,228  high 819,228" in out
+    assert "unhcr-ukraine-crossings" in out and "sum-of-incidents:6" in out
+    assert "https://data.unhcr.org/population/get/timeseries" in out
+    assert re.search(r"sha256 [0-9a-f]{64}", out)
+    assert "$.data.timeseries[5]" in out and '"individuals": 165872' in out
+    assert "retrieved  2022-04-26T09:00:00+00:00" in out
+
+
+def test_query_json_and_csv(loaded):
+    result = loaded("query", "refugees", "--area", "UKR", "--on", "2022-03-01", "--format", "json")
+    data = json.loads(result.stdout)
+    assert (data["low"], data["best"], data["high"]) == (819228, 819228, 819228)
+    assert len(data["observations"]) == 6
+    assert data["observations"][0]["as_of"] == "2022-02-24"
+    assert data["observations"][0]["snapshot_sha256"]
+    result = loaded("query", "refugees", "--area", "ukr", "--place", "Poland", "--on", "2022-04-30",
+                    "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 1
+    assert rows[0]["query_best"] == "2922978" and rows[0]["place"] == "Poland"
+
+
+def test_query_without_data_exits_1_and_says_what_to_do(loaded):
+    result = loaded("query", "refugees", "--area", "UKR", "--on", "2021-01-01")
+    assert result.exit_code == 1
+    assert "No refugees figure" in result.stdout
+    assert "figures update" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["query", "dead"], "unknown metric 'dead'"),
+    (["query", "killed", "--group", "adults"], "unknown group 'adults'"),
+    (["query", "killed", "--on", "yesterday"], "not a date"),
+    (["query", "killed", "--format", "xml"], "unknown format"),
+    (["export", "--format", "xml"], "unknown format"),
+])
+def test_bad_arguments_are_named(cli, args, message):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_export_csv_and_json(loaded, tmp_path):
+    out = tmp_path / "all.csv"
+    result = loaded("export", "--out", str(out))
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 68
+    for column in ("source_id", "metric", "low", "best", "high", "url", "retrieved_at",
+                   "snapshot_sha256", "locator", "quote", "rule", "adapter_version"):
+        assert column in rows[0]
+    assert rows[0]["as_of"] == "2022-02-24" and rows[0]["best"] == "79982"
+    as_json = json.loads(loaded("export", "--format", "json").stdout)
+    assert len(as_json) == 68 and as_json[-1]["place"] == "Belarus"
+
+
+def test_ingest_a_saved_response_then_again_adds_nothing(cli, tmp_path):
+    saved = tmp_path / "crossings.json"
+    saved.write_bytes((REPO / "figures/data/offline/unhcr_timeseries_sv54_pg5457_2022-04-26.json").read_bytes())
+    args = ["ingest", str(saved), "--adapter", "unhcr-odp", "--source", "unhcr-ukraine-crossings",
+            "--url", "https://data.unhcr.org/population/get/timeseries?sv_id=54&population_group=5457"]
+    first = cli(*args)
+    assert first.exit_code == 0, first.output
+    assert "61 new observations" in first.stderr
+    again = cli(*args)
+    assert "0 new observations, 61 already stored" in again.stderr
+    answer = json.loads(cli("query", "refugees", "--area", "UKR", "--on", "2022-02-24", "--format", "json").stdout)
+    assert answer["best"] == 79982
+    assert answer["observations"][0]["url"].startswith("https://data.unhcr.org/")
+
+
+def test_ingest_without_a_source_takes_params_area_and_publisher(cli, tmp_path):
+    saved = tmp_path / "by-country.json"
+    saved.write_bytes((REPO / "figures/data/offline/unhcr_sublocation_sv54_pg5459-5460_2022-04-26.json").read_bytes())
+    result = cli("ingest", str(saved), "--adapter", "unhcr-odp", "--param", "endpoint=sublocation",
+                 "--param", "sv_id=54", "--param", "population_group=5460", "--param", "scope=cumulative",
+                 "--area", "UKR", "--publisher", "UNHCR")
+    assert result.exit_code == 0, result.output
+    assert "7 new observations" in result.stderr
+    missing = cli("ingest", str(saved), "--adapter", "unhcr-odp")
+    assert missing.exit_code == 2 and "--area" in missing.stderr
+    bad = cli("ingest", str(saved), "--adapter", "unhcr-odp", "--param", "oops")
+    assert bad.exit_code == 2 and "KEY=VALUE" in bad.stderr
+
+
+def test_ingest_an_html_error_page_fails_and_stores_nothing(cli, tmp_path):
+    page = tmp_path / "page.json"
+    page.write_text("<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>", encoding="utf-8")
+    result = cli("ingest", str(page), "--adapter", "unhcr-odp", "--source", "unhcr-ukraine-crossings")
+    assert result.exit_code == 1
+    assert "unhcr-ukraine-crossings" in result.stderr and "HTML" in result.stderr
+    assert json.loads(cli("export", "--format", "json").stdout) == []
+
+
+def test_ingest_with_the_wrong_adapter_for_the_source(cli, tmp_path):
+    saved = tmp_path / "x.json"
+    saved.write_text("{}", encoding="utf-8")
+    result = cli("ingest", str(saved), "--adapter", "acled", "--source", "unhcr-ukraine-crossings")
+    assert result.exit_code == 2 and "uses adapter 'unhcr-odp'" in result.stderr
+
+
+def test_a_malformed_sources_file_is_named_with_source_and_key(cli, tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text((REPO / "sources.yaml").read_text(encoding="utf-8").replace("    cadence: daily\n", "    cadense: daily\n", 1),
+                    encoding="utf-8")
+    result = cli("sources", sources=path)
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and "unhcr-ukraine-crossings" in result.stderr
+    assert "cadense" in result.stderr
+
+
+def test_store_is_chosen_by_db_option(cli, tmp_path):
+    db = tmp_path / "elsewhere.sqlite"
+    result = cli("--db", str(db), "update", "--offline")
+    assert result.exit_code == 0
+    assert db.exists()
+    assert json.loads(cli("--db", str(db), "export", "--format", "json").stdout)
+    assert json.loads(cli("export", "--format", "json").stdout) == []
+
+
+def test_version(cli):
+    result = cli("--version", sources=None)
+    assert result.exit_code == 0 and result.stdout.startswith("figures ")
