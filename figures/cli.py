@@ -263,7 +263,7 @@ def query_command(
     summary = {k: getattr(result, k) for k in ("metric", "area", "place", "group", "on", "low", "best", "high",
                                                "envelope_low", "envelope_high", "n_sources", "disputed",
                                                "source_id", "rule", "as_of")}
-    records = [{k: _plain(k, v) for k, v in row.items()} for row in evidence.to_dict("records")]
+    records = [{str(k): _plain(str(k), v) for k, v in row.items()} for row in evidence.to_dict("records")]
     if fmt == "json":
         sys.stdout.write(to_json({**summary, "observations": records}) + "\n")
     elif fmt == "csv":

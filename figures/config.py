@@ -15,6 +15,7 @@ from typing import Any, Literal
 import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -118,7 +119,7 @@ def resolve_sources_path(explicit: str | Path | None = None) -> Path:
     return Path(str(resources.files("figures") / "data" / PACKAGED_SOURCES))
 
 
-def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails, raw: dict[str, Any]) -> str:
     loc = list(error["loc"])
     where = ""
     if len(loc) >= 2 and loc[0] in ("sources", "charts") and isinstance(loc[1], int):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -150,6 +151,37 @@ def _rank(source_order: Sequence[str] | None, source_id: str) -> tuple[int, str]
     return (order.index(source_id) if source_id in order else len(order), source_id)
 
 
+def _load(store: Store, metric: str, area: str | None, place: str | None, group: str,
+          as_known_on: date | datetime | None) -> dict[str, list[Observation]]:
+    """The latest vintage of every matching record, by source."""
+    found = store.select(metric=metric, area=area, place=place, group=group, known_on=_known_on(as_known_on))
+    by_source: dict[str, list[Observation]] = {}
+    for o in latest_vintages(found):
+        by_source.setdefault(o.provenance.source_id, []).append(o)
+    return by_source
+
+
+def _figures(by_source: dict[str, list[Observation]], day: date, source_order: Sequence[str]) -> list[SourceFigure]:
+    """Each source's figure for `day`, best-ranked first."""
+    found = [f for f in (source_figure(obs, day) for obs in by_source.values()) if f is not None]
+    return sorted(found, key=lambda f: _rank(source_order, f.source_id))
+
+
+def _summary(figures: Sequence[SourceFigure]) -> dict[str, Any]:
+    """The answer's numbers: the top-ranked figure, the envelope of all, and whether any pair conflicts."""
+    top = figures[0] if figures else None
+    disputed = any(
+        (a.high is not None and a.high < b.low) or (b.high is not None and b.high < a.low)
+        for i, a in enumerate(figures) for b in figures[i + 1:]
+    )
+    return {
+        "low": top.low if top else None, "best": top.best if top else None, "high": top.high if top else None,
+        "envelope_low": min((f.low for f in figures), default=None), "envelope_high": _envelope_high(figures),
+        "n_sources": len(figures), "disputed": disputed, "source_id": top.source_id if top else None,
+        "rule": top.rule if top else None, "as_of": top.as_of if top else None,
+    }
+
+
 def query(
     metric: str,
     *,
@@ -168,30 +200,10 @@ def query(
     """
     day = date.fromisoformat(on) if isinstance(on, str) else (on or date.today())
     store = db if isinstance(db, Store) else open_store(db)
-    if source_order is None:
-        source_order = _configured_order()
-    found = [o for o in store.select(metric=metric, area=area, group=group, known_on=_known_on(as_known_on))
-             if o.place == place]
-    by_source: dict[str, list[Observation]] = {}
-    for o in latest_vintages(found):
-        by_source.setdefault(o.provenance.source_id, []).append(o)
-    figures = [f for f in (source_figure(obs, day) for obs in by_source.values()) if f is not None]
-    figures.sort(key=lambda f: _rank(source_order, f.source_id))
-    top = figures[0] if figures else None
-    disputed = any(
-        (a.high is not None and a.high < b.low) or (b.high is not None and b.high < a.low)
-        for i, a in enumerate(figures) for b in figures[i + 1:]
-    )
-    return QueryResult(
-        metric=metric, area=area, place=place, group=group, on=day,
-        low=top.low if top else None, best=top.best if top else None, high=top.high if top else None,
-        envelope_low=min((f.low for f in figures), default=None),
-        envelope_high=_envelope_high(figures),
-        n_sources=len(figures), disputed=disputed,
-        source_id=top.source_id if top else None, rule=top.rule if top else None,
-        as_of=top.as_of if top else None, figures=figures,
-        observations=_evidence_frame([o for f in figures for o in f.evidence]),
-    )
+    order = _configured_order() if source_order is None else source_order
+    figures = _figures(_load(store, metric, area, place, group, as_known_on), day, order)
+    return QueryResult(metric=metric, area=area, place=place, group=group, on=day, **_summary(figures),
+                       figures=figures, observations=_evidence_frame([o for f in figures for o in f.evidence]))
 
 
 def _envelope_high(figures: Sequence[SourceFigure]) -> int | None:
@@ -237,12 +249,11 @@ def series(
 ) -> pd.DataFrame:
     """Weekly values (ISO weeks, as of each Sunday) between `start` and `end`, one row a week."""
     store = db if isinstance(db, Store) else open_store(db)
-    if source_order is None:
-        source_order = _configured_order()
-    found = [o for o in store.select(metric=metric, area=area, group=group, known_on=_known_on(as_known_on))
-             if o.place == place]
+    order = _configured_order() if source_order is None else source_order
+    by_source = _load(store, metric, area, place, group, as_known_on)
     columns = ["week", "period_start", "period_end", "low", "best", "high", "envelope_low",
                "envelope_high", "n_sources", "disputed", "source_id"]
+    found = [o for obs in by_source.values() for o in obs]
     if not found:
         return pd.DataFrame(columns=columns)
     first = start or min(o.period_start or o.as_of for o in found)
@@ -250,13 +261,11 @@ def series(
     sunday = first + timedelta(days=6 - first.weekday())
     rows = []
     while sunday <= last + timedelta(days=6 - last.weekday()):
-        r = query(metric, area=area, place=place, group=group, on=sunday, as_known_on=as_known_on,
-                  db=store, source_order=source_order)
-        if r.low is not None:
+        figures = _figures(by_source, sunday, order)
+        if figures:
+            summary = _summary(figures)
             iso = sunday.isocalendar()
             rows.append({"week": f"{iso.year}-W{iso.week:02d}", "period_start": sunday - timedelta(days=6),
-                         "period_end": sunday, "low": r.low, "best": r.best, "high": r.high,
-                         "envelope_low": r.envelope_low, "envelope_high": r.envelope_high,
-                         "n_sources": r.n_sources, "disputed": r.disputed, "source_id": r.source_id})
+                         "period_end": sunday, **{c: summary[c] for c in columns[3:]}})
         sunday += timedelta(days=7)
     return typed_frame(pd.DataFrame(rows, columns=columns))

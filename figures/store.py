@@ -87,7 +87,13 @@ runs = sa.Table(
     sa.Column("message", sa.Text),
 )
 
-#: Columns of `Store.observations_frame()` in order: the tidy export.
+class AnyPlace:
+    """The default of `Store.select(place=...)`: do not filter on place."""
+
+
+ANY_PLACE = AnyPlace()
+
+#: Columns of `Store.rows()` in order: the tidy export.
 OBSERVATION_COLUMNS = [c.name for c in observations.columns if c.name not in ("record_key",)]
 
 
@@ -256,14 +262,20 @@ class Store:
             }
 
     def select(self, *, metric: str | None = None, area: str | None = None,
-               place: str | None = None, group: str | None = None, source_id: str | None = None,
-               known_on: datetime | None = None) -> list[Observation]:
-        """Observations matching the filters, oldest vintage first; `known_on` drops later vintages."""
+               place: str | None | AnyPlace = ANY_PLACE, group: str | None = None,
+               source_id: str | None = None, known_on: datetime | None = None) -> list[Observation]:
+        """Observations matching the filters, oldest vintage first; `known_on` drops later vintages.
+
+        `place=None` selects figures for the whole area (no place); leave it out for every place.
+        """
         query = sa.select(observations).order_by(observations.c.as_of, observations.c.retrieved_at, observations.c.id)
-        for column, value in (("metric", metric), ("area", area), ("place", place),
-                              ("group", group), ("source_id", source_id)):
+        for column, value in (("metric", metric), ("area", area), ("group", group), ("source_id", source_id)):
             if value is not None:
                 query = query.where(observations.c[column] == value)
+        if place is None:
+            query = query.where(observations.c.place.is_(None))
+        elif not isinstance(place, AnyPlace):
+            query = query.where(observations.c.place == place)
         if known_on is not None:
             query = query.where(observations.c.retrieved_at <= known_on)
         with self.engine.connect() as conn:
