@@ -1,0 +1,582 @@
+"""Words -> `Estimate`: one stated figure ("nearly 20,000", "hundreds") as an honest range.
+
+The contract is NORMALISATION.md; every rule below carries its name there. The vocabulary
+(number words, magnitudes, vague amounts, modifiers) is in tables at the top, so that the rule
+page (`docs/normalisation.md`) and the tests read the same tables as the code.
+
+>>> parse_estimate("more than half a million")
+Estimate(low=500001, best=None, high=None, text='more than half a million', rule='more-than')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import NormalisationError
+from .models import Estimate
+
+# --- vocabulary (NORMALISATION.md, "Numbers") ------------------------------------------------
+
+UNITS: dict[str, int] = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+TENS: dict[str, int] = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+#: Magnitude words and the abbreviations wires use after a numeral ("1.3m", "2.2 mln", "3.4k").
+SCALES: dict[str, int] = {
+    "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+}
+ABBREVIATIONS: dict[str, int] = {
+    "k": 1_000, "m": 1_000_000, "mn": 1_000_000, "mln": 1_000_000, "mil": 1_000_000,
+    "bn": 1_000_000_000, "thousands": 0,  # "thousands" after a numeral is not a scale: see _scale
+}
+#: Fractions of a magnitude: "half a million", "a quarter of a million", "three-quarters of a million".
+FRACTION_WORDS: dict[str, Fraction] = {
+    "half": Fraction(1, 2), "quarter": Fraction(1, 4), "three-quarters": Fraction(3, 4),
+    "three-quarter": Fraction(3, 4),
+}
+FRACTION_SIGNS: dict[str, Fraction] = {"½": Fraction(1, 2), "¼": Fraction(1, 4), "¾": Fraction(3, 4)}
+
+# --- vague amounts (NORMALISATION.md, "Vague amounts") ----------------------------------------
+
+#: word -> (low, high, rule name). Lows follow the conflict datasets' conservative floor.
+VAGUE: dict[str, tuple[int, int, str]] = {
+    "couple": (2, 3, "couple"), "few": (2, 5, "few"), "handful": (2, 5, "few"),
+    "several": (3, 9, "several"), "tens": (10, 99, "tens"), "dozens": (12, 99, "dozens"),
+    "scores": (20, 99, "scores"), "hundreds": (100, 999, "hundreds"),
+    "thousands": (1_000, 9_999, "thousands"), "millions": (1_000_000, 9_999_999, "millions"),
+}
+#: Units a vague amount can multiply: "several hundred", "a few dozen", "tens of thousands".
+VAGUE_UNITS: dict[str, int] = {
+    "dozen": 12, "score": 20, "hundred": 100, "thousand": 1_000, "million": 1_000_000,
+    "dozens": 12, "hundreds": 100, "thousands": 1_000, "millions": 1_000_000,
+}
+#: "a dozen" is "about 12": 10, 12, 14 under rule `about`.
+DOZEN = (10, 12, 14)
+
+# --- modifiers (NORMALISATION.md, "Modifiers on a number X") ----------------------------------
+
+#: Phrases written before X, longest first when matched. Rule names as in the contract.
+PREFIXES: dict[str, str] = {
+    "about": "about", "around": "about", "approximately": "about", "roughly": "about",
+    "some": "about", "an estimated": "about", "estimated": "about", "circa": "about",
+    "c.": "about", "ca.": "about", "~": "about", "approx.": "about", "an approximate": "about",
+    "nearly": "nearly", "almost": "nearly", "close to": "nearly", "just under": "nearly",
+    "approaching": "nearly", "not quite": "nearly", "just shy of": "nearly",
+    "just over": "just-over", "slightly more than": "just-over", "a little over": "just-over",
+    "a little more than": "just-over", "just above": "just-over", "slightly over": "just-over",
+    "more than": "more-than", "over": "more-than", "above": "more-than", "in excess of": "more-than",
+    "upwards of": "more-than", "exceeding": "more-than", "well over": "more-than",
+    "well above": "more-than", "well in excess of": "more-than",
+    "at least": "at-least", "no fewer than": "at-least", "no less than": "at-least",
+    "not less than": "at-least", "a minimum of": "at-least", "not fewer than": "at-least",
+    "up to": "up-to", "as many as": "up-to", "as high as": "up-to", "at most": "up-to",
+    "no more than": "up-to", "a maximum of": "up-to", "not more than": "up-to",
+    "fewer than": "fewer-than", "less than": "fewer-than", "under": "fewer-than",
+    "below": "fewer-than", "just below": "nearly",
+}
+#: Phrases written after X: "20,000 or so", "500-plus", "1,000+", "100 or more".
+SUFFIXES: dict[str, str] = {
+    "or so": "about", "or thereabouts": "about", "-plus": "more-than", "plus": "more-than",
+    "+": "more-than", "or more": "at-least", "or over": "at-least", "or fewer": "up-to",
+    "or less": "up-to",
+}
+#: Words joining the two ends of a range: "between X and Y", "from X to Y", "X to Y", "X-Y", "X or Y".
+RANGE_OPENERS: dict[str, str] = {"between": "and", "from": "to"}
+RANGE_JOINERS: tuple[str, ...] = ("to", "-", "and", "or")
+
+# --- not a figure (NORMALISATION.md, "Not a figure") -------------------------------------------
+
+NO_NUMBER_WORDS: tuple[str, ...] = (
+    "many", "numerous", "countless", "a large number", "a number", "a lot", "lots", "a great many",
+    "a significant number", "a host", "untold", "innumerable", "a multitude", "myriad", "a few more",
+)
+TIME_UNITS = ("second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week",
+              "weeks", "month", "months", "year", "years", "decade", "decades", "night", "nights",
+              "fortnight", "century", "centuries")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+          "sept", "oct", "nov", "dec")
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+                 "tenth", "eleventh", "twelfth", "twentieth", "hundredth", "thousandth", "millionth")
+MULTIPLIERS = ("times", "fold", "-fold")
+CURRENCY = ("$", "€", "£", "usd", "eur", "dollars", "euros", "pounds", "hryvnia", "rubles", "roubles")
+
+_SPACES = "\u00a0\u2009\u202f\u2007"
+TOKEN = re.compile(
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:[ {_SPACES}]\d{{3}})+(?![\d.,]\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"|(?P<frac>[½¼¾])"
+    r"|(?P<word>[a-z]+(?:\.(?=\s|$))?)"
+    r"|(?P<sym>[-+~$€£%,:/()'’])"
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the lower-cased text: a numeral, a word or a symbol, with its span."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split lower-cased text into numerals, fraction signs, words and symbols."""
+    return [Token(m.lastgroup or "", m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def _clean(text: str) -> str:
+    out = text.strip().lower()
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
+        out = out.replace(dash, "-")
+    return out.replace("\u2019", "'")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An unmodified quantity: a point value, a vague span, or "a dozen"."""
+
+    low: int
+    best: int | None
+    high: int
+    rule: str
+
+
+class _Reader:
+    """A cursor over tokens with small helpers for matching words."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.toks = tokens
+        self.i = 0
+
+    def peek(self, k: int = 0) -> Token | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def word(self, k: int = 0) -> str | None:
+        t = self.peek(k)
+        return t.text if t is not None and t.kind in ("word", "sym") else None
+
+    def at_phrase(self, phrase: str) -> int:
+        """Tokens `phrase` covers if it starts here, else 0 ("at least" -> 2)."""
+        parts = tokenize(phrase)
+        for k, part in enumerate(parts):
+            t = self.peek(k)
+            if t is None or t.text != part.text:
+                return 0
+        return len(parts)
+
+    def done(self) -> bool:
+        return self.i >= len(self.toks)
+
+
+def _numeral(text: str) -> Fraction:
+    digits = re.sub(rf"[,{_SPACES} ]", "", text)
+    return Fraction(digits)
+
+
+def _number(r: _Reader) -> Fraction | None:
+    """A point number at the cursor (numerals, number words, fractions of a magnitude), or None.
+
+    Evaluates "two hundred and five", "forty-two thousand", "1.3 million", "a million and a half",
+    "one and a half million", "1½ million", "half a million", "3 million, 270,662".
+    """
+    start = r.i
+    total, current = Fraction(0), Fraction(0)
+    last_scale = 0
+    seen = False
+    pending_fraction: Fraction | None = None
+    while not r.done():
+        t = r.peek()
+        assert t is not None
+        w = t.text
+        nxt = r.word(1)
+        if t.kind == "num" and not seen:
+            current += _numeral(w)
+            r.i += 1
+            seen = True
+            if (f := r.peek()) is not None and f.kind == "frac":
+                current += FRACTION_SIGNS[f.text]
+                r.i += 1
+            if r.word() in ABBREVIATIONS and ABBREVIATIONS[r.word() or ""]:
+                scale = ABBREVIATIONS[r.word() or ""]
+                total += current * scale
+                current, last_scale = Fraction(0), scale
+                r.i += 1
+            continue
+        if t.kind == "num" and seen and last_scale and current == 0 and r.toks[r.i - 1].text == ",":
+            value = _numeral(w)  # "3 million, 270,662": the rest after a magnitude word
+            if value < last_scale and ("," in w or len(w) == 3 or value < 1000):
+                total += value
+                r.i += 1
+                break
+            r.i -= 1
+            break
+        if t.kind == "frac" and seen and current:
+            current += FRACTION_SIGNS[w]
+            r.i += 1
+            continue
+        if w == "three" and nxt in ("-", "quarters", "quarter") and not seen:
+            k = 2 if nxt == "-" else 1
+            if r.word(k) in ("quarters", "quarter"):
+                pending_fraction = Fraction(3, 4)
+                r.i += k + 1
+                while r.word() in ("of", "a", "an", "-"):
+                    r.i += 1
+                if r.word() not in SCALES:
+                    r.i = start
+                    return None
+                continue
+        after_tens = current % 10 == 0 and current % 100 >= 20 and w in UNITS and UNITS[w] < 10
+        if w in UNITS and (not seen or current % 100 == 0 or after_tens):
+            current += UNITS[w]
+            seen = True
+            r.i += 1
+            continue
+        if w in TENS and (not seen or current % 100 == 0):
+            current += TENS[w]
+            seen = True
+            r.i += 1
+            continue
+        if w == "-" and seen and nxt in UNITS and r.peek(-1 if r.i else 0) is not None \
+                and r.toks[r.i - 1].text in TENS:
+            r.i += 1
+            continue
+        if w in ("a", "an") and not seen and (nxt in SCALES or nxt in FRACTION_WORDS or nxt == "dozen"):
+            if nxt == "dozen":
+                break
+            if nxt in FRACTION_WORDS:
+                r.i += 1
+                continue
+            current, seen = Fraction(1), True
+            r.i += 1
+            continue
+        if w in FRACTION_WORDS and not seen and pending_fraction is None:
+            pending_fraction = FRACTION_WORDS[w]
+            r.i += 1
+            while r.word() in ("of", "a", "an", "-"):
+                r.i += 1
+            if r.word() not in SCALES:
+                r.i = start
+                return None
+            continue
+        if w in SCALES and (seen or pending_fraction is not None):
+            scale = SCALES[w]
+            if pending_fraction is not None:
+                total += pending_fraction * scale
+                pending_fraction, seen, last_scale = None, True, scale
+            elif scale == 100:
+                current = (current or 1) * 100
+            else:
+                if last_scale and scale > last_scale and current == 0:
+                    total *= scale  # "two hundred thousand" written as hundred then thousand
+                else:
+                    total += (current or 1) * scale
+                current, last_scale = Fraction(0), scale
+            r.i += 1
+            if r.word() in ("-",) and r.word(1) not in UNITS and r.word(1) not in TENS:
+                break
+            continue
+        if w == "and" and seen:
+            if r.word(1) in ("a", "an") and r.word(2) in ("half", "quarter"):
+                frac = FRACTION_WORDS[r.word(2) or ""]
+                if current:
+                    current += frac
+                elif last_scale:
+                    total += frac * last_scale
+                else:
+                    break
+                r.i += 3
+                continue
+            if r.word(1) in UNITS or r.word(1) in TENS:
+                r.i += 1
+                continue
+            break
+        if w == "," and seen and last_scale and current == 0 and (n := r.peek(1)) is not None and n.kind == "num":
+            r.i += 1
+            continue
+        break
+    if not seen and pending_fraction is None:
+        r.i = start
+        return None
+    value = total + current
+    return value
+
+
+def _integer(value: Fraction, text: str) -> int:
+    if value.denominator != 1:
+        raise NormalisationError(f"{text!r} is not a whole number of people")
+    return int(value)
+
+
+def _vague(r: _Reader) -> Amount | None:
+    """A vague amount at the cursor ("several hundred", "tens of thousands", "a dozen"), or None."""
+    start = r.i
+    if r.word() in ("a", "an"):
+        r.i += 1
+    w = r.word()
+    if w == "dozen" and r.i > start:
+        r.i += 1
+        if r.word() in ("of",) and r.word(1) in VAGUE_UNITS:
+            pass
+        return Amount(DOZEN[0], DOZEN[1], DOZEN[2], "about")
+    if w not in VAGUE:
+        r.i = start
+        return None
+    if w in ("couple", "few", "handful") and r.i == start and w != "few":
+        r.i = start
+        return None
+    low, high, name = VAGUE[w]
+    r.i += 1
+    rule = f"vague:{name}"
+    while True:
+        k = 1 if r.word() == "of" else 0
+        unit = r.word(k)
+        if unit in VAGUE_UNITS and not (unit in ("dozen", "score") and k == 1):
+            scale = VAGUE_UNITS[unit]
+            if unit.endswith("s"):  # "tens of thousands": a plural magnitude after "of"
+                if k == 0:
+                    break
+                rule = f"{rule}-of-{unit}" if name in ("tens", "hundreds", "thousands") else rule
+            elif k == 1 and unit not in ("hundred", "thousand", "million"):
+                break
+            low, high = low * scale, (high + 1) * scale - 1
+            r.i += k + 1
+            continue
+        break
+    if r.word() == "of" and r.i + 1 == len(r.toks):  # "a couple of", written before the noun
+        r.i += 1
+    return Amount(low, None, high, rule)
+
+
+def _amount(r: _Reader, text: str) -> Amount | None:
+    """A point number or vague amount at the cursor."""
+    vague = _vague(r)
+    if vague is not None:
+        return vague
+    value = _number(r)
+    if value is None:
+        return None
+    n = _integer(value, text)
+    return Amount(n, n, n, "exact")
+
+
+def _modify(amount: Amount, rule: str, text: str) -> Estimate:
+    """Apply a modifier to an amount; outward rounding (a low down, a high up)."""
+    if rule == "exact":
+        return Estimate(low=amount.low, best=amount.best, high=amount.high, text=text, rule=amount.rule)
+    x = amount.best
+    if x is None:  # a vague amount: the modifier acts on its span
+        spans = {
+            "about": (amount.low, None, amount.high), "nearly": (amount.low, None, amount.high - 1),
+            "just-over": (amount.low + 1, None, amount.high), "more-than": (amount.low + 1, None, None),
+            "at-least": (amount.low, None, None), "up-to": (0, None, amount.high),
+            "fewer-than": (0, None, amount.high - 1),
+        }
+        low, best, high = spans[rule]
+        return Estimate(low=low, best=best, high=high, text=text,
+                        rule=amount.rule if rule == "about" else rule)
+    table = {
+        "about": (x * 9 // 10, x, -(-x * 11 // 10)),
+        "nearly": (x * 9 // 10, None, max(x - 1, 0)),
+        "just-over": (x + 1, None, -(-x * 11 // 10)),
+        "more-than": (x + 1, None, None),
+        "at-least": (x, None, None),
+        "up-to": (0, None, x),
+        "fewer-than": (0, None, max(x - 1, 0)),
+    }
+    if amount.rule == "about" and rule == "about":  # "about a dozen" stays a dozen
+        return Estimate(low=amount.low, best=amount.best, high=amount.high, text=text, rule="about")
+    low, best, high = table[rule]
+    if x == 0 and rule in ("nearly", "fewer-than"):
+        raise NormalisationError(f"{text!r}: fewer than zero people is no figure")
+    return Estimate(low=min(low, high) if high is not None else low, best=best, high=high, text=text, rule=rule)
+
+
+def _prefix(r: _Reader) -> str | None:
+    best_rule, best_len = None, 0
+    for phrase, rule in PREFIXES.items():
+        n = r.at_phrase(phrase)
+        if n > best_len:
+            best_rule, best_len = rule, n
+    if best_rule is not None:
+        r.i += best_len
+    return best_rule
+
+
+def _suffix(r: _Reader) -> str | None:
+    best_rule, best_len = None, 0
+    for phrase, rule in SUFFIXES.items():
+        n = r.at_phrase(phrase)
+        if n > best_len:
+            best_rule, best_len = rule, n
+    if best_rule is not None:
+        r.i += best_len
+    return best_rule
+
+
+def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
+    """Why this text is no figure (NORMALISATION.md, "Not a figure"), or None if it may be one."""
+    words = [t.text for t in tokens]
+    joined = " ".join(words)
+    for i, t in enumerate(tokens):
+        nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        nxt2 = tokens[i + 2].text if i + 2 < len(tokens) else ""
+        if (nxt in TIME_UNITS or (nxt == "-" and nxt2 in TIME_UNITS)) and (
+                t.kind == "num" or t.text in UNITS or t.text in TENS or t.text in ("a", "an", "few", "several")):
+            return f"{clean!r} is a duration, not a count"
+    if any(w in ORDINAL_WORDS for w in words) and not any(t.kind == "num" for t in tokens):
+        return f"{clean!r} is an ordinal, not a count"
+    if not any(t.kind in ("num", "frac") for t in tokens) and not any(
+        w in UNITS or w in TENS or w in SCALES or w in VAGUE or w in FRACTION_WORDS or w == "dozen" for w in words
+    ):
+        for phrase in NO_NUMBER_WORDS:
+            if re.search(rf"(^|\s){re.escape(phrase)}(\s|$)", joined):
+                return f"{phrase!r} states no number"
+        return f"{clean!r} states no number"
+    if "%" in words or "percent" in words or "per" in words and "cent" in words:
+        return f"{clean!r} is a percentage, not a count"
+    if any(c in words for c in CURRENCY) or re.search(r"[$€£]", clean):
+        return f"{clean!r} is an amount of money, not a count"
+    if re.search(r"\b(year|month|week|day)s?[- ]old\b", clean):
+        return f"{clean!r} is an age, not a count"
+    for i, t in enumerate(tokens):
+        nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        nxt2 = tokens[i + 2].text if i + 2 < len(tokens) else ""
+        if nxt in MULTIPLIERS or (nxt == "-" and nxt2 == "fold"):
+            return f"{clean!r} is a multiplier, not a count"
+        if t.kind == "num" and nxt in ("mm", "cm", "km", "kg", "km/h", "kph", "mph", "calibre", "caliber", "kilometres",
+                                       "kilometers", "miles", "metres", "meters", "tonnes", "tons"):
+            return f"{clean!r} is a measure, not a count of people"
+        if t.kind == "num" and nxt in ("st", "nd", "rd", "th"):
+            return f"{clean!r} is an ordinal, not a count"
+        if t.kind == "num" and nxt == ":" and i + 2 < len(tokens) and tokens[i + 2].kind == "num":
+            return f"{clean!r} is a clock time, not a count"
+        if t.kind == "num" and nxt in ("am", "pm", "a.m.", "p.m.", "a.", "p.", "hrs", "gmt", "utc"):
+            return f"{clean!r} is a clock time, not a count"
+        if t.kind == "num" and (nxt in MONTHS or (i and tokens[i - 1].text in MONTHS)):
+            return f"{clean!r} is a date, not a count"
+    if re.fullmatch(r"(19|20)\d\d", clean):
+        return f"{clean!r} reads as a year; write a count with a separator (2,022) if it is one"
+    if re.search(r"\b(world war|channel|covid|apollo|g)\s?-?\d+\b", clean):
+        return f"{clean!r} is a name, not a count"
+    return None
+
+
+def parse_estimate(text: str) -> Estimate:
+    """Read one stated figure into an `Estimate`: `parse_estimate("nearly 20,000")`.
+
+    Raises `NormalisationError` (a `ValueError`) saying why when the text states no figure.
+    """
+    if not isinstance(text, str):
+        raise NormalisationError(f"expected text, got {type(text).__name__}")
+    clean = _clean(text)
+    if not clean:
+        raise NormalisationError("empty text states no number")
+    if len(clean) > 200:
+        raise NormalisationError(f"{clean[:40]!r}... is too long to be one figure; use extract() for running text")
+    tokens = tokenize(clean)
+    why = _not_a_figure(clean, tokens)
+    if why:
+        raise NormalisationError(why)
+    original = text.strip()
+    estimate = _parse(tokens, clean, original)
+    if estimate is None:
+        raise NormalisationError(f"{clean!r} is not a figure this normaliser can read")
+    return estimate
+
+
+def _parse(tokens: list[Token], clean: str, original: str) -> Estimate | None:
+    r = _Reader(tokens)
+    if r.word() in RANGE_OPENERS:  # "between X and Y", "from X to Y"
+        closer = RANGE_OPENERS[r.word() or ""]
+        r.i += 1
+        return _range(r, clean, original, (closer,))
+    rule = _prefix(r) or "exact"
+    start = r.i
+    if rule == "exact" and any(t.text in RANGE_JOINERS for t in tokens):
+        ranged = _range(r, clean, original, RANGE_JOINERS)
+        if ranged is not None:
+            return ranged
+        r.i = start
+    amount = _amount(r, clean)
+    if amount is None:
+        return None
+    suffix = _suffix(r)
+    if suffix and rule != "exact":
+        raise NormalisationError(f"{clean!r} has two modifiers ({rule} and {suffix}); state one")
+    rule = suffix or rule
+    _skip_noun(r)
+    if not r.done():
+        rest = clean[r.peek().start:] if r.peek() else ""  # type: ignore[union-attr]
+        raise NormalisationError(f"{clean!r}: cannot read {rest!r} after the figure")
+    return _modify(amount, rule, original)
+
+
+def _end(r: _Reader, clean: str) -> tuple[Amount | None, Fraction | None, bool]:
+    """One end of a range: its amount (None while a fraction awaits a magnitude), raw value, scaled?"""
+    start = r.i
+    vague = _vague(r)
+    if vague is not None:
+        return vague, None, True
+    value = _number(r)
+    if value is None:
+        return None, None, False
+    scaled = any(t.text in SCALES or t.text in ABBREVIATIONS or t.text in FRACTION_WORDS for t in r.toks[start:r.i])
+    if value.denominator != 1:
+        return None, value, scaled
+    return Amount(int(value), int(value), int(value), "exact"), value, scaled
+
+
+def _range(r: _Reader, clean: str, original: str, joiners: tuple[str, ...]) -> Estimate | None:
+    """Two ends of a range; a magnitude after the second end applies to a bare first end."""
+    left, left_raw, left_scaled = _end(r, clean)
+    if left is None and left_raw is None:
+        return None
+    if r.word() not in joiners:
+        return None
+    joiner = r.word()
+    r.i += 1
+    right_start = r.i
+    right, right_raw, right_scaled = _end(r, clean)
+    if right is None:
+        if right_raw is None:
+            return None
+        right_value = _integer(right_raw, clean)
+        right = Amount(right_value, right_value, right_value, "exact")
+    _skip_noun(r)
+    if not r.done():
+        return None
+    if left_raw is not None and not left_scaled and right_scaled and right.best is not None:
+        bare = _Reader([t for t in r.toks[right_start:r.i]
+                        if t.text not in SCALES and t.text not in ABBREVIATIONS])
+        right_bare = _number(bare)
+        if right_bare and left_raw < right_bare:
+            left_value = _integer(left_raw * Fraction(right.best) / right_bare, clean)
+            left = Amount(left_value, left_value, left_value, "exact")
+    if left is None:
+        assert left_raw is not None
+        left_value = _integer(left_raw, clean)
+        left = Amount(left_value, left_value, left_value, "exact")
+    if joiner == "or" and (left.best is None or right.best is None):
+        return None
+    low, high = left.low, right.high
+    if high < low:
+        if joiner == "or":
+            return None
+        raise NormalisationError(f"{clean!r}: the range runs backwards ({low:,} to {high:,})")
+    return Estimate(low=low, best=None, high=high, text=original, rule="range")
+
+
+def _skip_noun(r: _Reader) -> None:
+    """Step over a counted noun written with the figure: "hundreds of people", "500 people"."""
+    k = 1 if r.word() == "of" else 0
+    if r.word(k) in ("people", "persons", "individuals"):
+        r.i += k + 1
