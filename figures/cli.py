@@ -364,14 +364,18 @@ def chart_command(
     """
     from .charts import write_weekly
 
+    messages: list[str] = []
     try:
-        written = write_weekly(_store(), _config(), week=week, through=_parse_date(through, "--through"), out_dir=out)
+        written = write_weekly(_store(), _config(), week=week, through=_parse_date(through, "--through"),
+                               out_dir=out, messages=messages)
     except FiguresError as exc:
         raise _fail(exc) from None
     for path in written:
         typer.echo(str(path))
+    for message in messages:
+        err.print(f"[yellow]skipped:[/yellow] {message}", highlight=False)
     if not written:
-        err.print("no chart written: the store has no data for the configured charts; run 'figures update' first")
+        err.print("no chart written; run 'figures update' first, or pick a --week with data")
         raise typer.Exit(1)
 
 

@@ -7,7 +7,6 @@ environment variables through `Settings`.
 
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -111,8 +110,8 @@ def resolve_sources_path(explicit: str | Path | None = None) -> Path:
     """The sources file to use: explicit, `$FIGURES_SOURCES`, `./sources.yaml`, packaged default."""
     if explicit:
         return Path(explicit)
-    if env := os.environ.get("FIGURES_SOURCES"):
-        return Path(env)
+    if configured := Settings().sources:  # FIGURES_SOURCES, from the environment or ./.env
+        return configured
     local = Path.cwd() / "sources.yaml"
     if local.is_file():
         return local
@@ -157,6 +156,8 @@ def load_sources(path: str | Path | None = None) -> SourcesFile:
         raise ConfigError(f"{file}:{line} is not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: expected a mapping with a 'sources:' list at the top")
+    if "path" in raw:
+        raise ConfigError(f"{file}: key 'path': unknown key; remove it or check its spelling")
     try:
         parsed = SourcesFile.model_validate({**raw, "path": str(file)})
     except ValidationError as exc:

@@ -48,12 +48,14 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
     try:
         seconds = float(value)
+        if seconds != seconds or seconds in (float("inf"), float("-inf")):  # nan, inf: not a usable delay
+            return None
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        seconds = (when - datetime.now(UTC)).total_seconds()
+        seconds = (_aware(when) - datetime.now(UTC)).total_seconds()
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
@@ -136,12 +138,17 @@ def build_client(
     )
 
 
+def _aware(moment: datetime) -> datetime:
+    """An HTTP date in UTC; a '-0000' zone parses naive, and HTTP dates are UTC by definition."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def response_time(response: httpx.Response) -> datetime:
     """When the server produced the response (its `Date` header), else now, in UTC."""
     value = response.headers.get("Date")
     if value:
         try:
-            return email.utils.parsedate_to_datetime(value).astimezone(UTC)
+            return _aware(email.utils.parsedate_to_datetime(value))
         except (TypeError, ValueError):
             pass
     return datetime.now(UTC)

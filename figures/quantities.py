@@ -88,8 +88,9 @@ SUFFIXES: dict[str, str] = {
     "or less": "up-to",
 }
 #: Words joining the two ends of a range: "between X and Y", "from X to Y", "X to Y", "X-Y", "X or Y".
+#: A bare "X and Y" is a list in running text ("1,081 killed and 1,707 injured"), never a range.
 RANGE_OPENERS: dict[str, str] = {"between": "and", "from": "to"}
-RANGE_JOINERS: tuple[str, ...] = ("to", "-", "and", "or")
+RANGE_JOINERS: tuple[str, ...] = ("to", "-", "or")
 
 # --- not a figure (NORMALISATION.md, "Not a figure") -------------------------------------------
 
@@ -273,7 +274,7 @@ def _number(r: _Reader) -> Fraction | None:
                 total += pending_fraction * scale
                 pending_fraction, seen, last_scale = None, True, scale
             elif scale == 100:
-                current = (current or 1) * 100
+                current = (current or Fraction(1)) * 100
             else:
                 if last_scale and scale > last_scale and current == 0:
                     total *= scale  # "two hundred thousand" written as hundred then thousand
@@ -486,38 +487,50 @@ def parse_estimate(text: str) -> Estimate:
     why = _not_a_figure(clean, tokens)
     if why:
         raise NormalisationError(why)
-    original = text.strip()
-    estimate = _parse(tokens, clean, original)
-    if estimate is None:
-        raise NormalisationError(f"{clean!r} is not a figure this normaliser can read")
-    return estimate
-
-
-def _parse(tokens: list[Token], clean: str, original: str) -> Estimate | None:
     r = _Reader(tokens)
+    found = _parse_at(r, clean)
+    if found is None:
+        raise NormalisationError(f"{clean!r} is not a figure this normaliser can read")
+    _skip_noun(r)
+    if not r.done():
+        rest = clean[r.toks[r.i].start:]
+        raise NormalisationError(f"{clean!r}: cannot read {rest!r} after the figure")
+    return found.model_copy(update={"text": text.strip()})
+
+
+def scan(tokens: list[Token], i: int, clean: str) -> tuple[Estimate, int] | None:
+    """The longest figure starting at token `i` of `clean`: its estimate (text unset) and the index after it."""
+    r = _Reader(tokens)
+    r.i = i
+    found = _parse_at(r, clean)
+    return None if found is None else (found, r.i)
+
+
+def _parse_at(r: _Reader, clean: str) -> Estimate | None:
+    """Parse a figure from the cursor, leaving the cursor after it; None (cursor unmoved) if none."""
+    start = r.i
     if r.word() in RANGE_OPENERS:  # "between X and Y", "from X to Y"
         closer = RANGE_OPENERS[r.word() or ""]
         r.i += 1
-        return _range(r, clean, original, (closer,))
+        ranged = _range(r, clean, (closer,))
+        if ranged is None:
+            r.i = start
+        return ranged
     rule = _prefix(r) or "exact"
-    start = r.i
-    if rule == "exact" and any(t.text in RANGE_JOINERS for t in tokens):
-        ranged = _range(r, clean, original, RANGE_JOINERS)
+    after_prefix = r.i
+    if rule == "exact":
+        ranged = _range(r, clean, RANGE_JOINERS)
         if ranged is not None:
             return ranged
-        r.i = start
+        r.i = after_prefix
     amount = _amount(r, clean)
     if amount is None:
+        r.i = start
         return None
     suffix = _suffix(r)
     if suffix and rule != "exact":
         raise NormalisationError(f"{clean!r} has two modifiers ({rule} and {suffix}); state one")
-    rule = suffix or rule
-    _skip_noun(r)
-    if not r.done():
-        rest = clean[r.peek().start:] if r.peek() else ""  # type: ignore[union-attr]
-        raise NormalisationError(f"{clean!r}: cannot read {rest!r} after the figure")
-    return _modify(amount, rule, original)
+    return _modify(amount, suffix or rule, "")
 
 
 def _end(r: _Reader, clean: str) -> tuple[Amount | None, Fraction | None, bool]:
@@ -535,7 +548,7 @@ def _end(r: _Reader, clean: str) -> tuple[Amount | None, Fraction | None, bool]:
     return Amount(int(value), int(value), int(value), "exact"), value, scaled
 
 
-def _range(r: _Reader, clean: str, original: str, joiners: tuple[str, ...]) -> Estimate | None:
+def _range(r: _Reader, clean: str, joiners: tuple[str, ...]) -> Estimate | None:
     """Two ends of a range; a magnitude after the second end applies to a bare first end."""
     left, left_raw, left_scaled = _end(r, clean)
     if left is None and left_raw is None:
@@ -551,9 +564,6 @@ def _range(r: _Reader, clean: str, original: str, joiners: tuple[str, ...]) -> E
             return None
         right_value = _integer(right_raw, clean)
         right = Amount(right_value, right_value, right_value, "exact")
-    _skip_noun(r)
-    if not r.done():
-        return None
     if left_raw is not None and not left_scaled and right_scaled and right.best is not None:
         bare = _Reader([t for t in r.toks[right_start:r.i]
                         if t.text not in SCALES and t.text not in ABBREVIATIONS])
@@ -572,7 +582,7 @@ def _range(r: _Reader, clean: str, original: str, joiners: tuple[str, ...]) -> E
         if joiner == "or":
             return None
         raise NormalisationError(f"{clean!r}: the range runs backwards ({low:,} to {high:,})")
-    return Estimate(low=low, best=None, high=high, text=original, rule="range")
+    return Estimate(low=low, best=None, high=high, text="", rule="range")
 
 
 def _skip_noun(r: _Reader) -> None:

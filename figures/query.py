@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .models import Observation
+from .models import Observation, utc
 from .store import OBSERVATION_COLUMNS, Store, open_store
 
 #: A cumulative figure older than this no longer answers for a later date.
@@ -111,7 +111,7 @@ def _known_on(as_known_on: date | datetime | None) -> datetime | None:
     if as_known_on is None:
         return None
     if isinstance(as_known_on, datetime):
-        return as_known_on if as_known_on.tzinfo else as_known_on.replace(tzinfo=UTC)
+        return utc(as_known_on)  # the store compares UTC wall-clock times
     return datetime.combine(as_known_on, time.max, tzinfo=UTC)
 
 
@@ -241,13 +241,15 @@ def series(
     area: str | None = None,
     place: str | None = None,
     group: str = "all",
-    start: date | None = None,
-    end: date | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
     as_known_on: date | datetime | None = None,
     db: str | Store | None = None,
     source_order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Weekly values (ISO weeks, as of each Sunday) between `start` and `end`, one row a week."""
+    start = date.fromisoformat(start) if isinstance(start, str) else start
+    end = date.fromisoformat(end) if isinstance(end, str) else end
     store = db if isinstance(db, Store) else open_store(db)
     order = _configured_order() if source_order is None else source_order
     by_source = _load(store, metric, area, place, group, as_known_on)
@@ -255,17 +257,30 @@ def series(
                "envelope_high", "n_sources", "disputed", "source_id"]
     found = [o for obs in by_source.values() for o in obs]
     if not found:
-        return pd.DataFrame(columns=columns)
+        return _series_frame([], columns)
     first = start or min(o.period_start or o.as_of for o in found)
     last = end or max(o.as_of for o in found)
     sunday = first + timedelta(days=6 - first.weekday())
     rows = []
     while sunday <= last + timedelta(days=6 - last.weekday()):
-        figures = _figures(by_source, sunday, order)
+        day = min(sunday, end) if end else sunday  # never read past `end`
+        figures = _figures(by_source, day, order)
         if figures:
             summary = _summary(figures)
             iso = sunday.isocalendar()
             rows.append({"week": f"{iso.year}-W{iso.week:02d}", "period_start": sunday - timedelta(days=6),
                          "period_end": sunday, **{c: summary[c] for c in columns[3:]}})
         sunday += timedelta(days=7)
-    return typed_frame(pd.DataFrame(rows, columns=columns))
+    return _series_frame(rows, columns)
+
+
+def _series_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """The weekly frame with its documented dtypes, empty or not."""
+    frame = typed_frame(pd.DataFrame(rows, columns=columns))
+    for column in ("envelope_low", "envelope_high"):
+        frame[column] = frame[column].astype("Int64")
+    frame["n_sources"] = frame["n_sources"].astype("int64")
+    frame["disputed"] = frame["disputed"].astype("bool")
+    frame["week"] = frame["week"].astype("str")
+    frame["source_id"] = frame["source_id"].astype("str")
+    return frame

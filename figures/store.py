@@ -1,12 +1,16 @@
 """Snapshots and observations in SQL (SQLAlchemy Core): SQLite by default, any URL accepted.
 
 Append-only: a snapshot is stored once per sha256; an observation is added only when it says
-something new about its record (a first value, or a revision). Nothing is updated in place.
+something new about its record: a first value, or a value that differs from what the store held
+for that record at the observation's retrieval time (a revision, or a revision undone).
+Re-adding an old snapshot adds nothing. Nothing is updated in place.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,6 +110,15 @@ class IngestResult:
     observations_known: int
 
 
+Value = tuple[int, int | None, int | None]
+
+
+def _value_at(timeline: list[tuple[datetime, Value]], moment: datetime) -> Value | None:
+    """The record's value as the store knew it at `moment`: the last one retrieved by then."""
+    i = bisect.bisect_right(timeline, moment, key=lambda entry: entry[0])
+    return timeline[i - 1][1] if i else None
+
+
 def _row_values(obs: Observation, now: datetime) -> dict[str, Any]:
     e, p = obs.estimate, obs.provenance
     return {
@@ -157,11 +170,17 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the store at {self.safe_url}: {exc}; "
                              "check --db / FIGURES_DB / FIGURES_HOME") from exc
+        except ImportError as exc:
+            raise StoreError(f"the database driver for {self.safe_url} is not installed ({exc.name}); "
+                             "for PostgreSQL install figures-tally[postgres]") from exc
 
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages."""
-        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        try:
+            return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.url)
 
     def _migrate(self) -> None:
         with self.engine.begin() as conn:
@@ -200,30 +219,32 @@ class Store:
             ))
             added_snapshot = 1
         batch = list(found)
-        latest = self._latest_values(conn, {o.record_key() for o in batch})
+        timelines = self._timelines(conn, {o.record_key() for o in batch})
         rows, known = [], 0
         for obs in batch:
             key, value = obs.record_key(), (obs.estimate.low, obs.estimate.best, obs.estimate.high)
-            if latest.get(key) == value:
+            timeline = timelines.setdefault(key, [])
+            if _value_at(timeline, obs.provenance.retrieved_at) == value:  # the store already says so
                 known += 1
                 continue
-            latest[key] = value
+            bisect.insort(timeline, (obs.provenance.retrieved_at, value))
             rows.append(_row_values(obs, now))
         if rows:
             conn.execute(observations.insert(), rows)
         return IngestResult(added_snapshot, len(rows), known)
 
-    def _latest_values(self, conn: Connection, keys: set[str]) -> dict[str, tuple[int, int | None, int | None]]:
-        out: dict[str, tuple[int, int | None, int | None]] = {}
+    def _timelines(self, conn: Connection, keys: set[str]) -> dict[str, list[tuple[datetime, Value]]]:
+        """For each record, every stored (retrieved time, value), in time order."""
+        out: dict[str, list[tuple[datetime, Value]]] = {}
         listed = sorted(keys)
         for start in range(0, len(listed), 500):
             chunk = listed[start:start + 500]
-            query = (sa.select(observations.c.record_key, observations.c.low, observations.c.best,
-                               observations.c.high)
+            query = (sa.select(observations.c.record_key, observations.c.retrieved_at, observations.c.low,
+                               observations.c.best, observations.c.high)
                      .where(observations.c.record_key.in_(chunk))
                      .order_by(observations.c.retrieved_at, observations.c.id))
-            for key, low, best, high in conn.execute(query):
-                out[key] = (low, best, high)
+            for key, retrieved, low, best, high in conn.execute(query):
+                out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
         return out
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,
@@ -245,8 +266,11 @@ class Store:
 
     def snapshot(self, sha256: str) -> Snapshot:
         """The stored snapshot with this sha256 (a prefix of at least 8 characters will do)."""
+        if not re.fullmatch(r"[0-9a-f]{8,64}", sha256):
+            raise StoreError(f"{sha256!r} is not a snapshot id; give 8 to 64 hex digits of its sha256")
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(snapshots).where(snapshots.c.sha256.startswith(sha256))).all()
+            matching = snapshots.c.sha256.startswith(sha256, autoescape=True)
+            rows = conn.execute(sa.select(snapshots).where(matching)).all()
         if len(rows) != 1:
             raise StoreError(f"{'no' if not rows else 'more than one'} snapshot matches {sha256!r}")
         r = rows[0]
@@ -277,7 +301,7 @@ class Store:
         elif not isinstance(place, AnyPlace):
             query = query.where(observations.c.place == place)
         if known_on is not None:
-            query = query.where(observations.c.retrieved_at <= known_on)
+            query = query.where(observations.c.retrieved_at <= utc(known_on))
         with self.engine.connect() as conn:
             return [row_to_observation(r) for r in conn.execute(query)]
 

@@ -229,8 +229,8 @@ def test_ingest_with_the_wrong_adapter_for_the_source(cli, tmp_path):
 
 def test_a_malformed_sources_file_is_named_with_source_and_key(cli, tmp_path):
     path = tmp_path / "sources.yaml"
-    path.write_text((REPO / "sources.yaml").read_text(encoding="utf-8").replace("    cadence: daily\n", "    cadense: daily\n", 1),
-                    encoding="utf-8")
+    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace("    cadence: daily\n", "    cadense: daily\n", 1), encoding="utf-8")
     result = cli("sources", sources=path)
     assert result.exit_code == 2
     assert str(path) in result.stderr and "unhcr-ukraine-crossings" in result.stderr
@@ -249,3 +249,32 @@ def test_store_is_chosen_by_db_option(cli, tmp_path):
 def test_version(cli):
     result = cli("--version", sources=None)
     assert result.exit_code == 0 and result.stdout.startswith("figures ")
+
+
+def test_chart_writes_png_alt_text_and_csv_for_the_last_week(loaded, tmp_path):
+    out = tmp_path / "charts"
+    result = loaded("chart", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = [Path(line) for line in result.stdout.splitlines()]
+    assert {p.suffix for p in written} >= {".png", ".txt", ".csv"}
+    png = next(p for p in written if p.suffix == ".png")
+    assert png.parent.name == "2022-W17" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    alt = next(p for p in written if p.name.endswith(".alt.txt")).read_text(encoding="utf-8")
+    assert "UNHCR" in alt
+
+
+def test_chart_for_a_named_week_and_a_week_without_data(loaded, tmp_path):
+    result = loaded("chart", "--week", "2022-W10", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "2022-W10" / "refugees-ukraine.png").exists()
+    empty = loaded("chart", "--week", "2021-W10", "--out", str(tmp_path))
+    assert empty.exit_code == 1
+    assert "skipped" in empty.stderr and "no chart written" in empty.stderr
+    bad = loaded("chart", "--week", "2022-10", "--out", str(tmp_path))
+    assert bad.exit_code == 2 and "YYYY-Www" in bad.stderr
+
+
+def test_chart_on_an_empty_store_says_to_update_first(cli, tmp_path):
+    result = cli("chart", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "figures update" in result.stderr

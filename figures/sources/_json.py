@@ -12,6 +12,9 @@ from ..models import Snapshot
 
 def load_json(snapshot: Snapshot) -> Any:
     """Decode a snapshot as JSON; an HTML page or truncated body raises a ParseError saying so."""
+    if not snapshot.content.strip():
+        raise ParseError(snapshot.source_id, snapshot.sha256,
+                         f"the server sent an empty response from {snapshot.url}; try again later")
     head = snapshot.content.lstrip()[:200].lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
         raise ParseError(snapshot.source_id, snapshot.sha256,
@@ -22,7 +25,8 @@ def load_json(snapshot: Snapshot) -> Any:
     except UnicodeDecodeError as exc:
         raise ParseError(snapshot.source_id, snapshot.sha256, f"the response is not UTF-8 text: {exc}") from None
     except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(snapshot.content.rstrip()) - 1 else "not valid JSON"
+        cut = exc.pos >= len(snapshot.content.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        what = "truncated JSON (the download was cut short)" if cut else "not valid JSON"
         raise ParseError(snapshot.source_id, snapshot.sha256,
                          f"{what} at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
@@ -63,6 +67,7 @@ def iso_date(value: Any, field: str) -> date:
     if not isinstance(value, str):
         raise ValueError(f"{field} is {value!r}, not a date")
     try:
-        return date.fromisoformat(value[:10])
+        day = value[:10] if len(value) == 10 or value[10:11] in ("T", " ") else value
+        return date.fromisoformat(day)
     except ValueError:
         raise ValueError(f"{field} is {value!r}, not a YYYY-MM-DD date") from None

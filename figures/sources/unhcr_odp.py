@@ -85,6 +85,9 @@ def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
         raise ParseError(source.id, snapshot.sha256, f"expected a list, found {type(records).__name__}",
                          field=base.removeprefix("$."))
     out = Parsed()
+    if not records:
+        out.problems.append(f"source {source.id!r}, snapshot {snapshot.sha256[:12]}, {base}: the portal "
+                            "returned no records; check population_group in sources.yaml")
     for i, record in enumerate(records):
         locator = f"{base}[{i}]"
         try:

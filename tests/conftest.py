@@ -1,0 +1,73 @@
+"""Shared fixtures: an isolated environment, fresh stores, the offline store and the sources file.
+
+Every test runs with `FIGURES_HOME` pointing at its own tmp_path, no `FIGURES_DB` or
+`FIGURES_SOURCES`, and tmp_path as the working directory, so nothing reads or writes the user's
+real store, cache or a stray ./sources.yaml or ./.env.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from figures.config import SourcesFile, load_sources
+from figures.http import build_client
+from figures.offline import replay_transport
+from figures.pipeline import update
+from figures.store import Store
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every figures setting at tmp_path and run the test from there."""
+    monkeypatch.setenv("FIGURES_HOME", str(tmp_path))
+    for name in ("FIGURES_DB", "FIGURES_SOURCES", "FIGURES_CACHE_DIR", "FIGURES_CONTACT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The checkout: where pyproject.toml and the top-level sources.yaml live."""
+    return REPO_ROOT
+
+
+@pytest.fixture
+def shared_fixtures() -> Path:
+    """The real recorded responses in ../shared/fixtures (read in place, never copied)."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+    if not path.is_dir():
+        pytest.skip("../shared/fixtures is absent: the real recorded responses live beside the checkout")
+    return path
+
+
+@pytest.fixture
+def sources_file(repo_root: Path) -> SourcesFile:
+    """The project's sources.yaml, loaded and validated."""
+    return load_sources(repo_root / "sources.yaml")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh, empty SQLite store in tmp_path.
+
+    It is the file `open_store()` opens under the isolated FIGURES_HOME, so code that opens the
+    default store (the CLI, `query(db=None)`) sees the same data.
+    """
+    opened = Store(f"sqlite:///{tmp_path / 'figures.sqlite'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def offline_store(store: Store, sources_file: SourcesFile) -> Store:
+    """The store after `update` through the offline replay of the shipped snapshots."""
+    outcomes = update(store, build_client(transport=replay_transport()), sources_file)
+    failed = [(o.source_id, o.status, o.error, o.problems) for o in outcomes if o.status != "ok"]
+    assert not failed, f"the offline update did not go cleanly: {failed}"
+    return store

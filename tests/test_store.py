@@ -1,0 +1,310 @@
+"""The append-only store: round trips, idempotency, revisions, schema, transactions, snapshots.
+
+Observations come from the project-written offline UNHCR responses (figures/data/offline/), so
+the values are real published figures (79,982 crossings on 24 February 2022; 2,922,978
+refugees in Poland on 25 April 2022).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from figures.config import SourcesFile
+from figures.errors import StoreError
+from figures.models import Estimate, Observation, Provenance, Snapshot
+from figures.sources import unhcr_odp
+from figures.store import OBSERVATION_COLUMNS, SCHEMA_VERSION, Store, meta, open_store
+
+OFFLINE = Path(__file__).resolve().parents[1] / "figures" / "data" / "offline"
+APRIL = datetime(2022, 4, 26, 9, tzinfo=UTC)
+
+
+def offline_snapshot(source_id: str, name: str, retrieved: datetime = APRIL, body: bytes | None = None) -> Snapshot:
+    return Snapshot(source_id=source_id, url=f"https://data.unhcr.org/population/get/{name}",
+                    retrieved_at=retrieved, content=body if body is not None else (OFFLINE / name).read_bytes(),
+                    content_type="application/json")
+
+
+def parsed(sources_file: SourcesFile, source_id: str, snapshot: Snapshot) -> list[Observation]:
+    source = sources_file.get(source_id)
+    result = unhcr_odp.parse(snapshot, source, unhcr_odp.Params.model_validate(source.params))
+    assert result.problems == []
+    return result.observations
+
+
+def crossings(sources_file: SourcesFile, retrieved: datetime = APRIL, first_day: int | None = None
+              ) -> tuple[Snapshot, list[Observation]]:
+    """The offline daily crossings; with `first_day`, 24 February revised to that value."""
+    body = (OFFLINE / "unhcr_timeseries_sv54_pg5457_2022-04-26.json").read_bytes()
+    if first_day is not None:
+        document = json.loads(body)
+        document["data"]["timeseries"][0]["individuals"] = first_day
+        body = json.dumps(document, indent=1).encode()
+    snapshot = offline_snapshot("unhcr-ukraine-crossings", "unhcr_timeseries_sv54_pg5457_2022-04-26.json",
+                                retrieved, body)
+    return snapshot, parsed(sources_file, "unhcr-ukraine-crossings", snapshot)
+
+
+def first_day_rows(store: Store) -> list[tuple[int, datetime]]:
+    return [(r["best"], r["retrieved_at"]) for r in store.rows()
+            if r["as_of"] == date(2022, 2, 24) and r["source_id"] == "unhcr-ukraine-crossings"]
+
+
+# --- round trip -------------------------------------------------------------------------------
+
+def test_observations_round_trip_with_provenance(store: Store, sources_file: SourcesFile) -> None:
+    snapshot = offline_snapshot("unhcr-ukraine-by-country", "unhcr_sublocation_sv54_pg5459-5460_2022-04-26.json")
+    found = parsed(sources_file, "unhcr-ukraine-by-country", snapshot)
+    store.add(snapshot, found)
+    back = store.select(source_id="unhcr-ukraine-by-country")
+    assert sorted(back, key=lambda o: o.provenance.locator) == sorted(found, key=lambda o: o.provenance.locator)
+    poland = next(o for o in back if o.place == "Poland")
+    assert poland.estimate == Estimate(low=2_922_978, best=2_922_978, high=2_922_978, text="2922978")
+    assert poland.provenance.snapshot_sha256 == snapshot.sha256
+    assert poland.provenance.locator == "$.data[0]"
+    assert poland.provenance.retrieved_at == APRIL
+
+
+def test_every_field_round_trips_including_open_ranges_and_offsets(store: Store) -> None:
+    kyiv = timezone(timedelta(hours=3))
+    snapshot = Snapshot(source_id="news", url="https://example.org/report", retrieved_at=APRIL,
+                        content=b"more than half a million Ukrainians have fled")
+    obs = Observation(
+        metric="refugees", group="all", area="UKR", place="Poland", as_of=date(2022, 3, 2),
+        period_start=date(2022, 2, 24), period_end=date(2022, 3, 2), scope="incident", modality="reported",
+        estimate=Estimate(low=500_001, best=None, high=None, text="more than half a million", rule="more-than"),
+        provenance=Provenance(
+            source_id="news", publisher="A wire service", url="https://example.org/report", title="Refugees flee",
+            published_at=datetime(2022, 3, 2, 14, 30, tzinfo=kyiv),
+            retrieved_at=datetime(2022, 3, 2, 15, 45, 12, 345678, tzinfo=kyiv),
+            snapshot_sha256=snapshot.sha256, locator="chars 0-24", quote="more than half a million Ukrainians",
+            adapter="news", adapter_version="0.1", attributed_to="UNHCR"),
+    )
+    store.add(snapshot, [obs])
+    [back] = store.select()
+    assert back == obs
+    for moment in (back.provenance.published_at, back.provenance.retrieved_at):
+        assert moment is not None and moment.utcoffset() == timedelta(0)
+    assert back.provenance.published_at == datetime(2022, 3, 2, 11, 30, tzinfo=UTC)
+    assert back.provenance.retrieved_at == datetime(2022, 3, 2, 12, 45, 12, 345678, tzinfo=UTC)
+
+
+def test_select_filters(offline_store: Store) -> None:
+    assert len(offline_store.select()) == 68
+    assert len(offline_store.select(source_id="unhcr-ukraine-crossings")) == 61
+    assert [o.estimate.best for o in offline_store.select(place="Poland")] == [2_922_978]
+    assert offline_store.select(metric="killed") == []
+    assert offline_store.select(area="SYR") == []
+    days = [o.as_of for o in offline_store.select(source_id="unhcr-ukraine-crossings")]
+    assert days == sorted(days)  # oldest first
+    assert offline_store.select(known_on=APRIL - timedelta(seconds=1)) == []
+    assert len(offline_store.select(known_on=APRIL)) == 68
+
+
+def test_known_on_with_an_offset_means_the_same_instant(offline_store: Store) -> None:
+    kyiv = timezone(timedelta(hours=3))
+    # 11:00 in Kyiv is 08:00 UTC: an hour before the offline snapshots were retrieved
+    assert offline_store.select(known_on=datetime(2022, 4, 26, 11, 0, tzinfo=kyiv)) == []
+
+
+# --- append-only ------------------------------------------------------------------------------
+
+def test_adding_the_same_snapshot_twice_adds_nothing(store: Store, sources_file: SourcesFile) -> None:
+    snapshot, found = crossings(sources_file)
+    first = store.add(snapshot, found)
+    assert (first.snapshots_added, first.observations_added, first.observations_known) == (1, 61, 0)
+    before = store.rows()
+    again = store.add(snapshot, found)
+    assert (again.snapshots_added, again.observations_added, again.observations_known) == (0, 0, 61)
+    assert store.rows() == before
+    assert store.count() == {"snapshots": 1, "observations": 61}
+
+
+def test_a_revision_adds_a_row_and_never_overwrites(store: Store, sources_file: SourcesFile) -> None:
+    store.add(*crossings(sources_file))
+    june = datetime(2022, 6, 15, 9, tzinfo=UTC)
+    result = store.add(*crossings(sources_file, june, first_day=79_209))
+    assert (result.snapshots_added, result.observations_added, result.observations_known) == (1, 1, 60)
+    assert first_day_rows(store) == [(79_982, APRIL), (79_209, june)]
+    assert store.count() == {"snapshots": 2, "observations": 62}
+
+
+def test_a_value_reverting_adds_three_rows(store: Store, sources_file: SourcesFile) -> None:
+    may, june = datetime(2022, 5, 20, tzinfo=UTC), datetime(2022, 6, 15, tzinfo=UTC)
+    store.add(*crossings(sources_file, APRIL))
+    store.add(*crossings(sources_file, may, first_day=79_209))
+    result = store.add(*crossings(sources_file, june))  # the April bytes, served again in June
+    assert (result.snapshots_added, result.observations_added, result.observations_known) == (0, 1, 60)
+    assert first_day_rows(store) == [(79_982, APRIL), (79_209, may), (79_982, june)]
+    assert store.count() == {"snapshots": 2, "observations": 63}
+
+
+def test_re_adding_an_older_snapshot_after_a_revision_adds_nothing(store: Store, sources_file: SourcesFile) -> None:
+    april = crossings(sources_file)
+    store.add(*april)
+    store.add(*crossings(sources_file, datetime(2022, 6, 15, tzinfo=UTC), first_day=79_209))
+    before = store.rows()
+    result = store.add(*april)
+    assert result.observations_added == 0
+    assert store.rows() == before
+
+
+# --- schema and transactions ------------------------------------------------------------------
+
+def test_schema_version_is_recorded(store: Store) -> None:
+    assert store.schema_version() == SCHEMA_VERSION
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == str(
+            SCHEMA_VERSION)
+    assert set(sa.inspect(store.engine).get_table_names()) >= {"meta", "snapshots", "observations", "runs"}
+
+
+def test_reopening_keeps_data_and_version(tmp_path: Path, sources_file: SourcesFile) -> None:
+    url = f"sqlite:///{tmp_path / 'reopen.sqlite'}"
+    first = Store(url)
+    first.add(*crossings(sources_file))
+    first.close()
+    again = Store(url)
+    assert again.schema_version() == SCHEMA_VERSION
+    assert again.count() == {"snapshots": 1, "observations": 61}
+    again.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'future.sqlite'}"
+    made = Store(url)
+    with made.transaction() as conn:
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION + 1)))
+    made.close()
+    with pytest.raises(StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this figures "
+                                         rf"\({SCHEMA_VERSION}\); upgrade figures"):
+        Store(url)
+
+
+def test_an_unopenable_store_says_where_to_look(tmp_path: Path) -> None:
+    (tmp_path / "a-directory.sqlite").mkdir()
+    with pytest.raises(StoreError, match=r"cannot open the store at sqlite:///.*a-directory\.sqlite.*FIGURES_DB"):
+        Store(f"sqlite:///{tmp_path / 'a-directory.sqlite'}")
+
+
+def test_the_url_in_messages_hides_a_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("nosuchdb://figures:s3cret@db.example.org/figures")
+    message = str(caught.value)
+    assert "s3cret" not in message
+    assert "nosuchdb://figures:***@db.example.org/figures" in message
+    assert "check --db / FIGURES_DB" in message
+
+
+@pytest.mark.skipif(importlib.util.find_spec("MySQLdb") is not None, reason="the MySQL driver is installed here")
+def test_a_missing_database_driver_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match=r"mysql\+mysqldb://figures:\*\*\*@127\.0\.0\.1:1/figures") as caught:
+        Store("mysql+mysqldb://figures:s3cret@127.0.0.1:1/figures")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_an_exception_in_a_transaction_rolls_everything_back(offline_store: Store,
+                                                             sources_file: SourcesFile) -> None:
+    before_count, before_rows = offline_store.count(), offline_store.rows()
+    revision = crossings(sources_file, datetime(2022, 6, 15, tzinfo=UTC), first_day=79_209)
+    with pytest.raises(RuntimeError, match="disk full"), offline_store.transaction() as conn:
+        result = offline_store.add(*revision, conn=conn)
+        assert result.observations_added == 1 and result.snapshots_added == 1  # written, not yet committed
+        raise RuntimeError("disk full")
+    assert offline_store.count() == before_count
+    assert offline_store.rows() == before_rows
+    with pytest.raises(StoreError):
+        offline_store.snapshot(revision[0].sha256)
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+def test_snapshot_bytes_come_back_intact(store: Store) -> None:
+    body = (OFFLINE / "unhcr_sublocation_sv54_pg5459-5460_2022-04-26.json").read_bytes()
+    binary = bytes(range(256)) * 4  # every byte value, NULs included
+    kept = [offline_snapshot("a", "unhcr_sublocation_sv54_pg5459-5460_2022-04-26.json", body=body),
+            offline_snapshot("b", "binary", body=binary)]
+    for snapshot in kept:
+        store.add(snapshot, [])
+    for snapshot in kept:
+        back = store.snapshot(snapshot.sha256[:12])
+        assert back.content == snapshot.content
+        assert back.sha256 == snapshot.sha256 == hashlib.sha256(snapshot.content).hexdigest()
+        assert (back.source_id, back.url, back.content_type) == (snapshot.source_id, snapshot.url, "application/json")
+        assert back.retrieved_at == APRIL
+    assert store.snapshot(kept[0].sha256).content == body  # the full digest works too
+
+
+def test_snapshot_lookup_errors(store: Store) -> None:
+    with pytest.raises(StoreError, match="no snapshot matches 'deadbeef'"):
+        store.snapshot("deadbeef")
+    with pytest.raises(StoreError, match="'' is not a snapshot id"):
+        store.snapshot("")
+    with pytest.raises(StoreError, match="give 8 to 64 hex digits"):
+        store.snapshot("abc")
+
+
+def test_snapshot_prefix_is_not_a_pattern(store: Store) -> None:
+    store.add(offline_snapshot("a", "x", body=b"one"), [])
+    with pytest.raises(StoreError):
+        store.snapshot("________")
+
+
+# --- opening and exporting --------------------------------------------------------------------
+
+def test_open_store_honours_figures_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "chosen" / "here.sqlite"
+    monkeypatch.setenv("FIGURES_DB", str(target))
+    opened = open_store()
+    try:
+        assert opened.url == f"sqlite:///{target}"
+        assert target.is_file()
+        assert not (tmp_path / "figures.sqlite").exists()
+    finally:
+        opened.close()
+
+
+def test_open_store_defaults_to_figures_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("FIGURES_HOME", str(home))
+    opened = open_store()
+    try:
+        assert opened.url == f"sqlite:///{home / 'figures.sqlite'}"
+        assert (home / "figures.sqlite").is_file()
+    finally:
+        opened.close()
+
+
+def test_open_store_argument_beats_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIGURES_DB", str(tmp_path / "env.sqlite"))
+    opened = open_store(str(tmp_path / "arg.sqlite"))
+    try:
+        assert (tmp_path / "arg.sqlite").is_file() and not (tmp_path / "env.sqlite").exists()
+    finally:
+        opened.close()
+
+
+def test_rows_export_columns(offline_store: Store) -> None:
+    rows = offline_store.rows()
+    assert len(rows) == 68
+    assert OBSERVATION_COLUMNS == [
+        "id", "source_id", "metric", "group", "area", "place", "as_of", "period_start", "period_end", "scope",
+        "modality", "low", "best", "high", "text", "rule", "publisher", "url", "title", "published_at",
+        "retrieved_at", "snapshot_sha256", "locator", "quote", "attributed_to", "adapter", "adapter_version",
+        "stored_at",
+    ]
+    assert all(list(row) == OBSERVATION_COLUMNS for row in rows)
+    first = rows[0]
+    assert (first["source_id"], first["as_of"], first["best"], first["locator"]) == (
+        "unhcr-ukraine-crossings", date(2022, 2, 24), 79_982, "$.data.timeseries[0]")
+    assert first["retrieved_at"] == APRIL and first["retrieved_at"].tzinfo is not None
+    assert first["stored_at"].utcoffset() == timedelta(0)
+    assert first["published_at"] is None
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
