@@ -194,15 +194,23 @@ def test_working_directory_beats_packaged_default(tmp_path: Path, real_yaml: str
     assert load_sources().sources[0].id == "from-cwd"
 
 
+def packaged_default() -> Path:
+    """The sources.yaml inside the imported package (the checkout, or site-packages in CI)."""
+    import figures
+
+    return (Path(figures.__file__).parent / "data" / "sources.yaml").resolve()
+
+
 def test_packaged_default_is_last(repo_root: Path) -> None:
     path = resolve_sources_path()
-    assert path.resolve() == (repo_root / "figures" / "data" / "sources.yaml").resolve()
+    assert path.resolve() == packaged_default()
+    assert path.read_bytes() == (repo_root / "sources.yaml").read_bytes()
     assert load_sources().sources[0].id == "unhcr-ukraine-crossings"
 
 
 def test_a_directory_named_sources_yaml_is_not_picked_up(tmp_path: Path, repo_root: Path) -> None:
     (tmp_path / "sources.yaml").mkdir()
-    assert resolve_sources_path().resolve() == (repo_root / "figures" / "data" / "sources.yaml").resolve()
+    assert resolve_sources_path().resolve() == packaged_default()
 
 
 # --- PyYAML traps -----------------------------------------------------------------------------
