@@ -296,8 +296,8 @@ def _number(r: _Reader) -> Fraction | None:
                     break
                 r.i += 3
                 continue
-            if r.word(1) in UNITS or r.word(1) in TENS:
-                r.i += 1
+            if (r.word(1) in UNITS or r.word(1) in TENS) and (last_scale or current >= 100):
+                r.i += 1  # "two hundred and five"; a bare "two and three" is a list or a range
                 continue
             break
         if w == "," and seen and last_scale and current == 0 and (n := r.peek(1)) is not None and n.kind == "num":
@@ -325,8 +325,6 @@ def _vague(r: _Reader) -> Amount | None:
     w = r.word()
     if w == "dozen" and r.i > start:
         r.i += 1
-        if r.word() in ("of",) and r.word(1) in VAGUE_UNITS:
-            pass
         return Amount(DOZEN[0], DOZEN[1], DOZEN[2], "about")
     if w not in VAGUE:
         r.i = start
@@ -340,14 +338,12 @@ def _vague(r: _Reader) -> Amount | None:
     while True:
         k = 1 if r.word() == "of" else 0
         unit = r.word(k)
-        if unit in VAGUE_UNITS and not (unit in ("dozen", "score") and k == 1):
+        if unit in VAGUE_UNITS:
             scale = VAGUE_UNITS[unit]
             if unit.endswith("s"):  # "tens of thousands": a plural magnitude after "of"
                 if k == 0:
                     break
                 rule = f"{rule}-of-{unit}" if name in ("tens", "hundreds", "thousands") else rule
-            elif k == 1 and unit not in ("hundred", "thousand", "million"):
-                break
             low, high = low * scale, (high + 1) * scale - 1
             r.i += k + 1
             continue

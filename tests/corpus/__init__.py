@@ -1,0 +1,1 @@
+"""Hand-labelled corpora for the quantity normaliser (see `expressions`)."""
