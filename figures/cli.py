@@ -184,16 +184,19 @@ def ingest_command(
     param: Annotated[list[str] | None, typer.Option("--param", help="Adapter parameter KEY=VALUE (repeatable).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Configured source id the file belongs to.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Where the file was downloaded from.")] = None,
-    area: Annotated[str | None, typer.Option("--area", help="ISO3 area, when no --source is given.")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="ISO3 area, when no --source is given (text: inferred).")] = None,
     publisher: Annotated[str | None, typer.Option("--publisher", help="Publisher, when no --source is given.")] = None,
+    published: Annotated[str | None, typer.Option("--published", help="Publication date YYYY-MM-DD (text adapter).")] = None,
 ) -> None:
-    """Parse a saved response through an adapter and store it with its provenance.
+    """Parse a saved response or article through an adapter and store it with its provenance.
 
-    Example: figures ingest timeseries.json --adapter unhcr-odp --source unhcr-ukraine-crossings
+    Example: figures ingest article.html --adapter text --published 2022-03-02 --url https://...
     """
     from .pipeline import ingest_file
 
     params: dict[str, str] = {}
+    if published:
+        params["published"] = published
     for item in param or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -206,6 +209,11 @@ def ingest_command(
                 raise FiguresError(f"source {source!r} uses adapter {base.adapter!r}, not {adapter!r}")
             chosen = base.model_copy(update={"params": {**base.params, **params}})
         else:
+            if adapter == "text":
+                from .claims import infer_area
+
+                area = area or infer_area(file.read_text(encoding="utf-8", errors="replace"))
+                publisher = publisher or "unknown"
             if not area or not publisher:
                 raise FiguresError("without --source, give --area ISO3 and --publisher NAME")
             chosen = SourceConfig(id=f"file-{adapter}", adapter=adapter, publisher=publisher,
@@ -233,6 +241,44 @@ def _parse_date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD", param_hint=option) from None
+
+
+@app.command("extract")
+def extract_command(
+    file: Annotated[str, typer.Argument(help="A text or HTML file, or - for standard input.")] = "-",
+    published: Annotated[str | None, typer.Option("--published", help="Publication date YYYY-MM-DD (resolves 'as of 4 March').")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="ISO3 area (default: the country the text names most).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Show the claims in a text without storing them: metric, group, range, rule, date, quote.
+
+    Example: figures extract article.txt --published 2022-03-02
+    """
+    from .claims import extract
+
+    if fmt not in ("table", "json"):
+        raise _fail(ValueError(f"unknown format {fmt!r}; use table or json"))
+    day = _parse_date(published, "--published")
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(ValueError(f"{file}: cannot read the text ({exc}); save it as UTF-8")) from None
+    found = extract(text, published=day, area=area.upper() if area else None, url="" if file == "-" else file)
+    rows = [{"metric": o.metric, "group": o.group, "low": o.estimate.low, "best": o.estimate.best,
+             "high": o.estimate.high, "rule": o.rule, "modality": o.modality, "scope": o.scope,
+             "area": o.area, "place": o.place, "as_of": o.as_of, "text": o.estimate.text,
+             "span": o.provenance.locator.removeprefix("chars "), "attributed_to": o.provenance.attributed_to,
+             "quote": o.provenance.quote} for o in found]
+    if fmt == "json":
+        sys.stdout.write(to_json(rows) + "\n")
+        return
+    table = Table(title=f"{len(rows)} claims")
+    cols = ["metric", "group", "low", "best", "high", "rule", "modality", "scope", "place", "as_of", "text", "span"]
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(*("" if r[c] is None else f"{r[c]:,}" if isinstance(r[c], int) else str(r[c]) for c in cols))
+    Console(width=160).print(table)
 
 
 @app.command("query")

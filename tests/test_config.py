@@ -99,7 +99,7 @@ def test_unknown_adapter_lists_the_known_ones(tmp_path: Path, real_yaml: str) ->
     assert str(path) in message
     assert "source 'unhcr-ukraine-crossings', key 'adapter'" in message
     assert "unknown adapter 'unhcr-opd'" in message
-    assert "known adapters: unhcr-odp" in message
+    assert "known adapters: text, unhcr-odp" in message
 
 
 def test_bad_adapter_param_is_named_with_its_params_prefix(tmp_path: Path, real_yaml: str) -> None:

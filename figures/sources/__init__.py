@@ -13,7 +13,7 @@ import logging
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from . import unhcr_odp
+from . import text, unhcr_odp
 from .base import Adapter, Parsed
 
 __all__ = ["ADAPTERS", "Adapter", "Parsed", "get_adapter"]
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 
 ADAPTERS: dict[str, ModuleType] = {
+    text.NAME: text,
     unhcr_odp.NAME: unhcr_odp,
 }
 

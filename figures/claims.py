@@ -1,0 +1,608 @@
+"""Text -> claims: every stated figure in a report, with what it counts (NORMALISATION.md, "Claims").
+
+For each sentence the figures are found by the quantity scanner (`quantities.scan`); each figure is
+then read in its context: the counted thing and its metric ("killed", "fled to Poland"), the group
+("civilians", "children"), whether it is a projection ("could reach"), an incident ("an airstrike
+killed"), the place, the date it refers to and who the figure is attributed to. Lists share what
+they do not restate: in "at least 1,081 civilians killed and 1,707 injured" the second figure is a
+civilian count and an "at least".
+
+>>> [(c.metric, c.estimate.low) for c in extract("Hundreds dead, thousands injured.", published="2022-03-02")]
+[('killed', 100), ('injured', 1000)]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+
+from .errors import NormalisationError
+from .gazetteer import BY_NAME, DEMONYMS, UNKNOWN_AREA
+from .models import Estimate, Observation, Provenance
+from .quantities import (
+    FRACTION_WORDS,
+    PREFIXES,
+    SCALES,
+    TENS,
+    UNITS,
+    VAGUE,
+    Amount,
+    Token,
+    _modify,
+    _not_a_figure,
+    scan,
+    tokenize,
+)
+from .text import WEEKDAYS, Document, find_dates, paragraphs, sentences, to_plain, weekday_before
+
+ADAPTER = "text"
+VERSION = "1.0"
+
+# --- vocabulary ------------------------------------------------------------------------------
+
+#: Words after a figure that say what it counts.
+METRIC_AFTER: dict[str, str] = {
+    "killed": "killed", "dead": "killed", "deaths": "killed", "died": "killed", "fatalities": "killed",
+    "lives": "killed", "bodies": "killed", "slain": "killed", "perished": "killed", "murdered": "killed",
+    "executed": "killed", "death": "killed",
+    "injured": "injured", "wounded": "injured", "hurt": "injured", "injuries": "injured",
+    "casualties": "casualties",
+    "missing": "missing", "disappeared": "missing", "unaccounted": "missing",
+    "refugees": "refugees", "refugee": "refugees",
+    "idps": "idps", "internally": "idps",
+    "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced",
+    "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight",
+    "entered": "flight", "escaped": "flight",
+}
+#: Words shortly before a figure that say what it counts ("killing 12", "death toll to 1,000").
+METRIC_BEFORE: dict[str, str] = {
+    "killing": "killed", "killed": "killed", "kill": "killed", "toll": "killed", "deaths": "killed",
+    "dead": "killed", "fatalities": "killed",
+    "injuring": "injured", "wounding": "injured", "injured": "injured", "wounded": "injured",
+    "casualties": "casualties", "casualty": "casualties",
+    "missing": "missing",
+    "refugees": "refugees", "refugee": "refugees",
+    "idps": "idps",
+    "displacing": "displaced", "displaced": "displaced", "uprooting": "displaced", "displacement": "displaced",
+}
+#: Words after "fled" that put the people abroad (refugees), not only out of their homes.
+ABROAD: frozenset[str] = frozenset({
+    "abroad", "border", "borders", "country", "countries", "nations", "refuge", "neighbouring",
+    "neighboring", "overseas", "europe", "european", "into", "across",
+})
+GROUPS: dict[str, str] = {
+    "civilian": "civilians", "civilians": "civilians",
+    "children": "children", "child": "children", "boys": "children", "girls": "children",
+    "minors": "children", "kids": "children", "infants": "children", "babies": "children",
+    "soldiers": "military", "troops": "military", "servicemen": "military", "military": "military",
+    "fighters": "military", "combatants": "military", "militants": "military", "personnel": "military",
+    "servicemembers": "military",
+}
+#: Words that may stand between a figure and its counted thing without changing what is counted.
+BETWEEN: frozenset[str] = frozenset({
+    "people", "persons", "individuals", "residents", "others", "more", "other", "new", "additional", "of",
+    "them", "whom", "those", "men", "women", "were", "was", "have", "has", "had", "been", "are", "is",
+    "being", "reportedly", "now", "already", "so", "far", "thought", "believed", "feared", "confirmed",
+    "to", "be", "also", "who", "that", "migrants", "patients", "workers", "journalists", "staff",
+    "villagers", "worshippers", "family", "members", "elderly", "adults", "the", "their",
+    "in", "total", "all", "registered", "recorded", "estimated", "having", "not", "yet", "said", "likely",
+    "either", "or", "officially", "ukrainians", "than", "reported", "as", "aid",
+    "humanitarian", "police", "officers", "medics", "doctors", "nurses", "teachers", "students",
+    "protesters", "passengers", "fishermen", "farmers",
+})
+#: A figure in "a city of 400,000" or "a population of 2 million" counts inhabitants, not victims.
+POPULATION: frozenset[str] = frozenset({
+    "city", "town", "village", "population", "inhabitants", "capital", "home", "nation", "region",
+    "province", "district", "camp", "settlement", "municipality", "metropolis",
+})
+PROJECTION: frozenset[str] = frozenset({
+    "could", "may", "might", "would", "will", "expected", "expects", "expect", "projected", "projection",
+    "projects", "forecast", "forecasts", "predicted", "predicts", "planning", "plan", "plans",
+    "preparing", "prepare", "prepares", "scenario", "anticipate", "anticipates", "anticipated",
+    "potentially", "feared", "risk", "estimates",
+})
+#: Projection words that do not make a figure a projection when "have" follows ("may have killed").
+MODALS: frozenset[str] = frozenset({"could", "may", "might", "would", "will"})
+INCIDENT: frozenset[str] = frozenset({
+    "attack", "attacks", "strike", "strikes", "airstrike", "airstrikes", "air", "raid", "bombing",
+    "blast", "explosion", "missile", "drone", "massacre", "ambush", "shelling", "bombardment",
+    "overnight", "yesterday", "single", "daily", "hours", "shooting", "landslide", "stampede",
+    "rocket", "rockets", "incident", "shell", "crash",
+})
+CUMULATIVE: frozenset[str] = frozenset({
+    "since", "total", "overall", "cumulative", "toll", "date", "far", "start", "began", "beginning", "started",
+    "outbreak", "onset", "escalation",
+})
+ATTRIBUTION_VERBS: frozenset[str] = frozenset({
+    "said", "says", "reported", "reports", "recorded", "records", "estimated", "estimates", "announced",
+    "stated", "told", "confirmed", "counted", "documented", "added", "warned", "noted", "registered",
+})
+#: Agencies, officials and outlets written in lower case inside an attribution ("the UN refugee agency").
+ATTRIBUTION_WORDS: frozenset[str] = frozenset({
+    "the", "un", "u.n.", "refugee", "agency", "human", "rights", "office", "ministry", "health",
+    "officials", "official", "authorities", "spokesperson", "spokesman", "spokeswoman", "mayor",
+    "governor", "government", "military", "army", "police", "local", "regional", "city", "council",
+    "organization", "organisation", "of", "for", "and", "'s", "chief", "head", "state", "media", "agencies",
+    "monitors", "monitoring", "mission", "group", "interior", "defence", "defense", "emergency",
+    "services", "service", "prosecutor", "general", "commissioner", "high", "high-level", "secretary",
+    "world", "international", "organization's", "migration",
+})
+#: Capitalised words that start sentences or name days and months, never places.
+NOT_PLACES: frozenset[str] = frozenset({
+    "the", "a", "an", "in", "on", "at", "since", "from", "as", "of", "and", "but", "this", "that", "it",
+    "un", "u.n.", "unhcr", "ohchr", "ocha", "iom", "unicef", "who", "wfp", "reuters", "ap", "afp",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "local", "time",
+})
+PLACE_PREPOSITIONS: frozenset[str] = frozenset({"in", "to", "into", "across", "at", "near", "inside", "around"})
+#: Dates after these words say what a figure is as of ("as of 4 March", "until 3 March").
+AS_OF_CUES: frozenset[str] = frozenset({"of", "at", "until", "till", "to", "by", "through", "and", "up"})
+
+_NUMBER_WORDS = set(UNITS) | set(TENS) | set(SCALES) | set(VAGUE) | set(FRACTION_WORDS) | {"dozen", "half"}
+_STARTS = _NUMBER_WORDS | {p.split()[0] for p in PREFIXES} | {"between", "from", "a", "an", "~", "c."}
+_ANCHOR = re.compile(
+    r"\d|\b(?:" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True)) + r")\b",
+    re.I,
+)
+_BOUNDARY = frozenset({",", ";", ":", "(", ")", "."})
+#: Words that may join the figures of one list ("2,788 civilian casualties in the country: 1,081 killed").
+LIST_WORDS: frozenset[str] = frozenset({
+    ",", "and", ":", "(", ")", "including", "among", "with", "while", "whom", ";", "-", "plus", "country",
+    "territory", "region", "regions", "city", "area", "a", "further", "another", "respectively", "whereas",
+    "inside", "across", "within", "from", "in",
+})
+#: Words that point back at a figure already given: "the number could reach 4 million".
+ANAPHORA: frozenset[str] = frozenset({"number", "figure", "total", "tally", "count", "toll"})
+
+
+@dataclass
+class Claim:
+    """A figure found in a sentence, and what the sentence says it counts."""
+
+    estimate: Estimate
+    start: int  # character span of the figure in the document
+    end: int
+    tok_start: int
+    tok_end: int
+    metric: str | None = None
+    group: str | None = None
+    modality: str = "reported"
+    scope: str = "cumulative"
+    place: str | None = None
+    as_of: date | None = None
+    attributed_to: str | None = None
+    quote: str = ""
+    period: tuple[date, date] | None = None
+    own_modifier: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+# --- the extractor ---------------------------------------------------------------------------
+
+
+def _published(value: date | datetime | str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
+def find_claims(text: str, *, published: date | datetime | str | None = None) -> Iterator[Claim]:
+    """Every claim in a text (plain or HTML), paragraph by paragraph, with spans in the original text."""
+    day = _published(published)
+    doc = to_plain(text)
+    for offset, paragraph in paragraphs(doc.text):
+        if not _ANCHOR.search(paragraph):
+            continue
+        for s_start, s_end in sentences(paragraph):
+            sentence = paragraph[s_start:s_end]
+            if not _ANCHOR.search(sentence):
+                continue
+            base = offset + s_start
+            for claim in _sentence_claims(sentence, day):
+                start, end = doc.span(base + claim.start, base + claim.end)
+                yield replace(claim, start=start, end=end, quote=_quote(doc, base, sentence))
+
+
+def _quote(doc: Document, base: int, sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+def _lower(sentence: str) -> str:
+    low = sentence.lower()
+    if len(low) != len(sentence):  # a few characters change length when lowered; keep offsets
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in sentence)
+    return _normalise(low)
+
+
+def _normalise(low: str) -> str:
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
+        low = low.replace(dash, "-")
+    return low.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def _sentence_claims(sentence: str, published: date) -> list[Claim]:
+    clean = _lower(sentence)
+    tokens = tokenize(clean)
+    words = [t.text for t in tokens]
+    found = _figures(sentence, clean, tokens)
+    if not found:
+        return []
+    attribution = _attribution(sentence, tokens)
+    dates = find_dates(sentence, published)
+    for k, claim in enumerate(found):
+        nxt = found[k + 1].tok_start if k + 1 < len(found) else len(tokens)
+        prev = found[k - 1].tok_end if k else 0
+        claim.metric = _metric_after(words, claim.tok_end, nxt) or _metric_before(words, claim.tok_start, prev)
+        claim.group = _group(words, claim, prev, nxt)
+        claim.modality = _modality(words, claim, prev, nxt)
+        claim.scope = _scope(words, claim)
+        claim.place = _place(sentence, tokens, claim, prev, nxt)
+        claim.attributed_to = attribution
+        claim.as_of, claim.period = _as_of(sentence, tokens, dates, claim, published)
+    _share_across_lists(found, words)
+    return [c for c in found if c.metric is not None]
+
+
+def _figures(sentence: str, clean: str, tokens: list[Token]) -> list[Claim]:
+    """The figures of a sentence: longest matches, left to right, minus the non-figures around them."""
+    out: list[Claim] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind not in ("num", "frac") and t.text not in _STARTS:
+            i += 1
+            continue
+        try:
+            hit = scan(tokens, i, clean)
+        except NormalisationError:
+            hit = None
+        if hit is None:
+            i += 1
+            continue
+        estimate, j = hit
+        if _not_a_claim(sentence, clean, tokens, i, j):
+            i = j
+            continue
+        start, end = tokens[i].start, tokens[j - 1].end
+        own = tokens[i].text not in _NUMBER_WORDS and tokens[i].kind != "num" or estimate.rule != "exact"
+        out.append(Claim(estimate=estimate.model_copy(update={"text": sentence[start:end]}), start=start,
+                         end=end, tok_start=i, tok_end=j, own_modifier=own))
+        i = j
+    return out
+
+
+def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int) -> bool:
+    """Dates, years, ages, durations, money, percentages, names and populations are no claims."""
+    window = tokens[max(0, i - 1):min(len(tokens), j + 3)]
+    if _not_a_figure(clean[window[0].start:window[-1].end], window):
+        return True
+    first, last = tokens[i], tokens[j - 1]
+    if j - i == 1 and first.kind == "num" and re.fullmatch(r"(19|20)\d\d", first.text):
+        return True  # a year
+    before = [t.text for t in tokens[max(0, i - 3):i]]
+    if "of" in before[-2:] and any(w in POPULATION for w in before):
+        return True
+    if i and tokens[i - 1].kind == "word" and first.kind == "num":
+        prev = sentence[tokens[i - 1].start:tokens[i - 1].end]
+        if prev[:1].isupper() and prev.lower() not in PREFIXES and i > 1:
+            return True  # a name: "Resolution 2334", "Channel 4"
+    after = tokens[j].text if j < len(tokens) else ""
+    if after in ("%", "percent", "per") or (i and tokens[i - 1].text in ("$", "€", "£", "us$")):
+        return True
+    if after == "-" and j + 1 < len(tokens) and tokens[j + 1].text in ("year", "month", "week", "day"):
+        return True
+    return last.text in ("a", "an")
+
+
+def _metric_after(words: list[str], start: int, stop: int) -> str | None:
+    """The counted thing named after the figure, skipping people-words: "1,081 civilians killed"."""
+    i = start
+    while i < min(stop, start + 8):
+        w = words[i]
+        if w in METRIC_AFTER:
+            metric = METRIC_AFTER[w]
+            if metric == "flight":
+                return "refugees" if any(x in ABROAD or x in BY_NAME for x in words[i + 1:i + 7]) else "displaced"
+            if metric == "idps" and w == "internally" and i + 1 < len(words) and words[i + 1] != "displaced":
+                return None
+            if metric == "killed" and i + 2 < len(words) and words[i + 1] in ("and", "or") \
+                    and METRIC_AFTER.get(words[i + 2]) == "injured":
+                return "casualties"  # "dead and wounded", "killed or injured"
+            return metric
+        if w in GROUPS or w in BETWEEN or w in DEMONYMS or w == "-":
+            i += 1
+            continue
+        return None
+    return None
+
+
+def _metric_before(words: list[str], start: int, stop: int) -> str | None:
+    """The counted thing named before the figure: "killing 12", "casualties at thousands"."""
+    for i in range(start - 1, max(stop, start - 6) - 1, -1):
+        w = words[i]
+        if w in METRIC_BEFORE:
+            return METRIC_BEFORE[w]
+        if w in _BOUNDARY or w in ATTRIBUTION_VERBS:
+            return None
+    return None
+
+
+def _group(words: list[str], claim: Claim, prev: int, nxt: int) -> str | None:
+    for w in words[claim.tok_end:min(nxt, claim.tok_end + 4)]:
+        if w in GROUPS:
+            return GROUPS[w]
+        if w in _BOUNDARY:
+            break
+    for w in reversed(words[max(prev, claim.tok_start - 3):claim.tok_start]):
+        if w in GROUPS:
+            return GROUPS[w]
+    return None
+
+
+def _modality(words: list[str], claim: Claim, prev: int, nxt: int) -> str:
+    """A projection when a forecast word governs the figure, not when it is hedged past ("may have")."""
+    before = words[max(prev, claim.tok_start - 8):claim.tok_start]
+    after = words[claim.tok_end:min(nxt, claim.tok_end + 4)]
+    for k, w in enumerate(before):
+        if w in _BOUNDARY and k < len(before) - 1:
+            continue
+        if w in PROJECTION and _forecast(before, k):
+            return "projection"
+    for k, w in enumerate(after):
+        if w in _BOUNDARY:
+            break
+        if w in PROJECTION and _forecast(after, k):
+            return "projection"
+    return "reported"
+
+
+def _forecast(words: list[str], k: int) -> bool:
+    w = words[k]
+    nxt = words[k + 1] if k + 1 < len(words) else ""
+    if w in MODALS and nxt in ("have", "already"):
+        return False  # "may have killed": hedged, but about the past
+    if w == "may" and (nxt[:1].isdigit() or (k and words[k - 1][:1].isdigit())):
+        return False  # the month of May
+    if w in ("estimates", "feared") and nxt not in ("that", "could", "up"):
+        return False
+    return not (w == "plan" and nxt != "for")
+
+
+def _scope(words: list[str], claim: Claim) -> str:
+    window = words[max(0, claim.tok_start - 10):claim.tok_end + 8]
+    if any(w in CUMULATIVE for w in window):
+        return "cumulative"
+    on_weekday = any(w in WEEKDAYS and i > 1 and window[i - 1] == "on" and window[i - 2] not in ATTRIBUTION_VERBS
+                     for i, w in enumerate(window))  # "killed on Tuesday", not "said on Friday"
+    if on_weekday or any(w in INCIDENT for w in window):
+        return "incident"
+    return "cumulative"
+
+
+def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int) -> str | None:
+    """A place written with a preposition near the figure: "in Kharkiv", "fled to Poland"."""
+    for i in range(claim.tok_end, min(nxt, claim.tok_end + 10)):  # after the figure, within its clause
+        if tokens[i].text in _BOUNDARY:
+            break
+        if tokens[i].text in PLACE_PREPOSITIONS and (name := _capitalised(sentence, tokens, i + 1)):
+            return name
+    for i in range(claim.tok_start - 1, max(prev, claim.tok_start - 8) - 1, -1):  # then before it
+        if tokens[i].text in _BOUNDARY:
+            break
+        if tokens[i].text in PLACE_PREPOSITIONS and (name := _capitalised(sentence, tokens, i + 1)):
+            return name
+    return None
+
+
+def _capitalised(sentence: str, tokens: list[Token], i: int) -> str | None:
+    if i < len(tokens) and tokens[i].text == "the":
+        i += 1
+    parts: list[Token] = []
+    while i < len(tokens):
+        raw = sentence[tokens[i].start:tokens[i].end]
+        joins = parts and tokens[i].text in ("of", "-") and i + 1 < len(tokens) \
+            and sentence[tokens[i + 1].start:tokens[i + 1].start + 1].isupper()
+        if raw[:1].isupper() and tokens[i].text not in NOT_PLACES or joins:
+            parts.append(tokens[i])
+        else:
+            break
+        i += 1
+    if not parts:
+        return None
+    return sentence[parts[0].start:parts[-1].end]
+
+
+def _as_of(sentence: str, tokens: list[Token], dates: list, claim: Claim,
+           published: date) -> tuple[date, tuple[date, date] | None]:
+    """The date the figure refers to: a date after "as of/until/to/by", else the publication date."""
+    chosen: date | None = None
+    for mention in dates:
+        before = [t.text for t in tokens if t.end <= mention.start][-6:]
+        cue_words = [w for w in before if w not in ("24:00", "24", "00", "12", "midnight", "on", "the", ":",
+                                                      "local", "time", "(", ")", "a.m.", "p.m.", "am", "pm")]
+        if cue_words and cue_words[-1] in AS_OF_CUES:
+            chosen = mention.day
+    words = [t.text for t in tokens]
+    if chosen is None and claim.scope == "incident":
+        near = [m for m in dates if any(t.text == "on" and t.end <= m.start and m.start - t.end <= 2 for t in tokens)]
+        if near:
+            chosen = near[0].day
+        elif "yesterday" in words or ("last" in words and "night" in words):
+            chosen = published - timedelta(days=1)
+        else:
+            for i, w in enumerate(words):
+                if w in WEEKDAYS and i > 1 and words[i - 1] == "on" and words[i - 2] not in ATTRIBUTION_VERBS:
+                    chosen = weekday_before(published, WEEKDAYS[w])
+    if chosen is None and "midnight" in words and "last" in words and "night" in words:
+        chosen = published - timedelta(days=1)
+    as_of = chosen or published
+    period = None
+    if claim.scope == "incident":
+        hours = "24" in words and "hours" in words
+        period = (as_of - timedelta(days=1), as_of) if hours else (as_of, as_of)
+    return as_of, period
+
+
+def _attribution(sentence: str, tokens: list[Token]) -> str | None:
+    """Who the sentence gives the figure to: "according to OHCHR", "the UN refugee agency said"."""
+    m = re.search(r"\baccording to (?:the )?([^,.;:\"”(]+)", sentence, re.I)
+    if m:
+        words = m.group(1).split()
+        return " ".join(words[:8]).strip() or None
+    for i, t in enumerate(tokens):
+        if t.text not in ATTRIBUTION_VERBS:
+            continue
+        j = i
+        while j > 0 and j > i - 8:
+            raw = sentence[tokens[j - 1].start:tokens[j - 1].end]
+            if raw[:1].isupper() or tokens[j - 1].text in ATTRIBUTION_WORDS or tokens[j - 1].text in ("'", "(", ")"):
+                j -= 1
+                continue
+            break
+        while j < i and tokens[j].text in ("the", "and", "of", "for", "'", "(", ")"):
+            j += 1
+        end = i
+        while end > j and tokens[end - 1].text == "(" or (end > j and tokens[end - 1].text == ")"
+                                                          and "(" not in [t.text for t in tokens[j:end - 1]]):
+            end -= 1
+        while j < i and tokens[j].text == "the":
+            j += 1
+        if j < i and any(sentence[tk.start:tk.start + 1].isupper() or tk.text in ATTRIBUTION_WORDS - {"the", "of"}
+                         for tk in tokens[j:i]):
+            return sentence[tokens[j].start:tokens[end - 1].end]
+        k = i + 1
+        parts: list[Token] = []
+        while k < len(tokens) and (sentence[tokens[k].start:tokens[k].start + 1].isupper()
+                                   or (parts and tokens[k].text in ("of", "for"))):
+            parts.append(tokens[k])
+            k += 1
+        if parts and parts[0].text not in NOT_PLACES - {"un", "unhcr", "ohchr", "ocha", "iom", "unicef", "who"}:
+            return sentence[parts[0].start:parts[-1].end]
+    return None
+
+
+def _connected(words: list[str], a: Claim, b: Claim) -> bool:
+    """True when figure b continues a list started by figure a ("1,081 killed and 1,707 injured")."""
+    between = words[a.tok_end:b.tok_start]
+    if len(between) > 8:
+        return False
+    allowed = BETWEEN | set(GROUPS) | set(METRIC_AFTER) | LIST_WORDS
+    return all(w in allowed or w in BY_NAME or w in DEMONYMS for w in between) and \
+        not any(w in ATTRIBUTION_VERBS for w in between)
+
+
+def _share_across_lists(found: list[Claim], words: list[str]) -> None:
+    """Figures in one list share the metric, group and modifier they do not restate."""
+    for k in range(len(found) - 2, -1, -1):  # a figure without a metric takes the next one's
+        cur, nxt = found[k], found[k + 1]
+        if cur.metric is None and nxt.metric is not None and _connected(words, cur, nxt):
+            cur.metric = nxt.metric
+    for k, cur in enumerate(found):  # "..., and the number could reach 4 million"
+        if cur.metric is None and any(w in ANAPHORA for w in words[max(0, cur.tok_start - 6):cur.tok_start]):
+            earlier = [c for c in found[:k] if c.metric is not None]
+            if earlier:
+                cur.metric, cur.group = earlier[-1].metric, cur.group or earlier[-1].group
+    head = 0
+    for k in range(1, len(found)):
+        prev, cur = found[k - 1], found[k]
+        if not _connected(words, prev, cur):
+            head = k
+            if prev.metric == "casualties" and cur.metric in ("killed", "injured") \
+                    and ":" in words[prev.tok_end:cur.tok_start]:
+                cur.group = cur.group or prev.group  # "2,788 civilian casualties ...: 1,081 killed and ..."
+                cur.scope = prev.scope
+            continue
+        cur.scope = found[head].scope  # a list reads as one: all running totals, or all one incident
+        if cur.metric is None:
+            cur.metric = prev.metric
+        if cur.group is None:
+            cur.group = found[head].group
+        if not cur.own_modifier and prev.estimate.rule in ("at-least", "more-than", "about", "nearly", "up-to",
+                                                           "fewer-than", "just-over") \
+                and cur.estimate.rule == "exact" and cur.estimate.best is not None:
+            x = cur.estimate.best
+            shared = _modify(Amount(x, x, x, "exact"), prev.estimate.rule, cur.estimate.text)
+            cur.estimate = shared
+            cur.own_modifier = False
+        if cur.modality == "reported" and prev.modality == "projection":
+            cur.modality = "projection"
+    for claim in found:
+        if claim.metric in ("flight", None):
+            claim.metric = None if claim.metric is None else "displaced"
+        if claim.group is None:
+            claim.group = "all"
+
+
+# --- claims as observations ------------------------------------------------------------------
+
+
+def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
+    """The country a text is most about: the most often named one, leaving out refugees' host countries."""
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"[A-Z][a-zü]+(?:\s(?:of\s)?[A-Z][a-z]+)*", text[:200_000]):
+        iso = BY_NAME.get(m.group(0).lower())
+        if iso and iso not in hosts:
+            counts[iso] = counts.get(iso, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else UNKNOWN_AREA
+
+
+def extract(
+    text: str,
+    *,
+    published: date | datetime | str | None = None,
+    area: str | None = None,
+    source_id: str = "text",
+    publisher: str | None = None,
+    url: str = "",
+    title: str | None = None,
+    retrieved_at: datetime | None = None,
+    snapshot_sha256: str | None = None,
+) -> list[Observation]:
+    """Every claim in a text as observations: `extract(article, published="2022-03-02")`.
+
+    Works on plain text and HTML; each observation keeps its sentence as the quote and the
+    character span of its figure (in the original text) as the locator.
+    """
+    claims = list(find_claims(text, published=published))
+    if area is None:
+        hosts = frozenset(iso for c in claims if c.metric == "refugees" and c.place
+                          and (iso := BY_NAME.get(c.place.lower())))
+        area = infer_area(text, hosts)
+    sha = snapshot_sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    when = retrieved_at or datetime.now(UTC)
+    out = []
+    for claim in claims:
+        place = claim.place
+        if place and BY_NAME.get(place.lower()) == area:
+            place = None  # the area itself is no place inside it
+        period_start, period_end = claim.period if claim.period else (None, None)
+        out.append(Observation(
+            metric=claim.metric, group=claim.group, area=area, place=place,  # type: ignore[arg-type]
+            as_of=claim.as_of or _published(published), period_start=period_start, period_end=period_end,
+            scope=claim.scope, modality=claim.modality,  # type: ignore[arg-type]
+            estimate=claim.estimate,
+            provenance=Provenance(
+                source_id=source_id, publisher=publisher or claim.attributed_to or "unknown", url=url,
+                title=title, published_at=_published_time(published), retrieved_at=when,
+                snapshot_sha256=sha, locator=f"chars {claim.start}-{claim.end}", quote=claim.quote,
+                adapter=ADAPTER, adapter_version=VERSION, attributed_to=claim.attributed_to,
+            ),
+        ))
+    return out
+
+
+def _published_time(published: date | datetime | str | None) -> datetime | None:
+    if published is None:
+        return None
+    if isinstance(published, datetime):
+        return published
+    day = _published(published)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -1,0 +1,58 @@
+"""Country names, demonyms and ISO 3166 alpha-3 codes, to tell an area from a place in text.
+
+A table, not code: add a name where a source writes it differently.
+"""
+
+from __future__ import annotations
+
+#: ISO3 -> names and demonyms as written in English reporting (lower case).
+COUNTRIES: dict[str, tuple[str, ...]] = {
+    "AFG": ("afghanistan", "afghans", "afghan"),
+    "ALB": ("albania",), "ARM": ("armenia", "armenians"), "AUT": ("austria",),
+    "AZE": ("azerbaijan", "azerbaijanis"), "BEL": ("belgium",), "BFA": ("burkina faso",),
+    "BGD": ("bangladesh",), "BGR": ("bulgaria",), "BIH": ("bosnia and herzegovina", "bosnia"),
+    "BLR": ("belarus", "belarusians"), "CAF": ("central african republic", "car"),
+    "CAN": ("canada",), "CHE": ("switzerland",), "CHN": ("china",), "CMR": ("cameroon",),
+    "COD": ("democratic republic of the congo", "dr congo", "drc", "congo-kinshasa", "congolese"),
+    "COL": ("colombia", "colombians"), "CYP": ("cyprus",), "CZE": ("czech republic", "czechia"),
+    "DEU": ("germany",), "DNK": ("denmark",), "EGY": ("egypt",), "ERI": ("eritrea", "eritreans"),
+    "ESP": ("spain",), "EST": ("estonia",), "ETH": ("ethiopia", "ethiopians"), "FIN": ("finland",),
+    "FRA": ("france",), "GBR": ("united kingdom", "britain", "uk"), "GEO": ("georgia",),
+    "GRC": ("greece",), "HRV": ("croatia",), "HTI": ("haiti", "haitians"), "HUN": ("hungary",),
+    "IRL": ("ireland",), "IRN": ("iran", "iranians"), "IRQ": ("iraq", "iraqis"),
+    "ISL": ("iceland",), "ISR": ("israel", "israelis"), "ITA": ("italy",), "JOR": ("jordan",),
+    "KEN": ("kenya",), "LBN": ("lebanon", "lebanese"), "LBY": ("libya", "libyans"),
+    "LIE": ("liechtenstein",), "LTU": ("lithuania",), "LUX": ("luxembourg",), "LVA": ("latvia",),
+    "MDA": ("moldova", "republic of moldova"), "MKD": ("north macedonia",), "MLI": ("mali", "malians"),
+    "MLT": ("malta",), "MMR": ("myanmar", "burma", "rohingya"), "MNE": ("montenegro",),
+    "MOZ": ("mozambique",), "NER": ("niger",), "NGA": ("nigeria", "nigerians"),
+    "NLD": ("netherlands",), "NOR": ("norway",), "PAK": ("pakistan",),
+    "PSE": ("gaza", "gaza strip", "west bank", "palestine", "occupied palestinian territory",
+            "palestinians", "gazans"),
+    "POL": ("poland",), "PRT": ("portugal",), "ROU": ("romania",),
+    "RUS": ("russia", "russian federation", "russians"), "SDN": ("sudan", "sudanese"),
+    "SOM": ("somalia", "somalis"), "SRB": ("serbia",), "SSD": ("south sudan", "south sudanese"),
+    "SVK": ("slovakia",), "SVN": ("slovenia",), "SWE": ("sweden",), "SYR": ("syria", "syrians"),
+    "TCD": ("chad",), "TUR": ("turkey", "türkiye", "turkiye"), "UGA": ("uganda",),
+    "UKR": ("ukraine", "ukrainians", "ukrainian"), "USA": ("united states", "u.s.", "us"),
+    "VEN": ("venezuela", "venezuelans"), "YEM": ("yemen", "yemenis"),
+}
+
+#: Name or demonym (lower case) -> ISO3.
+BY_NAME: dict[str, str] = {name: iso for iso, names in COUNTRIES.items() for name in names}
+
+#: Demonyms: people of a country, named as they flee or are counted ("Ukrainians have fled").
+DEMONYMS: frozenset[str] = frozenset(
+    n for names in COUNTRIES.values() for n in names if n.endswith(("ans", "ians", "ese", "is", "ns", "gya"))
+)
+
+#: The area code used when a text names no country this table knows.
+UNKNOWN_AREA = "ZZZ"
+
+
+def country(name: str) -> str | None:
+    """ISO3 for a country name or demonym as written, or None: `country("Poland")` is `'POL'`."""
+    key = name.strip().lower()
+    if key.startswith("the "):
+        key = key[4:]
+    return BY_NAME.get(key)

@@ -1,0 +1,187 @@
+"""Running text for the claim extractor: HTML to plain text with a position map, paragraphs,
+sentences, and dates written in words ("as of 4 March", "24 February 2022").
+
+Positions always refer to the original document, so a claim's span points at the characters
+the source published, even when the source was HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_HTML_HINT = re.compile(r"<(?:!doctype|html|body|p|div|br|span|a|h[1-6]|li|ul|table|article)\b", re.I)
+_TAG_OR_ENTITY = re.compile(r"<(script|style|head|noscript)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>|&(?:#\d+|#x[0-9a-f]+|\w+);",
+                            re.I | re.S)
+_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|header|footer|blockquote)\b",
+                         re.I)
+
+
+@dataclass(frozen=True)
+class Document:
+    """Plain text and, for each of its characters, the offset of that character in the original."""
+
+    text: str
+    origin: list[int] | None  # None: the text is the original
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the plain text back to the original document."""
+        if self.origin is None or start >= end:
+            return start, end
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def looks_like_html(raw: str) -> bool:
+    """True when the text carries HTML markup."""
+    return bool(_HTML_HINT.search(raw[:5000]))
+
+
+def to_plain(raw: str) -> Document:
+    """Strip tags and decode entities, keeping a map from each plain character to the original."""
+    if not looks_like_html(raw):
+        return Document(raw, None)
+    parts: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for m in _TAG_OR_ENTITY.finditer(raw):
+        if m.start() > pos:
+            parts.append(raw[pos:m.start()])
+            origin.extend(range(pos, m.start()))
+        token = m.group(0)
+        if token.startswith("&"):
+            decoded = html.unescape(token)
+            parts.append(decoded)
+            origin.extend([m.start()] * len(decoded))
+        elif _BLOCK_TAGS.match(token):
+            parts.append("\n\n")
+            origin.extend([m.start(), m.start()])
+        pos = m.end()
+    parts.append(raw[pos:])
+    origin.extend(range(pos, len(raw)))
+    text = "".join(parts).replace("\u00ad", " ")
+    return Document(text, origin)
+
+
+# --- paragraphs and sentences ---------------------------------------------------------------
+
+_PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+#: Abbreviations after which a full stop does not end a sentence.
+ABBREVIATIONS = frozenset({
+    "c", "ca", "e.g", "i.e", "u.n", "u.s", "u.k", "mr", "mrs", "ms", "dr", "no", "nos", "approx", "st",
+    "gen", "lt", "col", "sgt", "capt", "maj", "gov", "rep", "sen", "prof", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "vs", "etc", "a.m", "p.m", "inc", "ltd", "co",
+    "fig", "para", "art", "est",
+})
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
+
+
+def paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, paragraph) pairs; a blank line ends a paragraph unless the text runs on after a colon."""
+    start = 0
+    for m in _PARAGRAPH.finditer(text):
+        before = text[start:m.start()].rstrip()
+        if before.endswith((":", ",", ";")):
+            continue
+        yield start, text[start:m.start()]
+        start = m.end()
+    if start < len(text):
+        yield start, text[start:]
+
+
+def sentences(paragraph: str) -> Iterator[tuple[int, int]]:
+    """[start, end) spans of the sentences of a paragraph (headlines and list lines count as sentences)."""
+    start = 0
+    for m in _SENTENCE_END.finditer(paragraph):
+        end = m.end()
+        mark = paragraph[m.start()]
+        if mark == "\n":
+            before = paragraph[start:m.start()].rstrip()
+            after = paragraph[m.end():m.end() + 1]
+            if not before or before.endswith((":", ",", ";", "(", "-", "–")) or after.islower():
+                continue
+            end = m.start()
+        elif mark == ".":
+            word = re.search(r"([\w.]+)$", paragraph[start:m.start()])
+            if word and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1):
+                continue
+        if paragraph[start:end].strip():
+            yield start, end
+        start = m.end()
+    if paragraph[start:].strip():
+        yield start, len(paragraph)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+MONTHS: dict[str, int] = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12, "jan": 1, "feb": 2, "mar": 3,
+    "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+WEEKDAYS: dict[str, int] = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}
+_MONTH = r"(?P<m{n}>january|february|march|april|may|june|july|august|september|october|november|december|" \
+         r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+DATE = re.compile(
+    r"\b(?:(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format(n=1) + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
+    r"|" + _MONTH.format(n=2) + r"\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
+    r"|(?P<d3>[0-3]?\d)\.(?P<m3>[01]?\d)\.(?P<y3>(?:19|20)\d\d))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date written in a sentence, resolved to a calendar date, with its span in the sentence."""
+
+    day: date
+    start: int
+    end: int
+    year_given: bool
+
+
+def resolve(month: int, day: int, year: int | None, published: date) -> date | None:
+    """A calendar date; a missing year comes from the publication date (never a future date)."""
+    if year is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for y in (published.year, published.year - 1):
+        try:
+            candidate = date(y, month, day)
+        except ValueError:
+            continue
+        if candidate <= published + timedelta(days=1):
+            return candidate
+    return None
+
+
+def find_dates(sentence: str, published: date) -> list[DateMention]:
+    """Every date written in the sentence, resolved against the publication date."""
+    found = []
+    for m in DATE.finditer(sentence):
+        g = m.groupdict()
+        if g["d1"]:
+            day, month, year = int(g["d1"]), MONTHS[g["m1"].lower()], g["y1"]
+        elif g["d2"]:
+            day, month, year = int(g["d2"]), MONTHS[g["m2"].lower()], g["y2"]
+        else:
+            day, month, year = int(g["d3"]), int(g["m3"]), g["y3"]
+        if not 1 <= month <= 12:
+            continue
+        when = resolve(month, day, int(year) if year else None, published)
+        if when is not None:
+            found.append(DateMention(when, m.start(), m.end(), year is not None))
+    return found
+
+
+def weekday_before(published: date, weekday: int) -> date:
+    """The latest date on or before `published` that falls on `weekday` (0 = Monday)."""
+    return published - timedelta(days=(published.weekday() - weekday) % 7)
