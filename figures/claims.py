@@ -54,8 +54,9 @@ METRIC_AFTER: dict[str, str] = {
     "refugees": "refugees", "refugee": "refugees",
     "idps": "idps", "internally": "idps",
     "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced",
-    "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight",
-    "entered": "flight", "escaped": "flight",
+    "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight-arrived",
+    "entered": "flight", "escaped": "flight", "departures": "refugees", "arrivals": "refugees",
+    "crossings": "refugees", "left": "flight",
 }
 #: Words shortly before a figure that say what it counts ("killing 12", "death toll to 1,000").
 METRIC_BEFORE: dict[str, str] = {
@@ -67,7 +68,16 @@ METRIC_BEFORE: dict[str, str] = {
     "refugees": "refugees", "refugee": "refugees",
     "idps": "idps",
     "displacing": "displaced", "displaced": "displaced", "uprooting": "displaced", "displacement": "displaced",
+    "losses": "killed", "dead,": "killed",
 }
+#: Words after "displaced" (or before it) that keep the people inside their country: IDPs.
+INSIDE: frozenset[str] = frozenset({"inside", "within", "internally"})
+#: Words that make a figure a part of the one before it: "13 of them children", "including 26 children".
+SUBSET_AFTER: tuple[tuple[str, ...], ...] = (("of", "them"), ("of", "whom"), ("of", "these"), ("of", "those"))
+SUBSET_BEFORE: tuple[tuple[str, ...], ...] = (
+    ("including",), ("among", "them"), ("of", "these"), ("of", "them"), ("of", "the", "dead"),
+    ("of", "those"), ("among", "the", "dead"), ("among", "those"),
+)
 #: Words after "fled" that put the people abroad (refugees), not only out of their homes.
 ABROAD: frozenset[str] = frozenset({
     "abroad", "border", "borders", "country", "countries", "nations", "refuge", "neighbouring",
@@ -79,7 +89,7 @@ GROUPS: dict[str, str] = {
     "minors": "children", "kids": "children", "infants": "children", "babies": "children",
     "soldiers": "military", "troops": "military", "servicemen": "military", "military": "military",
     "fighters": "military", "combatants": "military", "militants": "military", "personnel": "military",
-    "servicemembers": "military",
+    "servicemembers": "military", "forces": "military", "service": "military", "marines": "military",
 }
 #: Words that may stand between a figure and its counted thing without changing what is counted.
 BETWEEN: frozenset[str] = frozenset({
@@ -91,7 +101,10 @@ BETWEEN: frozenset[str] = frozenset({
     "in", "total", "all", "registered", "recorded", "estimated", "having", "not", "yet", "said", "likely",
     "either", "or", "officially", "ukrainians", "than", "reported", "as", "aid",
     "humanitarian", "police", "officers", "medics", "doctors", "nurses", "teachers", "students",
-    "protesters", "passengers", "fishermen", "farmers",
+    "protesters", "passengers", "fishermen", "farmers", "since", "then", "nationals",
+    "third-country", "third", "country", "will", "would", "could", "may", "might", "must",
+    "should", "can", "newly", "recently", "forcibly", "temporarily", "still", "among", "security", "pro",
+    "american", "foreign", "local", "sudanese", "afghan", "palestinian", "israeli", "syrian",
 })
 #: A figure in "a city of 400,000" or "a population of 2 million" counts inhabitants, not victims.
 POPULATION: frozenset[str] = frozenset({
@@ -153,7 +166,13 @@ _BOUNDARY = frozenset({",", ";", ":", "(", ")", "."})
 LIST_WORDS: frozenset[str] = frozenset({
     ",", "and", ":", "(", ")", "including", "among", "with", "while", "whom", ";", "-", "plus", "country",
     "territory", "region", "regions", "city", "area", "a", "further", "another", "respectively", "whereas",
-    "inside", "across", "within", "from", "in",
+    "inside", "across", "within", "from", "in", "governorate", "province", "state", "district", "oblast",
+    "camp", "camps", "village", "villages", "town", "towns", "cities", "capital",
+})
+#: Verbs that carry a running total to a new figure: "the death toll ... rose to at least 40".
+RISE: frozenset[str] = frozenset({
+    "rose", "risen", "climbed", "reached", "increased", "jumped", "surged", "grew", "stood", "stands", "hit",
+    "passed", "topped", "exceeded", "crossed",
 })
 #: Words that point back at a figure already given: "the number could reach 4 million".
 ANAPHORA: frozenset[str] = frozenset({"number", "figure", "total", "tally", "count", "toll"})
@@ -201,12 +220,15 @@ def find_claims(text: str, *, published: date | datetime | str | None = None) ->
     for offset, paragraph in paragraphs(doc.text):
         if not _ANCHOR.search(paragraph):
             continue
+        context: list[Claim] = []  # the claims of the paragraph so far: "Of these, 7,262,187 ..."
         for s_start, s_end in sentences(paragraph):
             sentence = paragraph[s_start:s_end]
             if not _ANCHOR.search(sentence):
                 continue
             base = offset + s_start
-            for claim in _sentence_claims(sentence, day):
+            found = _sentence_claims(sentence, day, context)
+            context.extend(found)
+            for claim in found:
                 start, end = doc.span(base + claim.start, base + claim.end)
                 yield replace(claim, start=start, end=end, quote=_quote(doc, base, sentence))
 
@@ -228,10 +250,11 @@ def _normalise(low: str) -> str:
     return low.replace("\u2019", "'").replace("\u2018", "'")
 
 
-def _sentence_claims(sentence: str, published: date) -> list[Claim]:
+def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> list[Claim]:
     clean = _lower(sentence)
     tokens = tokenize(clean)
     words = [t.text for t in tokens]
+    caps = [sentence[t.start:t.start + 1].isupper() and t.text not in NOT_PLACES for t in tokens]
     found = _figures(sentence, clean, tokens)
     if not found:
         return []
@@ -240,14 +263,19 @@ def _sentence_claims(sentence: str, published: date) -> list[Claim]:
     for k, claim in enumerate(found):
         nxt = found[k + 1].tok_start if k + 1 < len(found) else len(tokens)
         prev = found[k - 1].tok_end if k else 0
-        claim.metric = _metric_after(words, claim.tok_end, nxt) or _metric_before(words, claim.tok_start, prev)
+        claim.metric = _metric_after(words, caps, claim.tok_end, nxt) or _metric_before(words, claim.tok_start, prev)
         claim.group = _group(words, claim, prev, nxt)
         claim.modality = _modality(words, claim, prev, nxt)
         claim.scope = _scope(words, claim)
         claim.place = _place(sentence, tokens, claim, prev, nxt)
         claim.attributed_to = attribution
         claim.as_of, claim.period = _as_of(sentence, tokens, dates, claim, published)
-    _share_across_lists(found, words)
+    _share_across_lists(found, words, caps, context)
+    for claim in found:  # sharing may have changed the scope: settle the period last
+        if claim.scope != "incident":
+            claim.period = None
+        elif claim.period is None and claim.as_of is not None:
+            claim.period = (claim.as_of, claim.as_of)
     return [c for c in found if c.metric is not None]
 
 
@@ -302,35 +330,67 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int)
     return last.text in ("a", "an")
 
 
-def _metric_after(words: list[str], start: int, stop: int) -> str | None:
-    """The counted thing named after the figure, skipping people-words: "1,081 civilians killed"."""
-    i = start
-    while i < min(stop, start + 8):
+def _metric_after(words: list[str], caps: list[bool], start: int, stop: int) -> str | None:
+    """The counted thing named after the figure: "1,081 civilians killed", "About 50 people, five of
+    them children, were killed", "1.9 million people in Gaza ... have been displaced inside the Strip".
+
+    People-words, place names and a short aside between commas or dashes may stand in between.
+    """
+    i, limit = start, min(stop, start + 14)
+    while i < limit:
         w = words[i]
         if w in METRIC_AFTER:
-            metric = METRIC_AFTER[w]
-            if metric == "flight":
-                return "refugees" if any(x in ABROAD or x in BY_NAME for x in words[i + 1:i + 7]) else "displaced"
-            if metric == "idps" and w == "internally" and i + 1 < len(words) and words[i + 1] != "displaced":
-                return None
-            if metric == "killed" and i + 2 < len(words) and words[i + 1] in ("and", "or") \
-                    and METRIC_AFTER.get(words[i + 2]) == "injured":
-                return "casualties"  # "dead and wounded", "killed or injured"
-            return metric
-        if w in GROUPS or w in BETWEEN or w in DEMONYMS or w == "-":
+            return _refine(METRIC_AFTER[w], words, i)
+        if w in GROUPS or w in BETWEEN or w in DEMONYMS or caps[i] or w in BY_NAME:
             i += 1
             continue
+        if i + 1 < len(words) and METRIC_AFTER.get(words[i + 1]) in ("killed", "injured", "casualties") \
+                and w not in _BOUNDARY and w.isalpha():
+            i += 1  # one describing word: "battlefield deaths", "civilian casualties", "combat deaths"
+            continue
+        if w in (",", "-", "(") and i > start:
+            close = {"(": ")"}.get(w, w)
+            end = next((k for k in range(i + 1, min(len(words), i + 10)) if words[k] in (close, ")")), None)
+            if end is not None and end + 1 < len(words):
+                i = end + 1  # skip the aside and read on
+                limit = min(len(words), max(limit, i + 6))
+                continue
         return None
     return None
 
 
+def _refine(metric: str, words: list[str], i: int) -> str | None:
+    """Make a metric word precise from its neighbours: fled abroad, displaced inside, killed and injured."""
+    w = words[i]
+    ahead = words[i + 1:i + 7]
+    if metric == "flight-arrived":  # "arrived in north-east Syria" is inside; arrivals abroad say so
+        return "refugees" if any(x in ABROAD - {"into", "across", "country"} for x in ahead) else "displaced"
+    if metric == "flight":
+        if w == "left" and not any(x in BY_NAME or x in ABROAD for x in ahead[:2]):
+            return None
+        return "refugees" if any(x in ABROAD or x in BY_NAME for x in ahead) else "displaced"
+    if metric == "idps" and w == "internally" and (not ahead or ahead[0] != "displaced"):
+        return None
+    if metric == "displaced" and (any(x in INSIDE for x in ahead[:3]) or words[i - 1] in INSIDE):
+        return "idps"
+    if metric == "killed" and len(ahead) >= 2 and ahead[0] in ("and", "or") \
+            and METRIC_AFTER.get(ahead[1]) == "injured":
+        return "casualties"  # "dead and wounded", "killed or injured"
+    return metric
+
+
 def _metric_before(words: list[str], start: int, stop: int) -> str | None:
-    """The counted thing named before the figure: "killing 12", "casualties at thousands"."""
-    for i in range(start - 1, max(stop, start - 6) - 1, -1):
+    """The counted thing named before the figure: "killing 12", "casualties at thousands", and a running
+    total carried to it: "the death toll from Saturday's strike ... rose to at least 40"."""
+    reach = 6
+    for i in range(start - 1, max(stop, start - 3) - 1, -1):
+        if words[i] in RISE:
+            reach = 24
+    for i in range(start - 1, max(stop, start - reach) - 1, -1):
         w = words[i]
         if w in METRIC_BEFORE:
             return METRIC_BEFORE[w]
-        if w in _BOUNDARY or w in ATTRIBUTION_VERBS:
+        if w in _BOUNDARY and reach == 6 or w in ATTRIBUTION_VERBS or w in (".", ";"):
             return None
     return None
 
@@ -368,7 +428,7 @@ def _forecast(words: list[str], k: int) -> bool:
     w = words[k]
     nxt = words[k + 1] if k + 1 < len(words) else ""
     if w in MODALS and nxt in ("have", "already"):
-        return False  # "may have killed": hedged, but about the past
+        return w == "will"  # "may have killed" is hedged past; "will have died by 2030" is a forecast
     if w == "may" and (nxt[:1].isdigit() or (k and words[k - 1][:1].isdigit())):
         return False  # the month of May
     if w in ("estimates", "feared") and nxt not in ("that", "could", "up"):
@@ -489,31 +549,51 @@ def _attribution(sentence: str, tokens: list[Token]) -> str | None:
     return None
 
 
-def _connected(words: list[str], a: Claim, b: Claim) -> bool:
-    """True when figure b continues a list started by figure a ("1,081 killed and 1,707 injured")."""
-    between = words[a.tok_end:b.tok_start]
+def _connected(words: list[str], caps: list[bool], a: Claim, b: Claim) -> bool:
+    """True when figure b continues a list started by figure a ("1,081 killed and 1,707 injured",
+    "683 in Latakia, 433 in Tartous")."""
+    between = range(a.tok_end, b.tok_start)
     if len(between) > 8:
         return False
-    allowed = BETWEEN | set(GROUPS) | set(METRIC_AFTER) | LIST_WORDS
-    return all(w in allowed or w in BY_NAME or w in DEMONYMS for w in between) and \
-        not any(w in ATTRIBUTION_VERBS for w in between)
+    allowed = BETWEEN | set(GROUPS) | set(METRIC_AFTER) | set(METRIC_BEFORE) | LIST_WORDS
+    return all(words[k] in allowed or words[k] in BY_NAME or words[k] in DEMONYMS or caps[k] for k in between) \
+        and not any(words[k] in ATTRIBUTION_VERBS for k in between)
 
 
-def _share_across_lists(found: list[Claim], words: list[str]) -> None:
-    """Figures in one list share the metric, group and modifier they do not restate."""
+def _is_subset(words: list[str], claim: Claim) -> bool:
+    """A figure that counts part of the one before it: "13 of them children", "including 26 children"."""
+    after = tuple(words[claim.tok_end:claim.tok_end + 2])
+    before = words[max(0, claim.tok_start - 4):claim.tok_start]
+    return any(after[:len(p)] == p for p in SUBSET_AFTER) or any(
+        tuple(before[-len(p):]) == p or tuple(before[-len(p) - 1:-1]) == p for p in SUBSET_BEFORE)
+
+
+def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], context: list[Claim]) -> None:
+    """Figures in one list share the metric, group and modifier they do not restate; a part of a figure
+    ("13 of them children") counts what that figure counts, even when it was given a sentence earlier."""
+    subsets = {id(c) for c in found if _is_subset(words, c)}
+    for k, cur in enumerate(found):
+        if id(cur) not in subsets:
+            continue
+        parent = found[k - 1] if k and found[k - 1].metric else (context[-1] if context else None)
+        if parent is not None and (cur.metric is None or (cur.metric in ("displaced", "flight")
+                                                          and parent.metric in ("idps", "refugees"))):
+            cur.metric = parent.metric
+            cur.scope = parent.scope
     for k in range(len(found) - 2, -1, -1):  # a figure without a metric takes the next one's
         cur, nxt = found[k], found[k + 1]
-        if cur.metric is None and nxt.metric is not None and _connected(words, cur, nxt):
+        if cur.metric is None and nxt.metric is not None and _connected(words, caps, cur, nxt) \
+                and id(nxt) not in subsets:
             cur.metric = nxt.metric
     for k, cur in enumerate(found):  # "..., and the number could reach 4 million"
         if cur.metric is None and any(w in ANAPHORA for w in words[max(0, cur.tok_start - 6):cur.tok_start]):
-            earlier = [c for c in found[:k] if c.metric is not None]
+            earlier = [c for c in found[:k] if c.metric is not None] or context
             if earlier:
                 cur.metric, cur.group = earlier[-1].metric, cur.group or earlier[-1].group
     head = 0
     for k in range(1, len(found)):
         prev, cur = found[k - 1], found[k]
-        if not _connected(words, prev, cur):
+        if not _connected(words, caps, prev, cur):
             head = k
             if prev.metric == "casualties" and cur.metric in ("killed", "injured") \
                     and ":" in words[prev.tok_end:cur.tok_start]:
@@ -523,20 +603,19 @@ def _share_across_lists(found: list[Claim], words: list[str]) -> None:
         cur.scope = found[head].scope  # a list reads as one: all running totals, or all one incident
         if cur.metric is None:
             cur.metric = prev.metric
-        if cur.group is None:
+        if cur.group is None and id(cur) not in subsets:
             cur.group = found[head].group
-        if not cur.own_modifier and prev.estimate.rule in ("at-least", "more-than", "about", "nearly", "up-to",
-                                                           "fewer-than", "just-over") \
-                and cur.estimate.rule == "exact" and cur.estimate.best is not None:
+        lead = next((c for c in reversed(found[head:k]) if id(c) not in subsets), prev)
+        if not cur.own_modifier and id(cur) not in subsets and cur.estimate.rule == "exact" \
+                and lead.estimate.rule in ("at-least", "more-than", "about", "nearly", "up-to", "fewer-than",
+                                           "just-over") and cur.estimate.best is not None:
             x = cur.estimate.best
-            shared = _modify(Amount(x, x, x, "exact"), prev.estimate.rule, cur.estimate.text)
-            cur.estimate = shared
-            cur.own_modifier = False
+            cur.estimate = _modify(Amount(x, x, x, "exact"), lead.estimate.rule, cur.estimate.text)
         if cur.modality == "reported" and prev.modality == "projection":
             cur.modality = "projection"
     for claim in found:
-        if claim.metric in ("flight", None):
-            claim.metric = None if claim.metric is None else "displaced"
+        if claim.metric in ("flight", "flight-arrived"):
+            claim.metric = "displaced"
         if claim.group is None:
             claim.group = "all"
 

@@ -30,7 +30,7 @@ TENS: dict[str, int] = {
 }
 #: Magnitude words and the abbreviations wires use after a numeral ("1.3m", "2.2 mln", "3.4k").
 SCALES: dict[str, int] = {
-    "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+    "dozen": 12, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
 }
 ABBREVIATIONS: dict[str, int] = {
     "k": 1_000, "m": 1_000_000, "mn": 1_000_000, "mln": 1_000_000, "mil": 1_000_000,
