@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -36,7 +36,7 @@ from .quantities import (
     scan,
     tokenize,
 )
-from .text import WEEKDAYS, Document, find_dates, paragraphs, sentences, to_plain, weekday_before
+from .text import MONTHS, WEEKDAYS, Document, find_dates, paragraphs, sentences, to_plain, weekday_before
 
 ADAPTER = "text"
 VERSION = "1.0"
@@ -56,7 +56,8 @@ METRIC_AFTER: dict[str, str] = {
     "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced",
     "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight-arrived",
     "entered": "flight", "escaped": "flight", "departures": "refugees", "arrivals": "refugees",
-    "crossings": "refugees", "left": "flight",
+    "crossings": "refugees", "left": "flight", "leave": "flight", "leaving": "flight", "forced": "displaced",
+    "driven": "displaced", "expelled": "displaced", "evicted": "displaced", "buried": "killed",
 }
 #: Words shortly before a figure that say what it counts ("killing 12", "death toll to 1,000").
 METRIC_BEFORE: dict[str, str] = {
@@ -68,12 +69,24 @@ METRIC_BEFORE: dict[str, str] = {
     "refugees": "refugees", "refugee": "refugees",
     "idps": "idps",
     "displacing": "displaced", "displaced": "displaced", "uprooting": "displaced", "displacement": "displaced",
-    "losses": "killed", "dead,": "killed",
+    "losses": "killed", "hosting": "refugees", "hosts": "refugees", "hosted": "refugees", "host": "refugees",
+    "received": "refugees", "receiving": "refugees", "welcomed": "refugees", "bodies": "killed",
 }
+#: Before-words that must stand right before the figure: "killed 12" (a verb and its object), never
+#: "... 3,700 had been wounded, and that 572 had been taken prisoner".
+ADJACENT_ONLY: frozenset[str] = frozenset({"killed", "wounded", "injured", "displaced", "missing"})
+#: Verbs that count what the text is already about: "the IOM ..., which counts 10,095,054 across ...".
+COUNTING: frozenset[str] = frozenset({"counts", "counted", "counting", "recorded", "registered", "puts", "put"})
+#: Words after a figure that add to the one before: "2,000 bodies ..., and 900 more lie in morgues".
+MORE: frozenset[str] = frozenset({"more", "others", "further", "additional"})
 #: Words after "displaced" (or before it) that keep the people inside their country: IDPs.
 INSIDE: frozenset[str] = frozenset({"inside", "within", "internally"})
 #: Words that make a figure a part of the one before it: "13 of them children", "including 26 children".
-SUBSET_AFTER: tuple[tuple[str, ...], ...] = (("of", "them"), ("of", "whom"), ("of", "these"), ("of", "those"))
+SUBSET_AFTER: tuple[tuple[str, ...], ...] = (
+    ("of", "them"), ("of", "whom"), ("of", "these"), ("of", "those"),
+)
+#: "Twenty-five of the children", "18,592 of the dead": a part, when people are named after "of the".
+SUBSET_OF_THE: tuple[str, ...] = ("of", "the")
 SUBSET_BEFORE: tuple[tuple[str, ...], ...] = (
     ("including",), ("among", "them"), ("of", "these"), ("of", "them"), ("of", "the", "dead"),
     ("of", "those"), ("among", "the", "dead"), ("among", "those"),
@@ -104,7 +117,13 @@ BETWEEN: frozenset[str] = frozenset({
     "protesters", "passengers", "fishermen", "farmers", "since", "then", "nationals",
     "third-country", "third", "country", "will", "would", "could", "may", "might", "must",
     "should", "can", "newly", "recently", "forcibly", "temporarily", "still", "among", "security", "pro",
-    "american", "foreign", "local", "sudanese", "afghan", "palestinian", "israeli", "syrian",
+    "american", "foreign", "local", "sudanese", "afghan", "palestinian", "israeli", "syrian", "its", "our",
+    "his", "her", "eventually", "ultimately", "soon", "probably", "possibly", "rohingya",
+})
+#: Words that never describe what a figure counts: they join clauses.
+CONNECTIVES: frozenset[str] = frozenset({
+    "and", "or", "but", "while", "with", "as", "of", "the", "a", "an", "to", "in", "on", "at", "by", "for",
+    "from", "nor", "than", "that", "which", "who",
 })
 #: A figure in "a city of 400,000" or "a population of 2 million" counts inhabitants, not victims.
 POPULATION: frozenset[str] = frozenset({
@@ -119,16 +138,22 @@ PROJECTION: frozenset[str] = frozenset({
 })
 #: Projection words that do not make a figure a projection when "have" follows ("may have killed").
 MODALS: frozenset[str] = frozenset({"could", "may", "might", "would", "will"})
+#: Words naming one event: a figure nearest to them counts that incident.
 INCIDENT: frozenset[str] = frozenset({
-    "attack", "attacks", "strike", "strikes", "airstrike", "airstrikes", "air", "raid", "bombing",
-    "blast", "explosion", "missile", "drone", "massacre", "ambush", "shelling", "bombardment",
-    "overnight", "yesterday", "single", "daily", "hours", "shooting", "landslide", "stampede",
-    "rocket", "rockets", "incident", "shell", "crash",
+    "attack", "strike", "airstrike", "raid", "bombing", "blast", "explosion", "missile", "drone",
+    "massacre", "massacres", "ambush", "overnight", "yesterday", "shooting", "landslide",
+    "stampede", "rocket", "incident", "crash", "bombers", "tonight", "explosions", "shell", "shells",
 })
+#: Figures of harm: a sentence that names no period goes on with the paragraph's incident.
+HARM: frozenset[str] = frozenset({"killed", "injured", "casualties", "missing"})
+#: Words naming a running total: a figure nearest to them is cumulative.
 CUMULATIVE: frozenset[str] = frozenset({
-    "since", "total", "overall", "cumulative", "toll", "date", "far", "start", "began", "beginning", "started",
-    "outbreak", "onset", "escalation",
+    "since", "total", "overall", "cumulative", "toll", "far", "start", "began", "beginning", "started",
+    "outbreak", "onset", "escalation", "war", "conflict", "date", "attacks", "strikes", "airstrikes",
+    "shelling", "bombardment", "offensive", "campaign", "hostilities", "fighting", "week", "weeks", "months",
 })
+#: Verbs of speech: "said on Friday" dates the statement, not the event.
+SPEECH: frozenset[str] = frozenset({"said", "says", "told", "announced", "stated", "added", "warned", "noted"})
 ATTRIBUTION_VERBS: frozenset[str] = frozenset({
     "said", "says", "reported", "reports", "recorded", "records", "estimated", "estimates", "announced",
     "stated", "told", "confirmed", "counted", "documented", "added", "warned", "noted", "registered",
@@ -149,9 +174,28 @@ NOT_PLACES: frozenset[str] = frozenset({
     "un", "u.n.", "unhcr", "ohchr", "ocha", "iom", "unicef", "who", "wfp", "reuters", "ap", "afp",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-    "local", "time",
+    "local", "time", "telegram", "twitter", "x", "facebook", "tv", "television", "radio", "cnn",
+    "bbc", "instagram", "whatsapp",
 })
-PLACE_PREPOSITIONS: frozenset[str] = frozenset({"in", "to", "into", "across", "at", "near", "inside", "around"})
+PLACE_PREPOSITIONS: frozenset[str] = frozenset({
+    "in", "to", "into", "across", "at", "near", "inside", "around", "on", "outside", "reached",
+})
+#: "shelling of Kharkiv", "siege of Mariupol": "of" names a place after these.
+PLACE_OF: frozenset[str] = frozenset({
+    "shelling", "bombardment", "siege", "bombing", "capture", "fall", "battle", "city", "town", "outskirts",
+})
+#: Lower-case words that belong to a place name: "northern Syria", "Zamzam camp", "Aleppo governorate".
+PLACE_BEFORE: frozenset[str] = frozenset({
+    "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "northeast",
+    "northwest", "southeast", "southwest", "besieged",
+})
+PLACE_AFTER: frozenset[str] = frozenset({
+    "camp", "camps", "governorate", "state", "region", "province", "district", "oblast", "city", "town",
+    "village", "displacement", "coast",
+})
+#: Verbs whose subject hosts refugees: "Poland has taken in more than 2.8 million".
+HOSTING: frozenset[str] = frozenset({"received", "hosts", "hosting", "taken", "took", "welcomed", "registered",
+                                      "admitted", "sheltering", "recorded"})
 #: Dates after these words say what a figure is as of ("as of 4 March", "until 3 March").
 AS_OF_CUES: frozenset[str] = frozenset({"of", "at", "until", "till", "to", "by", "through", "and", "up"})
 
@@ -167,7 +211,7 @@ LIST_WORDS: frozenset[str] = frozenset({
     ",", "and", ":", "(", ")", "including", "among", "with", "while", "whom", ";", "-", "plus", "country",
     "territory", "region", "regions", "city", "area", "a", "further", "another", "respectively", "whereas",
     "inside", "across", "within", "from", "in", "governorate", "province", "state", "district", "oblast",
-    "camp", "camps", "village", "villages", "town", "towns", "cities", "capital",
+    "camp", "camps", "village", "villages", "town", "towns", "cities", "capital", "into", "to",
 })
 #: Verbs that carry a running total to a new figure: "the death toll ... rose to at least 40".
 RISE: frozenset[str] = frozenset({
@@ -260,13 +304,24 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
         return []
     attribution = _attribution(sentence, tokens)
     dates = find_dates(sentence, published)
+    found = [c for c in found if not counts_other_things(words, caps, c.tok_end)]
+
+    def glued(i: int) -> bool:
+        return 0 < i < len(tokens) - 1 and tokens[i - 1].end == tokens[i].start and tokens[i].end == tokens[i + 1].start
+
     for k, claim in enumerate(found):
         nxt = found[k + 1].tok_start if k + 1 < len(found) else len(tokens)
         prev = found[k - 1].tok_end if k else 0
-        claim.metric = _metric_after(words, caps, claim.tok_end, nxt) or _metric_before(words, claim.tok_start, prev)
+        claim.metric = _metric_after(words, caps, claim.tok_end, nxt, glued) or \
+            _metric_before(words, claim.tok_start, prev)
         claim.group = _group(words, claim, prev, nxt)
         claim.modality = _modality(words, claim, prev, nxt)
-        claim.scope = _scope(words, claim)
+        scope = _scope(words, claim)
+        if scope is None:  # "At least 75 people were wounded" after "the strike killed 40": the same incident
+            last = context[-1] if context else None
+            harm = last is not None and last.metric in HARM and claim.metric in HARM
+            scope = last.scope if harm and last is not None else "cumulative"
+        claim.scope = scope
         claim.place = _place(sentence, tokens, claim, prev, nxt)
         claim.attributed_to = attribution
         claim.as_of, claim.period = _as_of(sentence, tokens, dates, claim, published)
@@ -318,6 +373,13 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int)
     before = [t.text for t in tokens[max(0, i - 3):i]]
     if "of" in before[-2:] and any(w in POPULATION for w in before):
         return True
+    clause = [t.text for t in tokens[max(0, i - 7):i]]
+    clause = clause[max((k for k, w in enumerate(clause) if w in _BOUNDARY), default=-1) + 1:]
+    if "population" in clause or "inhabitants" in [t.text for t in tokens[j:j + 2]]:
+        return True  # "a population the World Bank put at 44 million"
+    if j + 1 < len(tokens) and tokens[j].text == "in" and tokens[j + 1].kind == "num" or (
+            j + 1 < len(tokens) and tokens[j].text == "in" and tokens[j + 1].text in UNITS):
+        return True  # a ratio: "one in seven"
     if i and tokens[i - 1].kind == "word" and first.kind == "num":
         prev = sentence[tokens[i - 1].start:tokens[i - 1].end]
         if prev[:1].isupper() and prev.lower() not in PREFIXES and i > 1:
@@ -325,12 +387,28 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int)
     after = tokens[j].text if j < len(tokens) else ""
     if after in ("%", "percent", "per") or (i and tokens[i - 1].text in ("$", "€", "£", "us$")):
         return True
-    if after == "-" and j + 1 < len(tokens) and tokens[j + 1].text in ("year", "month", "week", "day"):
-        return True
+    if after == "-" and j + 1 < len(tokens) and tokens[j + 1].kind == "word" \
+            and tokens[j + 1].text not in _NUMBER_WORDS and tokens[j + 1].text not in ("plus", "odd"):
+        return True  # a compound adjective: "a nine-storey block", "a 21-month war"
+    if i >= 2 and j - i == 1 and first.kind == "num" and first.text.isdigit() and int(first.text) <= 31 \
+            and tokens[i - 1].text in ("and", "-", "to") and (
+            tokens[i - 2].text in MONTHS or (i >= 3 and tokens[i - 3].text in MONTHS)):
+        return True  # the second day of "February 23 and 25"
     return last.text in ("a", "an")
 
 
-def _metric_after(words: list[str], caps: list[bool], start: int, stop: int) -> str | None:
+def counts_other_things(words: list[str], caps: list[bool], end: int) -> bool:
+    """True when a figure is followed by a plural noun for things: "8,239 locations", "155 facilities"."""
+    if end >= len(words):
+        return False
+    w = words[end]
+    known = w in BETWEEN or w in GROUPS or w in METRIC_AFTER or w in METRIC_BEFORE or w in DEMONYMS \
+        or w in CONNECTIVES or w in MORE or w in BY_NAME or caps[end]
+    return not known and w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss")
+
+
+def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
+                  glued: Callable[[int], bool] = lambda i: False) -> str | None:
     """The counted thing named after the figure: "1,081 civilians killed", "About 50 people, five of
     them children, were killed", "1.9 million people in Gaza ... have been displaced inside the Strip".
 
@@ -344,9 +422,13 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int) -> 
         if w in GROUPS or w in BETWEEN or w in DEMONYMS or caps[i] or w in BY_NAME:
             i += 1
             continue
-        if i + 1 < len(words) and METRIC_AFTER.get(words[i + 1]) in ("killed", "injured", "casualties") \
-                and w not in _BOUNDARY and w.isalpha():
-            i += 1  # one describing word: "battlefield deaths", "civilian casualties", "combat deaths"
+        if w.isalpha() and w not in CONNECTIVES and any(
+                METRIC_AFTER.get(x) in ("killed", "injured", "casualties") for x in words[i + 1:i + 3]
+                if x in METRIC_AFTER or x in GROUPS):
+            i += 1  # one describing word: "battlefield deaths", "undocumented civilian deaths"
+            continue
+        if w == "-" and caps is not None and glued(i):
+            i += 1  # a hyphen inside a word: "third-country", "pro-Assad"
             continue
         if w in (",", "-", "(") and i > start:
             close = {"(": ")"}.get(w, w)
@@ -371,7 +453,9 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
         return "refugees" if any(x in ABROAD or x in BY_NAME for x in ahead) else "displaced"
     if metric == "idps" and w == "internally" and (not ahead or ahead[0] != "displaced"):
         return None
-    if metric == "displaced" and (any(x in INSIDE for x in ahead[:3]) or words[i - 1] in INSIDE):
+    clause = [x for x in words[i + 1:i + 9]]
+    clause = clause[:clause.index(".")] if "." in clause else clause
+    if metric == "displaced" and (any(x in INSIDE for x in clause) or words[i - 1] in INSIDE):
         return "idps"
     if metric == "killed" and len(ahead) >= 2 and ahead[0] in ("and", "or") \
             and METRIC_AFTER.get(ahead[1]) == "injured":
@@ -382,15 +466,15 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
 def _metric_before(words: list[str], start: int, stop: int) -> str | None:
     """The counted thing named before the figure: "killing 12", "casualties at thousands", and a running
     total carried to it: "the death toll from Saturday's strike ... rose to at least 40"."""
-    reach = 6
-    for i in range(start - 1, max(stop, start - 3) - 1, -1):
-        if words[i] in RISE:
-            reach = 24
-    for i in range(start - 1, max(stop, start - reach) - 1, -1):
+    rise = any(w in RISE for w in words[max(0, start - 3):start])
+    reach, floor = (24, 0) if rise else (8, stop)
+    for i in range(start - 1, max(floor, start - reach) - 1, -1):
         w = words[i]
         if w in METRIC_BEFORE:
+            if w in ADJACENT_ONLY and i != start - 1:
+                return None
             return METRIC_BEFORE[w]
-        if w in _BOUNDARY and reach == 6 or w in ATTRIBUTION_VERBS or w in (".", ";"):
+        if (w in _BOUNDARY and not rise) or w in ATTRIBUTION_VERBS or w in (".", ";"):
             return None
     return None
 
@@ -436,48 +520,112 @@ def _forecast(words: list[str], k: int) -> bool:
     return not (w == "plan" and nxt != "for")
 
 
-def _scope(words: list[str], claim: Claim) -> str:
-    window = words[max(0, claim.tok_start - 10):claim.tok_end + 8]
-    if any(w in CUMULATIVE for w in window):
-        return "cumulative"
-    on_weekday = any(w in WEEKDAYS and i > 1 and window[i - 1] == "on" and window[i - 2] not in ATTRIBUTION_VERBS
-                     for i, w in enumerate(window))  # "killed on Tuesday", not "said on Friday"
-    if on_weekday or any(w in INCIDENT for w in window):
-        return "incident"
-    return "cumulative"
+def _scope(words: list[str], claim: Claim) -> str | None:
+    """Incident or cumulative, by the nearest cue in the sentence: "killed when a missile struck" is an
+    incident, "attacks have killed more than 2,670 since" a running total; None when nothing says."""
+    cues: list[tuple[int, str]] = []
+    for i, w in enumerate(words):
+        if w in CUMULATIVE:
+            cues.append((i, "cumulative"))
+        elif w in INCIDENT:
+            cues.append((i, "incident"))
+        elif w in WEEKDAYS and i and words[i - 1] == "on" and (i < 2 or words[i - 2] not in SPEECH):
+            several = i + 2 < len(words) and words[i + 1] == "and" and words[i + 2] in WEEKDAYS
+            cues.append((i, "cumulative" if several else "incident"))  # "on Friday and Saturday": a total
+        elif w == "hours" and i >= 2 and words[i - 1] == "24" or (w == "single" and i + 1 < len(words)
+                                                                    and words[i + 1] in ("day", "night", "attack")):
+            cues.append((i, "incident"))
+    if not cues:
+        return None
+    def distance(cue: tuple[int, str]) -> tuple[int, int]:
+        i, kind = cue
+        gap = claim.tok_start - i if i < claim.tok_start else i - claim.tok_end + 1
+        return gap, 0 if kind == "cumulative" else 1
+    return min(cues, key=distance)[1]
 
 
 def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int) -> str | None:
-    """A place written with a preposition near the figure: "in Kharkiv", "fled to Poland"."""
+    """The place a figure is about, as written: near it in its clause first ("fled to Poland",
+    "killed in Kharkiv"), then the host before a hosting verb ("Slovakia has received 71,200"),
+    then the nearest place named anywhere in the sentence ("... struck the station in Kramatorsk")."""
+    def at(i: int) -> str | None:
+        word = tokens[i].text
+        if word in PLACE_PREPOSITIONS or (word == "of" and i and tokens[i - 1].text in PLACE_OF):
+            return _place_name(sentence, tokens, i + 1)
+        return None
     for i in range(claim.tok_end, min(nxt, claim.tok_end + 10)):  # after the figure, within its clause
-        if tokens[i].text in _BOUNDARY:
+        if tokens[i].text in _BOUNDARY and tokens[i].text != "-":
             break
-        if tokens[i].text in PLACE_PREPOSITIONS and (name := _capitalised(sentence, tokens, i + 1)):
+        if name := at(i):
             return name
     for i in range(claim.tok_start - 1, max(prev, claim.tok_start - 8) - 1, -1):  # then before it
-        if tokens[i].text in _BOUNDARY:
+        if tokens[i].text in _BOUNDARY and tokens[i].text != "-":
             break
-        if tokens[i].text in PLACE_PREPOSITIONS and (name := _capitalised(sentence, tokens, i + 1)):
-            return name
+        if tokens[i].text in HOSTING:  # "Poland has taken in more than 505,500"
+            for k in range(i - 1, max(-1, i - 4), -1):
+                if tokens[k].text in BY_NAME:
+                    return sentence[tokens[k].start:tokens[k].end]
+        if name := at(i):
+            return _most_specific(sentence, tokens, i, name, at)
+    spread = sorted(range(len(tokens)), key=lambda i: min(abs(i - claim.tok_start), abs(i - claim.tok_end)))
+    for i in spread:  # anywhere in the sentence, nearest first
+        if tokens[i].text in ("in", "on", "of", "at", "near", "outside", "inside") and (name := at(i)):
+            return _most_specific(sentence, tokens, i, name, at)
     return None
 
 
-def _capitalised(sentence: str, tokens: list[Token], i: int) -> str | None:
+def _most_specific(sentence: str, tokens: list[Token], i: int, name: str, at: Callable[[int], str | None]) -> str:
+    """Of nested places take the inner one: "on Pazi Gyi village in Sagaing Region" is Pazi Gyi."""
+    k = i - 1
+    while k >= 0 and (tokens[k].text in PLACE_AFTER or sentence[tokens[k].start:tokens[k].start + 1].isupper()):
+        k -= 1
+    if k < i - 1 and k >= 0 and (inner := at(k)):
+        return inner
+    return name
+
+
+def _list_goes_on(tokens: list[Token], k: int, upper: Callable[[int], bool]) -> bool:
+    """A comma inside a list of places ends with "and <Place>": "Chin, Magway and Sagaing"."""
+    for j in range(k + 1, min(len(tokens), k + 9)):
+        if tokens[j].text in _BOUNDARY - {","}:
+            return False
+        if tokens[j].text == "and" and upper(j + 1):
+            return True
+        if not (upper(j) or tokens[j].text in (",", "-", "of") or tokens[j].text in PLACE_AFTER):
+            return False
+    return False
+
+
+def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
+    """A place name starting at token i: capitalised words, with "of", "'s", lists, compass words."""
     if i < len(tokens) and tokens[i].text == "the":
         i += 1
-    parts: list[Token] = []
-    while i < len(tokens):
-        raw = sentence[tokens[i].start:tokens[i].end]
-        joins = parts and tokens[i].text in ("of", "-") and i + 1 < len(tokens) \
-            and sentence[tokens[i + 1].start:tokens[i + 1].start + 1].isupper()
-        if raw[:1].isupper() and tokens[i].text not in NOT_PLACES or joins:
-            parts.append(tokens[i])
+    start = i
+    while i < len(tokens) and (tokens[i].text in PLACE_BEFORE or tokens[i].text == "-" and i > start):
+        i += 1
+
+    def upper(k: int) -> bool:
+        return k < len(tokens) and sentence[tokens[k].start:tokens[k].start + 1].isupper() \
+            and tokens[k].text not in NOT_PLACES
+
+    if not upper(i):
+        return None
+    end = i
+    while end < len(tokens):
+        k = end
+        if upper(k) or tokens[k].text in ("of", "-", "and") and upper(k + 1) or (
+                tokens[k].text == "," and upper(k + 1) and _list_goes_on(tokens, k, upper)):
+            end += 1
+        elif tokens[k].text == "'" and k + 2 < len(tokens) and tokens[k + 1].text == "s" and upper(k + 2):
+            end += 2
+        elif tokens[k].text in PLACE_AFTER and end > i:
+            end += 1
+            break
         else:
             break
-        i += 1
-    if not parts:
-        return None
-    return sentence[parts[0].start:parts[-1].end]
+    while end > i and tokens[end - 1].text in ("and", ",", "-", "of"):
+        end -= 1
+    return sentence[tokens[start].start:tokens[end - 1].end]
 
 
 def _as_of(sentence: str, tokens: list[Token], dates: list, claim: Claim,
@@ -564,6 +712,9 @@ def _is_subset(words: list[str], claim: Claim) -> bool:
     """A figure that counts part of the one before it: "13 of them children", "including 26 children"."""
     after = tuple(words[claim.tok_end:claim.tok_end + 2])
     before = words[max(0, claim.tok_start - 4):claim.tok_start]
+    named = words[claim.tok_end + 2] if claim.tok_end + 2 < len(words) else ""
+    if after == SUBSET_OF_THE and (named in GROUPS or named in METRIC_AFTER or named in ("victims", "people")):
+        return True
     return any(after[:len(p)] == p for p in SUBSET_AFTER) or any(
         tuple(before[-len(p):]) == p or tuple(before[-len(p) - 1:-1]) == p for p in SUBSET_BEFORE)
 
@@ -576,10 +727,19 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
         if id(cur) not in subsets:
             continue
         parent = found[k - 1] if k and found[k - 1].metric else (context[-1] if context else None)
-        if parent is not None and (cur.metric is None or (cur.metric in ("displaced", "flight")
-                                                          and parent.metric in ("idps", "refugees"))):
+        if parent is None:
+            continue
+        cur.scope = parent.scope  # a part of a figure counts over the same period
+        if cur.metric is None or (cur.metric in ("displaced", "flight") and parent.metric in ("idps", "refugees")):
             cur.metric = parent.metric
-            cur.scope = parent.scope
+    for k, cur in enumerate(found):  # "which counts 10,095,054", "and 900 more lie in morgues"
+        if cur.metric is not None:
+            continue
+        counted = any(w in COUNTING for w in words[max(0, cur.tok_start - 2):cur.tok_start])
+        more = cur.tok_end < len(words) and words[cur.tok_end] in MORE
+        earlier = [c for c in found[:k] if c.metric is not None] or context
+        if (counted or more) and earlier:
+            cur.metric, cur.scope = earlier[-1].metric, earlier[-1].scope
     for k in range(len(found) - 2, -1, -1):  # a figure without a metric takes the next one's
         cur, nxt = found[k], found[k + 1]
         if cur.metric is None and nxt.metric is not None and _connected(words, caps, cur, nxt) \

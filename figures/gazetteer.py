@@ -13,7 +13,7 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "BGD": ("bangladesh",), "BGR": ("bulgaria",), "BIH": ("bosnia and herzegovina", "bosnia"),
     "BLR": ("belarus", "belarusians"), "CAF": ("central african republic", "car"),
     "CAN": ("canada",), "CHE": ("switzerland",), "CHN": ("china",), "CMR": ("cameroon",),
-    "COD": ("democratic republic of the congo", "dr congo", "drc", "congo-kinshasa", "congolese"),
+    "COD": ("democratic republic of the congo", "democratic republic of congo", "dr congo", "congo", "drc", "congo-kinshasa", "congolese"),
     "COL": ("colombia", "colombians"), "CYP": ("cyprus",), "CZE": ("czech republic", "czechia"),
     "DEU": ("germany",), "DNK": ("denmark",), "EGY": ("egypt",), "ERI": ("eritrea", "eritreans"),
     "ESP": ("spain",), "EST": ("estonia",), "ETH": ("ethiopia", "ethiopians"), "FIN": ("finland",),
