@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from .errors import NormalisationError
-from .gazetteer import BY_NAME, DEMONYMS, UNKNOWN_AREA
+from .gazetteer import BY_NAME, DEMONYMS, SUBAREAS, UNKNOWN_AREA
 from .models import Estimate, Observation, Provenance
 from .quantities import (
     FRACTION_WORDS,
@@ -48,7 +48,7 @@ METRIC_AFTER: dict[str, str] = {
     "killed": "killed", "dead": "killed", "deaths": "killed", "died": "killed", "fatalities": "killed",
     "lives": "killed", "bodies": "killed", "slain": "killed", "perished": "killed", "murdered": "killed",
     "executed": "killed", "death": "killed",
-    "injured": "injured", "wounded": "injured", "hurt": "injured", "injuries": "injured",
+    "injured": "injured", "wounded": "injured", "hurt": "injured", "injuries": "injured", "maimed": "injured",
     "casualties": "casualties",
     "missing": "missing", "disappeared": "missing", "unaccounted": "missing",
     "refugees": "refugees", "refugee": "refugees",
@@ -178,7 +178,8 @@ NOT_PLACES: frozenset[str] = frozenset({
     "bbc", "instagram", "whatsapp",
 })
 PLACE_PREPOSITIONS: frozenset[str] = frozenset({
-    "in", "to", "into", "across", "at", "near", "inside", "around", "on", "outside", "reached",
+    "in", "to", "into", "across", "at", "near", "inside", "around", "on", "outside", "reached", "fled", "left",
+    "fleeing",
 })
 #: "shelling of Kharkiv", "siege of Mariupol": "of" names a place after these.
 PLACE_OF: frozenset[str] = frozenset({
@@ -187,11 +188,15 @@ PLACE_OF: frozenset[str] = frozenset({
 #: Lower-case words that belong to a place name: "northern Syria", "Zamzam camp", "Aleppo governorate".
 PLACE_BEFORE: frozenset[str] = frozenset({
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "northeast",
-    "northwest", "southeast", "southwest", "besieged",
+    "northwest", "southeast", "southwest",
 })
+#: Words that describe a place without being part of its name: "the occupied West Bank".
+PLACE_DESCRIBED: frozenset[str] = frozenset({"besieged", "occupied", "embattled", "devastated", "war-torn"})
+COMPASS: frozenset[str] = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast",
+                                     "southwest", "-"})
 PLACE_AFTER: frozenset[str] = frozenset({
     "camp", "camps", "governorate", "state", "region", "province", "district", "oblast", "city", "town",
-    "village", "displacement", "coast",
+    "displacement", "coast",
 })
 #: Verbs whose subject hosts refugees: "Poland has taken in more than 2.8 million".
 HOSTING: frozenset[str] = frozenset({"received", "hosts", "hosting", "taken", "took", "welcomed", "registered",
@@ -380,6 +385,8 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int)
     if j + 1 < len(tokens) and tokens[j].text == "in" and tokens[j + 1].kind == "num" or (
             j + 1 < len(tokens) and tokens[j].text == "in" and tokens[j + 1].text in UNITS):
         return True  # a ratio: "one in seven"
+    if i >= 2 and tokens[i - 1].text == "in" and (tokens[i - 2].kind == "num" or tokens[i - 2].text in UNITS):
+        return True  # the second half of a ratio
     if i and tokens[i - 1].kind == "word" and first.kind == "num":
         prev = sentence[tokens[i - 1].start:tokens[i - 1].end]
         if prev[:1].isupper() and prev.lower() not in PREFIXES and i > 1:
@@ -395,6 +402,19 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int)
             tokens[i - 2].text in MONTHS or (i >= 3 and tokens[i - 3].text in MONTHS)):
         return True  # the second day of "February 23 and 25"
     return last.text in ("a", "an")
+
+
+AUXILIARIES: frozenset[str] = frozenset({"had", "have", "has", "were", "was", "been", "are", "is", "be"})
+
+
+def own_predicate(words: list[str], end: int) -> bool:
+    """True when a figure has a verb of its own that is no metric: "572 had been taken prisoner"."""
+    i, aux = end, False
+    while i < len(words) and words[i] in AUXILIARIES | {"reportedly", "also", "now", "since", "still"}:
+        aux = aux or words[i] in AUXILIARIES
+        i += 1
+    return aux and i < len(words) and words[i].isalpha() and words[i] not in METRIC_AFTER \
+        and words[i] not in BETWEEN and words[i] not in GROUPS
 
 
 def counts_other_things(words: list[str], caps: list[bool], end: int) -> bool:
@@ -480,7 +500,9 @@ def _metric_before(words: list[str], start: int, stop: int) -> str | None:
 
 
 def _group(words: list[str], claim: Claim, prev: int, nxt: int) -> str | None:
-    for w in words[claim.tok_end:min(nxt, claim.tok_end + 4)]:
+    """Who is counted, named next to the figure: "1,081 civilians", "members of the security forces",
+    "killing 12 children"; never across a comma ("13 of them children, and 400 injured")."""
+    for w in words[claim.tok_end:min(nxt, claim.tok_end + 6)]:
         if w in GROUPS:
             return GROUPS[w]
         if w in _BOUNDARY:
@@ -488,6 +510,8 @@ def _group(words: list[str], claim: Claim, prev: int, nxt: int) -> str | None:
     for w in reversed(words[max(prev, claim.tok_start - 3):claim.tok_start]):
         if w in GROUPS:
             return GROUPS[w]
+        if w in _BOUNDARY or w == "and":
+            break
     return None
 
 
@@ -550,7 +574,9 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
     then the nearest place named anywhere in the sentence ("... struck the station in Kramatorsk")."""
     def at(i: int) -> str | None:
         word = tokens[i].text
-        if word in PLACE_PREPOSITIONS or (word == "of" and i and tokens[i - 1].text in PLACE_OF):
+        if word in ("fled", "left", "fleeing") and claim.metric == "refugees":
+            return None  # refugees who fled X come from X: the area, not a place in it
+        if word in PLACE_PREPOSITIONS or (word in ("of", "for") and i and tokens[i - 1].text in PLACE_OF):
             return _place_name(sentence, tokens, i + 1)
         return None
     for i in range(claim.tok_end, min(nxt, claim.tok_end + 10)):  # after the figure, within its clause
@@ -577,7 +603,8 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
 def _most_specific(sentence: str, tokens: list[Token], i: int, name: str, at: Callable[[int], str | None]) -> str:
     """Of nested places take the inner one: "on Pazi Gyi village in Sagaing Region" is Pazi Gyi."""
     k = i - 1
-    while k >= 0 and (tokens[k].text in PLACE_AFTER or sentence[tokens[k].start:tokens[k].start + 1].isupper()):
+    while k >= 0 and (tokens[k].text in PLACE_AFTER | {"village", "villages"}
+                      or sentence[tokens[k].start:tokens[k].start + 1].isupper()):
         k -= 1
     if k < i - 1 and k >= 0 and (inner := at(k)):
         return inner
@@ -598,7 +625,7 @@ def _list_goes_on(tokens: list[Token], k: int, upper: Callable[[int], bool]) -> 
 
 def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
     """A place name starting at token i: capitalised words, with "of", "'s", lists, compass words."""
-    if i < len(tokens) and tokens[i].text == "the":
+    while i < len(tokens) and (tokens[i].text == "the" or tokens[i].text in PLACE_DESCRIBED):
         i += 1
     start = i
     while i < len(tokens) and (tokens[i].text in PLACE_BEFORE or tokens[i].text == "-" and i > start):
@@ -609,6 +636,8 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
             and tokens[k].text not in NOT_PLACES
 
     if not upper(i):
+        if i > start and all(t.text in COMPASS for t in tokens[start:i]) and tokens[i - 1].text != "-":
+            return sentence[tokens[start].start:tokens[i - 1].end]  # "in the north-east"
         return None
     end = i
     while end < len(tokens):
@@ -746,7 +775,9 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
                 and id(nxt) not in subsets:
             cur.metric = nxt.metric
     for k, cur in enumerate(found):  # "..., and the number could reach 4 million"
-        if cur.metric is None and any(w in ANAPHORA for w in words[max(0, cur.tok_start - 6):cur.tok_start]):
+        window = words[max(0, cur.tok_start - 6):cur.tok_start]
+        if cur.metric is None and any(w in ANAPHORA and not (k and window[k - 1] == "in")  # not "in total"
+                                      for k, w in enumerate(window)):
             earlier = [c for c in found[:k] if c.metric is not None] or context
             if earlier:
                 cur.metric, cur.group = earlier[-1].metric, cur.group or earlier[-1].group
@@ -761,7 +792,7 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
                 cur.scope = prev.scope
             continue
         cur.scope = found[head].scope  # a list reads as one: all running totals, or all one incident
-        if cur.metric is None:
+        if cur.metric is None and not own_predicate(words, cur.tok_end):
             cur.metric = prev.metric
         if cur.group is None and id(cur) not in subsets:
             cur.group = found[head].group
@@ -773,6 +804,16 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
             cur.estimate = _modify(Amount(x, x, x, "exact"), lead.estimate.rule, cur.estimate.text)
         if cur.modality == "reported" and prev.modality == "projection":
             cur.modality = "projection"
+    for k in range(1, len(found)):  # gapping: "38 of them died at the station and 12 in hospital"
+        prev, cur = found[k - 1], found[k]
+        before = words[cur.tok_start - 1] if cur.tok_start else ""
+        after = words[cur.tok_end] if cur.tok_end < len(words) else ""
+        if cur.metric is None and prev.metric and before in ("and", ",") and after in ("in", "at", "on", "from"):
+            cur.metric, cur.scope = prev.metric, prev.scope
+        last = next((c for c in reversed(found[:k]) if c.metric), context[-1] if context else None)
+        if before == "another" and last is not None and last.metric in ("idps", "refugees") \
+                and cur.metric == "displaced":
+            cur.metric = last.metric  # "Another 356,000 are displaced in Rakhine", after an IDP count
     for claim in found:
         if claim.metric in ("flight", "flight-arrived"):
             claim.metric = "displaced"
@@ -820,7 +861,8 @@ def extract(
     out = []
     for claim in claims:
         place = claim.place
-        if place and BY_NAME.get(place.lower()) == area:
+        key = place.lower().removeprefix("the ") if place else ""
+        if place and BY_NAME.get(key) == area and key not in SUBAREAS:
             place = None  # the area itself is no place inside it
         period_start, period_end = claim.period if claim.period else (None, None)
         out.append(Observation(

@@ -13,7 +13,8 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "BGD": ("bangladesh",), "BGR": ("bulgaria",), "BIH": ("bosnia and herzegovina", "bosnia"),
     "BLR": ("belarus", "belarusians"), "CAF": ("central african republic", "car"),
     "CAN": ("canada",), "CHE": ("switzerland",), "CHN": ("china",), "CMR": ("cameroon",),
-    "COD": ("democratic republic of the congo", "democratic republic of congo", "dr congo", "congo", "drc", "congo-kinshasa", "congolese"),
+    "COD": ("democratic republic of the congo", "democratic republic of congo", "dr congo", "congo", "drc",
+            "congo-kinshasa", "congolese"),
     "COL": ("colombia", "colombians"), "CYP": ("cyprus",), "CZE": ("czech republic", "czechia"),
     "DEU": ("germany",), "DNK": ("denmark",), "EGY": ("egypt",), "ERI": ("eritrea", "eritreans"),
     "ESP": ("spain",), "EST": ("estonia",), "ETH": ("ethiopia", "ethiopians"), "FIN": ("finland",),
@@ -45,6 +46,9 @@ BY_NAME: dict[str, str] = {name: iso for iso, names in COUNTRIES.items() for nam
 DEMONYMS: frozenset[str] = frozenset(
     n for names in COUNTRIES.values() for n in names if n.endswith(("ans", "ians", "ese", "is", "ns", "gya"))
 )
+
+#: Names in the table that stand for part of an area, not all of it: kept as places.
+SUBAREAS: frozenset[str] = frozenset({"west bank"})
 
 #: The area code used when a text names no country this table knows.
 UNKNOWN_AREA = "ZZZ"
