@@ -89,7 +89,7 @@ SUBSET_AFTER: tuple[tuple[str, ...], ...] = (
 SUBSET_OF_THE: tuple[str, ...] = ("of", "the")
 SUBSET_BEFORE: tuple[tuple[str, ...], ...] = (
     ("including",), ("among", "them"), ("of", "these"), ("of", "them"), ("of", "the", "dead"),
-    ("of", "those"), ("among", "the", "dead"), ("among", "those"),
+    ("of", "those"), ("among", "the", "dead"), ("among", "those"), ("of", "whom"),
 )
 #: Words after "fled" that put the people abroad (refugees), not only out of their homes.
 ABROAD: frozenset[str] = frozenset({
@@ -221,7 +221,7 @@ LIST_WORDS: frozenset[str] = frozenset({
 #: Verbs that carry a running total to a new figure: "the death toll ... rose to at least 40".
 RISE: frozenset[str] = frozenset({
     "rose", "risen", "climbed", "reached", "increased", "jumped", "surged", "grew", "stood", "stands", "hit",
-    "passed", "topped", "exceeded", "crossed",
+    "passed", "topped", "exceeded", "crossed", "amounted", "totalled", "totaled",
 })
 #: Words that point back at a figure already given: "the number could reach 4 million".
 ANAPHORA: frozenset[str] = frozenset({"number", "figure", "total", "tally", "count", "toll"})
@@ -804,6 +804,13 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
             cur.estimate = _modify(Amount(x, x, x, "exact"), lead.estimate.rule, cur.estimate.text)
         if cur.modality == "reported" and prev.modality == "projection":
             cur.modality = "projection"
+    for k, total in enumerate(found):  # "406 civilian casualties in Ukraine: 102 killed (...) and 304 injured"
+        if total.metric == "casualties" and total.group and k + 1 < len(found) \
+                and ":" in words[total.tok_end:found[k + 1].tok_start]:
+            for part in found[k + 1:]:
+                if part.metric in ("killed", "injured") and part.group is None and id(part) not in subsets:
+                    part.group = total.group
+            break
     for k in range(1, len(found)):  # gapping: "38 of them died at the station and 12 in hospital"
         prev, cur = found[k - 1], found[k]
         before = words[cur.tok_start - 1] if cur.tok_start else ""

@@ -1,0 +1,108 @@
+"""Claims in text: accuracy on the labelled corpus, the real texts in ../shared, traps, and invariants."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from corpus.score import report, score
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from figures.claims import extract, find_claims
+
+TARGET = 0.95
+FIELD_TARGET = 0.90
+
+
+@pytest.fixture(scope="module")
+def corpus_score():
+    return score()
+
+
+def test_corpus_precision_and_recall_meet_the_target(corpus_score):
+    """Claims whose metric and range are both right, over 60 passages about 9 conflicts."""
+    assert corpus_score.labelled >= 200
+    assert corpus_score.precision >= TARGET, report(corpus_score)
+    assert corpus_score.recall >= TARGET, report(corpus_score)
+
+
+@pytest.mark.parametrize("name", ["group", "modality", "scope", "place", "as_of"])
+def test_corpus_fields_of_matched_claims_meet_the_target(corpus_score, name):
+    assert corpus_score.accuracy(name) >= FIELD_TARGET, report(corpus_score)
+
+
+def test_ohchr_lead_texts_give_their_totals_as_of_the_stated_day(shared_fixtures: Path):
+    """The real OHCHR updates: casualties = killed + injured, civilians, as of 24:00 on the stated day."""
+    texts = json.loads((shared_fixtures / "ohchr" / "ohchr_update_lead_texts_2022.json").read_text(encoding="utf-8"))
+    checked = 0
+    for item in texts:
+        published = item["page_date"] or "2022-07-05"
+        found = extract(item["text"], published=published)
+        totals = [o for o in found if o.metric == "casualties"]
+        if not totals:
+            continue
+        total = totals[0]
+        after = found[found.index(total) + 1:]  # the breakdown follows the total, maybe a sentence later
+        killed = next(o for o in after if o.metric == "killed")
+        injured = next((o for o in after if o.metric == "injured"), None)
+        if injured is None:  # the Interfax reprint gives the total and the killed only
+            assert killed.estimate.best < total.estimate.best, item["url"]
+            continue
+        assert killed.estimate.best + injured.estimate.best == total.estimate.best, item["url"]
+        assert {total.group, killed.group, injured.group} == {"civilians"}, item["url"]
+        assert total.as_of < date.fromisoformat(published) or not item["page_date"], item["url"]
+        stated = re.search(r"(?:midnight|24:00)(?: midnight)? on (\d{1,2}) ([A-Z][a-z]+) 2022", item["text"])
+        if stated:  # the date in the text, never the url's slug (SOURCES.md: slugs can name another day)
+            assert total.as_of == datetime.strptime(f"{stated.group(1)} {stated.group(2)} 2022", "%d %B %Y").date()
+        checked += 1
+    assert checked >= 9
+
+
+@pytest.mark.parametrize("text", [
+    "Talks resumed on 24 February 2022 for the second round in Belarus.",
+    "A 69-year-old man was among those evacuated after nearly a week under siege.",
+    "The city of 400,000 people lost power for 16 hours.",
+    "Prices rose 12% and the government pledged $1.7 billion in aid.",
+    "Forces fired 32 shells in 20 shelling incidents near the border.",
+    "The resolution 2334 vote came at 10:30 on Channel 4.",
+    "World War 3 will be nuclear, the minister said in 2022.",
+    "Aid reached 155 shelters and 8,239 locations in all 18 states.",
+])
+def test_non_figures_give_no_claims(text):
+    assert extract(text, published="2024-01-10") == []
+
+
+def test_spans_and_quotes_point_at_the_figure():
+    text = ("Nearly a week of fighting has left hundreds dead.\n\n"
+            "More than half a million Ukrainians have fled, the UN refugee agency said.")
+    for o in extract(text, published="2022-03-02"):
+        start, end = (int(x) for x in o.provenance.locator.removeprefix("chars ").split("-"))
+        assert text[start:end] == o.estimate.text
+        assert o.estimate.text in o.provenance.quote
+    assert [o.provenance.attributed_to for o in extract(text, published="2022-03-02")] == [None, "UN refugee agency"]
+
+
+def test_as_of_without_a_year_never_lies_after_publication():
+    [o] = extract("As of 28 December, 1,000 civilians had been killed.", published="2023-01-03")
+    assert o.as_of == date(2022, 12, 28)
+
+
+def test_a_projection_is_told_from_a_report():
+    found = extract("More than 1 million people have fled Ukraine, UNHCR said, and the number could reach "
+                    "4 million. The war may have killed 600,000 people.", published="2022-03-03")
+    assert [(o.metric, o.modality) for o in found] == [
+        ("refugees", "reported"), ("refugees", "projection"), ("killed", "reported")]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=2000))
+def test_extract_never_crashes_and_spans_stay_inside(text):
+    for claim in find_claims(text, published="2024-01-01"):
+        assert 0 <= claim.start < claim.end <= len(text)
+        e = claim.estimate
+        assert e.low <= (e.best if e.best is not None else e.low)
+        assert e.high is None or e.low <= e.high
