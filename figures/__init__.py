@@ -3,13 +3,17 @@
 >>> import figures
 >>> store = figures.open_store()                      # SQLite in the user data directory
 >>> figures.query("refugees", area="UKR", on="2022-03-01", db=store).best
+>>> figures.parse_estimate("more than half a million")   # 500,001 to no upper bound, rule more-than
+>>> figures.extract(article_text, published="2022-03-02") # every claim, as observations
 """
 
 __version__ = "0.1.0"
 
+from .claims import extract
 from .config import ChartConfig, Settings, SourceConfig, SourcesFile, load_sources
 from .errors import ConfigError, FiguresError, NormalisationError, ParseError, SourceError, StoreError
 from .models import Estimate, Observation, Provenance, Snapshot
+from .quantities import parse_estimate
 from .query import QueryResult, observations, query, series
 from .store import Store, open_store
 
@@ -31,9 +35,11 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "extract",
     "load_sources",
     "observations",
     "open_store",
+    "parse_estimate",
     "query",
     "series",
 ]
