@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from figures.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS = ["sources", "update", "ingest", "query", "export", "chart"]
+COMMANDS = ["sources", "update", "ingest", "extract", "query", "export", "chart"]
 
 
 @pytest.fixture
