@@ -55,7 +55,8 @@ METRIC_AFTER: dict[str, str] = {
     "idps": "idps", "internally": "idps",
     "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced",
     "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight-arrived",
-    "entered": "flight", "escaped": "flight", "departures": "refugees", "arrivals": "refugees",
+    "entered": "flight", "escaped": "flight", "went": "flight", "gone": "flight", "departures": "refugees",
+    "arrivals": "refugees",
     "crossings": "refugees", "left": "flight", "leave": "flight", "leaving": "flight", "forced": "displaced",
     "driven": "displaced", "expelled": "displaced", "evicted": "displaced", "buried": "killed",
 }
@@ -69,7 +70,8 @@ METRIC_BEFORE: dict[str, str] = {
     "refugees": "refugees", "refugee": "refugees",
     "idps": "idps",
     "displacing": "displaced", "displaced": "displaced", "uprooting": "displaced", "displacement": "displaced",
-    "losses": "killed", "hosting": "refugees", "hosts": "refugees", "hosted": "refugees", "host": "refugees",
+    "losses": "killed", "forced": "displaced", "driven": "displaced",
+    "hosting": "refugees", "hosts": "refugees", "hosted": "refugees", "host": "refugees",
     "received": "refugees", "receiving": "refugees", "welcomed": "refugees", "bodies": "killed",
 }
 #: Before-words that must stand right before the figure: "killed 12" (a verb and its object), never
@@ -118,7 +120,8 @@ BETWEEN: frozenset[str] = frozenset({
     "third-country", "third", "country", "will", "would", "could", "may", "might", "must",
     "should", "can", "newly", "recently", "forcibly", "temporarily", "still", "among", "security", "pro",
     "american", "foreign", "local", "sudanese", "afghan", "palestinian", "israeli", "syrian", "its", "our",
-    "his", "her", "eventually", "ultimately", "soon", "probably", "possibly", "rohingya",
+    "his", "her", "eventually", "ultimately", "soon", "probably", "possibly", "rohingya", "remain", "remained",
+    "remains",
 })
 #: Words that never describe what a figure counts: they join clauses.
 CONNECTIVES: frozenset[str] = frozenset({
@@ -152,6 +155,9 @@ CUMULATIVE: frozenset[str] = frozenset({
     "outbreak", "onset", "escalation", "war", "conflict", "date", "attacks", "strikes", "airstrikes",
     "shelling", "bombardment", "offensive", "campaign", "hostilities", "fighting", "week", "weeks", "months",
 })
+#: Cumulative cues that name a kind of violence rather than a period: weaker than a time word.
+CAMPAIGN: frozenset[str] = frozenset({"attacks", "strikes", "airstrikes", "shelling", "bombardment", "offensive",
+                                      "campaign", "hostilities", "fighting", "war", "conflict"})
 #: Verbs of speech: "said on Friday" dates the statement, not the event.
 SPEECH: frozenset[str] = frozenset({"said", "says", "told", "announced", "stated", "added", "warned", "noted"})
 ATTRIBUTION_VERBS: frozenset[str] = frozenset({
@@ -168,6 +174,8 @@ ATTRIBUTION_WORDS: frozenset[str] = frozenset({
     "services", "service", "prosecutor", "general", "commissioner", "high", "high-level", "secretary",
     "world", "international", "organization's", "migration",
 })
+#: "he said", "it said": a pronoun names no source; the sentence gets no attribution of its own.
+PRONOUNS: frozenset[str] = frozenset({"he", "she", "it", "they", "we", "i", "you"})
 #: Capitalised words that start sentences or name days and months, never places.
 NOT_PLACES: frozenset[str] = frozenset({
     "the", "a", "an", "in", "on", "at", "since", "from", "as", "of", "and", "but", "this", "that", "it",
@@ -564,6 +572,8 @@ def _scope(words: list[str], claim: Claim) -> str | None:
     def distance(cue: tuple[int, str]) -> tuple[int, int]:
         i, kind = cue
         gap = claim.tok_start - i if i < claim.tok_start else i - claim.tok_end + 1
+        if words[i] in CAMPAIGN:
+            gap += 3  # "overnight shelling": the time word says more than the kind of violence
         return gap, 0 if kind == "cumulative" else 1
     return min(cues, key=distance)[1]
 
@@ -695,7 +705,7 @@ def _attribution(sentence: str, tokens: list[Token]) -> str | None:
         words = m.group(1).split()
         return " ".join(words[:8]).strip() or None
     for i, t in enumerate(tokens):
-        if t.text not in ATTRIBUTION_VERBS:
+        if t.text not in ATTRIBUTION_VERBS or (i and tokens[i - 1].text in PRONOUNS):
             continue
         j = i
         while j > 0 and j > i - 8:
@@ -797,7 +807,8 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
         if cur.group is None and id(cur) not in subsets:
             cur.group = found[head].group
         lead = next((c for c in reversed(found[head:k]) if id(c) not in subsets), prev)
-        if not cur.own_modifier and id(cur) not in subsets and cur.estimate.rule == "exact" \
+        own_clause = cur.tok_end < len(words) and words[cur.tok_end] in AUXILIARIES  # "2 million had crossed"
+        if not cur.own_modifier and id(cur) not in subsets and not own_clause and cur.estimate.rule == "exact" \
                 and lead.estimate.rule in ("at-least", "more-than", "about", "nearly", "up-to", "fewer-than",
                                            "just-over") and cur.estimate.best is not None:
             x = cur.estimate.best
