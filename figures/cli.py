@@ -98,6 +98,17 @@ def _emit_rows(rows: list[dict[str, Any]], fmt: str, out: io.TextIOBase | Any = 
         raise typer.BadParameter(f"unknown format {fmt!r}; use table, csv or json")
 
 
+def _report(o: Any) -> None:
+    """One source's outcome on stderr: status, counts, skipped records, the error."""
+    mark = {"ok": "[green]ok[/green]", "partial": "[yellow]partial[/yellow]", "failed": "[red]failed[/red]"}[o.status]
+    err.print(f"{mark} {o.source_id}: {o.added} new observations, {o.known} already stored, "
+              f"{o.snapshots} new snapshots", highlight=False)
+    for problem in o.problems:
+        err.print(f"  [yellow]skipped:[/yellow] {problem}", highlight=False)
+    if o.error:
+        err.print(f"  [red]error:[/red] {o.error}", highlight=False)
+
+
 @app.command("sources")
 def sources_command(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
@@ -164,13 +175,7 @@ def update_command(
         outcomes = update(store, client, config, [s.id for s in chosen], on_done=done)
     client.close()
     for o in outcomes:
-        mark = {"ok": "[green]ok[/green]", "partial": "[yellow]partial[/yellow]", "failed": "[red]failed[/red]"}[o.status]
-        err.print(f"{mark} {o.source_id}: {o.added} new observations, {o.known} already stored, "
-                  f"{o.snapshots} new snapshots", highlight=False)
-        for problem in o.problems:
-            err.print(f"  [yellow]skipped:[/yellow] {problem}", highlight=False)
-        if o.error:
-            err.print(f"  [red]error:[/red] {o.error}", highlight=False)
+        _report(o)
     failed = [o.source_id for o in outcomes if o.status == "failed"]
     if failed:
         err.print(f"[red]{len(failed)} of {len(outcomes)} sources failed:[/red] {', '.join(failed)}")
@@ -225,12 +230,8 @@ def ingest_command(
     except (FiguresError, KeyError, ValueError) as exc:
         raise _fail(exc) from None
     outcome = ingest_file(_store(), file, chosen, url=url)
-    err.print(f"{outcome.status} {chosen.id}: {outcome.added} new observations, "
-              f"{outcome.known} already stored", highlight=False)
-    for problem in outcome.problems:
-        err.print(f"  skipped: {problem}", highlight=False)
+    _report(outcome)
     if outcome.error:
-        err.print(f"[red]error:[/red] {outcome.error}", highlight=False)
         raise typer.Exit(1)
 
 

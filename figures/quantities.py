@@ -397,26 +397,23 @@ def _modify(amount: Amount, rule: str, text: str) -> Estimate:
     return Estimate(low=min(low, high) if high is not None else low, best=best, high=high, text=text, rule=rule)
 
 
-def _prefix(r: _Reader) -> str | None:
+def _longest(r: _Reader, table: dict[str, str]) -> str | None:
+    """The rule of the longest phrase of `table` at the cursor, stepping over it; None if none is there."""
     best_rule, best_len = None, 0
-    for phrase, rule in PREFIXES.items():
+    for phrase, rule in table.items():
         n = r.at_phrase(phrase)
         if n > best_len:
             best_rule, best_len = rule, n
-    if best_rule is not None:
-        r.i += best_len
+    r.i += best_len
     return best_rule
+
+
+def _prefix(r: _Reader) -> str | None:
+    return _longest(r, PREFIXES)
 
 
 def _suffix(r: _Reader) -> str | None:
-    best_rule, best_len = None, 0
-    for phrase, rule in SUFFIXES.items():
-        n = r.at_phrase(phrase)
-        if n > best_len:
-            best_rule, best_len = rule, n
-    if best_rule is not None:
-        r.i += best_len
-    return best_rule
+    return _longest(r, SUFFIXES)
 
 
 def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:

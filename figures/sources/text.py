@@ -14,10 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..claims import ADAPTER, extract
 from ..config import SourceConfig
-from ..errors import ParseError, SourceError
-from ..http import response_time
+from ..errors import ParseError
 from ..models import Snapshot
-from .base import Parsed
+from .base import Parsed, get_snapshot
 
 NAME = ADAPTER
 
@@ -34,18 +33,7 @@ class Params(BaseModel):
 
 def fetch(client: httpx.Client, source: SourceConfig, params: Params) -> list[Snapshot]:
     """Download each listed article as one snapshot."""
-    out = []
-    for url in params.urls:
-        try:
-            response = client.get(url)
-            response.raise_for_status()
-        except httpx.HTTPStatusError as exc:
-            raise SourceError(source.id, url, f"GET returned {exc.response.status_code}") from exc
-        except httpx.HTTPError as exc:
-            raise SourceError(source.id, url, f"GET failed: {exc.__class__.__name__}: {exc}") from exc
-        out.append(Snapshot(source_id=source.id, url=url, retrieved_at=response_time(response),
-                            content=response.content, content_type=response.headers.get("Content-Type")))
-    return out
+    return [get_snapshot(client, source.id, url) for url in params.urls]
 
 
 def decode(snapshot: Snapshot) -> str:

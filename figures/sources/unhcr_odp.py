@@ -15,11 +15,10 @@ import httpx
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..config import SourceConfig
-from ..errors import ParseError, SourceError
-from ..http import response_time
+from ..errors import ParseError
 from ..models import Estimate, Metric, Observation, Provenance, Scope, Snapshot
 from ._json import count, dig, iso_date, load_json
-from .base import Parsed
+from .base import Parsed, get_snapshot
 
 NAME = "unhcr-odp"
 VERSION = "1.0"
@@ -61,16 +60,7 @@ def request_url(params: Params) -> str:
 
 def fetch(client: httpx.Client, source: SourceConfig, params: Params) -> list[Snapshot]:
     """Download the whole series (one request) and return it as one snapshot."""
-    url = request_url(params)
-    try:
-        response = client.get(url)
-        response.raise_for_status()
-    except httpx.HTTPStatusError as exc:
-        raise SourceError(source.id, url, f"GET returned {exc.response.status_code}") from exc
-    except httpx.HTTPError as exc:
-        raise SourceError(source.id, url, f"GET failed: {exc.__class__.__name__}: {exc}") from exc
-    return [Snapshot(source_id=source.id, url=url, retrieved_at=response_time(response),
-                     content=response.content, content_type=response.headers.get("Content-Type"))]
+    return [get_snapshot(client, source.id, request_url(params))]
 
 
 def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
