@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from corpus.expressions import EXPRESSIONS
 
 from figures.docs import REGENERATE, SECTIONS, claims_of, render
 from figures.quantities import PREFIXES, SUFFIXES, parse_estimate
 from figures.rules import RULE_NAMES, RULES, ClaimExample, Example, Expect, Rule
-from tests.corpus.expressions import EXPRESSIONS
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "normalisation.md"
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import string
 
 import pytest
+from corpus.expressions import EXPRESSIONS, NOT_FIGURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from figures.errors import NormalisationError
 from figures.quantities import parse_estimate
-from tests.corpus.expressions import EXPRESSIONS, NOT_FIGURES
 
 # The autouse `isolated_env` fixture (conftest.py) is function-scoped; these properties do not use it.
 PROPERTY = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
