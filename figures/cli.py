@@ -22,6 +22,7 @@ from . import __version__
 from .config import Settings, SourceConfig, SourcesFile, load_sources, resolve_sources_path
 from .errors import FiguresError
 from .http import build_client
+from .secrets import RedactingFilter, Secrets, needs_message
 from .store import Store, to_json
 
 app = typer.Typer(
@@ -61,6 +62,9 @@ def main_options(
     """Casualty and refugee figures as honest ranges, with provenance."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # no log line may carry a token
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter(Secrets()))
     state.db = db
     state.sources = sources
 
@@ -100,13 +104,15 @@ def _emit_rows(rows: list[dict[str, Any]], fmt: str, out: io.TextIOBase | Any = 
 
 def _report(o: Any) -> None:
     """One source's outcome on stderr: status, counts, skipped records, the error."""
-    mark = {"ok": "[green]ok[/green]", "partial": "[yellow]partial[/yellow]", "failed": "[red]failed[/red]"}[o.status]
+    mark = {"ok": "[green]ok[/green]", "partial": "[yellow]partial[/yellow]", "failed": "[red]failed[/red]",
+            "skipped": "[yellow]skipped[/yellow]"}[o.status]
     err.print(f"{mark} {o.source_id}: {o.added} new observations, {o.known} already stored, "
               f"{o.snapshots} new snapshots", highlight=False)
     for problem in o.problems:
         err.print(f"  [yellow]skipped:[/yellow] {problem}", highlight=False)
     if o.error:
-        err.print(f"  [red]error:[/red] {o.error}", highlight=False)
+        label = "[yellow]to enable it:[/yellow]" if o.status == "skipped" else "[red]error:[/red]"
+        err.print(f"  {label} {o.error}", highlight=False)
 
 
 @app.command("sources")
@@ -117,31 +123,41 @@ def sources_command(
 
     Example: figures sources --format json
     """
+    from .sources import ADAPTERS, get_adapter, plugin_errors
+    from .sources.base import needs
+
     config = _config()
     runs = _store().last_runs()
+    secrets = Secrets()
     rows = []
     for s in config.sources:
         run = runs.get(s.id)
+        missing = secrets.missing(needs(get_adapter(s.adapter)))
         rows.append({"id": s.id, "adapter": s.adapter, "publisher": s.publisher, "licence": s.licence,
                      "area": s.area, "cadence": s.cadence,
                      "last_update": run["finished_at"].isoformat(timespec="seconds") if run else None,
-                     "last_status": run["status"] if run else None})
+                     "last_status": run["status"] if run else None,
+                     "needs": needs_message(missing) if missing else None})
     if fmt == "table":
         table = Table(title=f"Sources in {config.path}")
-        for column in ("id", "adapter", "publisher", "licence", "last_update", "last_status"):
-            table.add_column(column)
+        columns = ("id", "adapter", "publisher", "licence", "last_update", "last_status", "needs")
+        for column in columns:
+            table.add_column(column, overflow="fold")
         for r in rows:
-            table.add_row(*(str(r[c] or "never" if c == "last_update" else r[c] or "") for c in
-                            ("id", "adapter", "publisher", "licence", "last_update", "last_status")))
-        Console(width=160).print(table)
+            table.add_row(*(str(r[c] or "never" if c == "last_update" else r[c] or "") for c in columns))
+        Console(width=200).print(table)
+        err.print(f"adapters: {', '.join(sorted(ADAPTERS))}", highlight=False)
     else:
         _emit_rows(rows, fmt)
+    for problem in plugin_errors():
+        err.print(f"[yellow]plugin not loaded:[/yellow] {problem}", highlight=False)
 
 
 @app.command("update")
 def update_command(
     source_ids: Annotated[list[str] | None, typer.Argument(help="Source ids to update (default: all).")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Replay the snapshots shipped with the package instead of the network.")] = False,
+    reparse: Annotated[bool, typer.Option("--reparse", help="Re-derive every observation from the stored snapshots with the current parsers; no network.")] = False,
 ) -> None:
     """Fetch, archive, parse and store every source (or the ones named).
 
@@ -150,11 +166,22 @@ def update_command(
     Example: figures update --offline
     """
     from .offline import replay_transport
+    from .pipeline import reparse as reparse_all
     from .pipeline import update
 
     config = _config()
     store = _store()
     settings = Settings()
+    if reparse:
+        try:
+            outcomes = reparse_all(store, config, source_ids or [])
+        except FiguresError as exc:
+            raise _fail(exc) from None
+        for o in outcomes:
+            _report(o)
+        if any(o.status == "failed" for o in outcomes):
+            raise typer.Exit(1)
+        return
     if offline:
         client = build_client(contact=settings.contact, transport=replay_transport())
     else:
@@ -172,7 +199,7 @@ def update_command(
             progress.advance(task)
             progress.update(task, description=f"updated {outcome.source_id}")
 
-        outcomes = update(store, client, config, [s.id for s in chosen], on_done=done)
+        outcomes = update(store, client, config, [s.id for s in chosen], on_done=done, offline=offline)
     client.close()
     for o in outcomes:
         _report(o)

@@ -1,7 +1,8 @@
 """The offline default: snapshots shipped in the package, replayed as if from the network.
 
 `figures update --offline` builds the usual client on a transport that answers each request
-from `figures/data/offline/manifest.json` (url -> file, retrieved time), so the same fetch and
+from the `figures/data/offline/manifest*.json` files (url -> file, retrieved time; one manifest per
+adapter), so the same fetch and
 parse code runs with no network. The files are written by the project in the sources' real
 response shapes from real published figures.
 """
@@ -16,6 +17,8 @@ from importlib.resources.abc import Traversable
 
 import httpx
 
+from .secrets import SECRET_PARAMS
+
 MANIFEST = "manifest.json"
 
 
@@ -24,14 +27,25 @@ def _folder() -> Traversable:
 
 
 def _key(url: str | httpx.URL) -> str:
+    """What identifies a request: host, path and parameters in any order, credentials left out."""
     u = httpx.URL(url)
-    return f"{u.scheme}://{u.host}{u.path}?{'&'.join(sorted(str(u.params).split('&')))}"
+    params = sorted(f"{k}={v}" for k, v in u.params.multi_items() if k.lower() not in SECRET_PARAMS)
+    return f"{u.scheme}://{u.host}{u.path}?{'&'.join(params)}"
 
 
 def manifest() -> list[dict[str, str]]:
-    """The recorded responses: url, file, retrieved (ISO time), and what the file holds."""
-    entries: list[dict[str, str]] = json.loads((_folder() / MANIFEST).read_text(encoding="utf-8"))
+    """The recorded responses (url, file, retrieved time, what it holds) from every manifest*.json."""
+    entries: list[dict[str, str]] = []
+    for item in sorted(_folder().iterdir(), key=lambda t: t.name):
+        if item.name.startswith("manifest") and item.name.endswith(".json"):
+            entries.extend(json.loads(item.read_text(encoding="utf-8")))
     return entries
+
+
+def _content_type(name: str) -> str:
+    suffix = name.rsplit(".", 1)[-1].lower()
+    return {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+            "txt": "text/plain; charset=utf-8"}.get(suffix, "application/json")
 
 
 def replay_transport() -> httpx.MockTransport:
@@ -45,7 +59,8 @@ def replay_transport() -> httpx.MockTransport:
         body = (_folder() / entry["file"]).read_bytes()
         when = datetime.fromisoformat(entry["retrieved"])
         return httpx.Response(200, content=body, headers={
-            "Content-Type": "application/json", "Date": email.utils.format_datetime(when, usegmt=True),
+            "Content-Type": entry.get("content_type") or _content_type(entry["file"]),
+            "Date": email.utils.format_datetime(when, usegmt=True),
         })
 
     return httpx.MockTransport(handler)

@@ -14,12 +14,14 @@ import httpx
 from .config import SourceConfig, SourcesFile
 from .errors import FiguresError
 from .models import Snapshot
+from .secrets import Secrets, needs_message, redact
 from .sources import get_adapter
+from .sources.base import Context, needs
 from .store import Store
 
 log = logging.getLogger(__name__)
 
-Status = Literal["ok", "partial", "failed"]
+Status = Literal["ok", "partial", "failed", "skipped"]
 
 
 @dataclass
@@ -53,21 +55,35 @@ def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outco
         outcome.status = "partial"
 
 
-def update_source(store: Store, client: httpx.Client, source: SourceConfig) -> Outcome:
-    """Fetch one source and store what it serves; every error ends up in the outcome."""
+def update_source(store: Store, client: httpx.Client, source: SourceConfig, secrets: Secrets | None = None,
+                  offline: bool = False) -> Outcome:
+    """Fetch one source and store what it serves; every error ends up in the outcome, redacted.
+
+    A source whose tokens are unset is skipped, saying what to set; offline replays need no tokens.
+    """
+    secrets = secrets or Secrets()
     outcome = Outcome(source.id)
     started = datetime.now(UTC)
     try:
         adapter = get_adapter(source.adapter)
+        missing = secrets.missing(needs(adapter))
+        if missing and not offline:
+            outcome.status, outcome.error = "skipped", needs_message(missing)
+            return outcome
         params = adapter.Params.model_validate(source.params)
-        for snapshot in adapter.fetch(client, source, params):
-            store_snapshot(store, source, snapshot, outcome)
+        ctx = Context(secrets=secrets, cursor=store.cursor(source.id), offline=offline)
+        for snapshot in adapter.fetch(client, source, params, ctx):
+            store_snapshot(store, source, snapshot.model_copy(update={"url": redact(snapshot.url, secrets)}),
+                           outcome)
+        store.set_cursor(source.id, ctx.cursor)
     except FiguresError as exc:
-        outcome.status, outcome.error = "failed", str(exc)
+        message = redact(str(exc), secrets).replace("source '-'", f"source {source.id!r}")
+        outcome.status, outcome.error = "failed", message
     except Exception as exc:  # an adapter bug must not stop the other sources
         log.exception("source %r failed unexpectedly", source.id)
         outcome.status = "failed"
-        outcome.error = f"source {source.id!r}: unexpected {exc.__class__.__name__}: {exc}; please report it"
+        outcome.error = redact(f"source {source.id!r}: unexpected {exc.__class__.__name__}: {exc}; please report it",
+                               secrets)
     try:
         store.record_run(source.id, started, outcome.status, outcome.added, outcome.error)
     except Exception as exc:  # the run log is a convenience; the data above is already stored
@@ -76,13 +92,41 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig) -> O
 
 
 def update(store: Store, client: httpx.Client, config: SourcesFile, ids: Iterable[str] = (),
-           on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+           on_done: Callable[[Outcome], None] | None = None, secrets: Secrets | None = None,
+           offline: bool = False) -> list[Outcome]:
     """Update the chosen sources (all when `ids` is empty), in sources.yaml order."""
+    wanted = list(ids)
+    chosen = [config.get(i) for i in wanted] if wanted else list(config.sources)
+    secrets = secrets or Secrets()
+    outcomes = []
+    for source in chosen:
+        outcome = update_source(store, client, source, secrets, offline)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def reparse(store: Store, config: SourcesFile, ids: Iterable[str] = (),
+            on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Re-derive observations from every stored snapshot with the current parsers (no network).
+
+    A parser fix that changes a figure adds a row; unchanged figures add nothing.
+    """
     wanted = list(ids)
     chosen = [config.get(i) for i in wanted] if wanted else list(config.sources)
     outcomes = []
     for source in chosen:
-        outcome = update_source(store, client, source)
+        outcome = Outcome(source.id)
+        try:
+            for snapshot in store.snapshots_of(source.id):
+                try:
+                    store_snapshot(store, source, snapshot, outcome)
+                except FiguresError as exc:
+                    outcome.problems.append(str(exc))
+                    outcome.status = "partial"
+        except FiguresError as exc:
+            outcome.status, outcome.error = "failed", str(exc)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from .errors import StoreError
 from .models import Estimate, Observation, Provenance, Snapshot, utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: cursors of incremental updates
 
 metadata = sa.MetaData()
 
@@ -96,6 +96,13 @@ class AnyPlace:
 
 
 ANY_PLACE = AnyPlace()
+
+cursors = sa.Table(
+    "cursors", metadata,
+    sa.Column("source_id", sa.String(128), primary_key=True),
+    sa.Column("cursor", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 #: Columns of `Store.rows()` in order: the tidy export.
 OBSERVATION_COLUMNS = [c.name for c in observations.columns if c.name not in ("record_key",)]
@@ -191,6 +198,8 @@ class Store:
             elif int(found) > SCHEMA_VERSION:
                 raise StoreError(f"the store at {self.safe_url} has schema version {found}, newer "
                                  f"than this figures ({SCHEMA_VERSION}); upgrade figures")
+            elif int(found) < SCHEMA_VERSION:  # every step so far only adds tables, made above
+                conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
     def schema_version(self) -> int:
         """The schema version recorded in the store."""
@@ -263,6 +272,27 @@ class Store:
             return {r.source_id: {"status": r.status, "finished_at": utc(r.finished_at),
                                   "added": r.added, "message": r.message}
                     for r in conn.execute(query)}
+
+    def cursor(self, source_id: str) -> dict[str, Any]:
+        """The incremental-update state an adapter left after its last successful run ({} if none)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(cursors.c.cursor).where(cursors.c.source_id == source_id)).scalar()
+        return json.loads(found) if found else {}
+
+    def set_cursor(self, source_id: str, cursor: dict[str, Any]) -> None:
+        """Remember an adapter's state after a successful run."""
+        now = datetime.now(UTC)
+        with self.transaction() as conn:
+            conn.execute(cursors.delete().where(cursors.c.source_id == source_id))
+            conn.execute(cursors.insert().values(source_id=source_id, cursor=to_json(cursor), updated_at=now))
+
+    def snapshots_of(self, source_id: str) -> Iterator[Snapshot]:
+        """Every stored snapshot of a source, oldest first (for re-parsing without the network)."""
+        with self.engine.connect() as conn:
+            shas = conn.execute(sa.select(snapshots.c.sha256).where(snapshots.c.source_id == source_id)
+                                .order_by(snapshots.c.retrieved_at, snapshots.c.sha256)).scalars().all()
+        for sha in shas:
+            yield self.snapshot(sha)
 
     def snapshot(self, sha256: str) -> Snapshot:
         """The stored snapshot with this sha256 (a prefix of at least 8 characters will do)."""

@@ -28,6 +28,7 @@ from figures.models import Observation, Snapshot
 from figures.offline import manifest, replay_transport
 from figures.query import query
 from figures.sources import ADAPTERS, get_adapter, unhcr_odp
+from figures.sources.base import Context
 from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +135,7 @@ def test_every_offline_manifest_entry_is_served_by_the_replay() -> None:
     with build_client(transport=replay_transport()) as client:
         for entry in manifest():
             source = source_for(entry["url"])
-            [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params))
+            [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params), Context())
             assert snapshot.content == (OFFLINE / entry["file"]).read_bytes()
             assert snapshot.retrieved_at == datetime.fromisoformat(entry["retrieved"])
 
@@ -301,7 +302,7 @@ def test_fetch_asks_for_the_configured_series(sources_file: SourcesFile) -> None
 
     source = sources_file.get("unhcr-ukraine-crossings")
     with build_client(transport=httpx.MockTransport(handler)) as client:
-        [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params))
+        [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params), Context())
     [request] = seen
     assert request.method == "GET"
     assert (request.url.scheme, request.url.host, request.url.path) == (
@@ -334,7 +335,7 @@ def test_fetch_503_forever_raises_source_error(sources_file: SourcesFile) -> Non
     params = unhcr_odp.Params.model_validate(source.params)
     with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None, attempts=3) as client, \
             pytest.raises(SourceError) as caught:
-        unhcr_odp.fetch(client, source, params)
+        unhcr_odp.fetch(client, source, params, Context())
     assert len(calls) == 3
     error = caught.value
     assert error.source_id == "unhcr-ukraine-crossings"
@@ -353,7 +354,7 @@ def test_fetch_connection_failure_raises_source_error(sources_file: SourcesFile)
     source = sources_file.get("unhcr-ukraine-crossings")
     with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None, attempts=2) as client, \
             pytest.raises(SourceError, match=r"GET failed: ConnectError: Name or service not known") as caught:
-        unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params))
+        unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params), Context())
     assert caught.value.source_id == "unhcr-ukraine-crossings"
 
 
@@ -367,6 +368,6 @@ def test_base_url_override_is_honoured(sources_file: SourcesFile) -> None:
     base = sources_file.get("unhcr-ukraine-crossings")
     source = base.model_copy(update={"params": {**base.params, "base_url": "https://data2.unhcr.org/api/"}})
     with build_client(transport=httpx.MockTransport(handler)) as client:
-        [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params))
+        [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params), Context())
     assert [(u.host, u.path) for u in seen] == [("data2.unhcr.org", "/api/population/get/timeseries")]
     assert snapshot.url.startswith("https://data2.unhcr.org/api/population/get/timeseries?")

@@ -16,7 +16,7 @@ from types import ModuleType
 from . import text, unhcr_odp
 from .base import Adapter, Parsed
 
-__all__ = ["ADAPTERS", "Adapter", "Parsed", "get_adapter"]
+__all__ = ["ADAPTERS", "Adapter", "Parsed", "get_adapter", "plugin_errors"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ ADAPTERS: dict[str, ModuleType] = {
 }
 
 _plugins_loaded = False
+_plugin_errors: list[str] = []
 
 
 def _load_plugins() -> None:
@@ -38,9 +39,21 @@ def _load_plugins() -> None:
         if ep.name in ADAPTERS:
             continue
         try:
-            ADAPTERS[ep.name] = ep.load()
+            module = ep.load()
+            for attribute in ("NAME", "VERSION", "Params", "fetch", "parse"):
+                if not hasattr(module, attribute):
+                    raise TypeError(f"it has no {attribute}")
+            ADAPTERS[ep.name] = module
         except Exception as exc:  # a broken plugin is reported, never fatal
-            log.warning("adapter plugin %r (%s) could not be loaded: %s", ep.name, ep.value, exc)
+            message = f"adapter plugin {ep.name!r} ({ep.value}) could not be loaded: {exc}"
+            _plugin_errors.append(message)
+            log.warning(message)
+
+
+def plugin_errors() -> list[str]:
+    """The third-party adapters that failed to load, and why."""
+    _load_plugins()
+    return list(_plugin_errors)
 
 
 def get_adapter(name: str) -> Adapter:

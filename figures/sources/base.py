@@ -1,4 +1,5 @@
-"""What every adapter shares: the result of `parse` and the shape of an adapter module."""
+"""What every adapter shares: its shape, the run context (tokens, incremental cursor), the parse
+result, and one GET that keeps a response as a snapshot with credentials redacted."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from ..errors import SourceError
 from ..http import response_time
 from ..models import Observation, Snapshot
+from ..secrets import Secrets, needs_message, redact
 
 
 @dataclass
@@ -21,26 +23,68 @@ class Parsed:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Context:
+    """What a fetch may use besides the client: tokens, and the cursor of the last successful run.
+
+    `cursor` is the adapter's own small JSON-able state (e.g. ACLED's last `timestamp`); the
+    pipeline stores it only after every snapshot of the run was stored.
+    """
+
+    secrets: Secrets = field(default_factory=Secrets)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    offline: bool = False
+
+    def secret(self, name: str) -> str:
+        """The token `name`; offline replays need none, so they get a placeholder."""
+        value = self.secrets.get(name)
+        if value:
+            return value
+        if self.offline:
+            return f"offline-{name.lower()}"
+        raise SourceError("-", "-", f"{needs_message([name])}")
+
+
 class Adapter(Protocol):
-    """The shape every adapter module has."""
+    """The shape every adapter module has (NEEDS: the environment variables its source requires)."""
 
     NAME: str
     VERSION: str
     Params: type[BaseModel]
 
-    def fetch(self, client: httpx.Client, source: Any, params: Any) -> list[Snapshot]: ...
+    def fetch(self, client: httpx.Client, source: Any, params: Any, ctx: Context) -> list[Snapshot]: ...
 
     def parse(self, snapshot: Snapshot, source: Any, params: Any) -> Parsed: ...
 
 
-def get_snapshot(client: httpx.Client, source_id: str, url: str, **kwargs: Any) -> Snapshot:
-    """GET `url` and keep the response as a snapshot; HTTP and network errors become SourceError."""
+def needs(adapter: Any) -> tuple[str, ...]:
+    """The environment variables an adapter needs (none for most)."""
+    return tuple(getattr(adapter, "NEEDS", ()))
+
+
+def check(response: httpx.Response, source_id: str, ctx: Context | None = None,
+          needed: tuple[str, ...] = ()) -> None:
+    """Raise a SourceError for an HTTP error; 401/403 say which token to set and where."""
+    if response.is_success:
+        return
+    url = redact(str(response.request.url), ctx.secrets if ctx else None)
+    status = response.status_code
+    if status in (401, 403) and needed:
+        raise SourceError(source_id, url, f"GET returned {status}: the source refused the credentials; "
+                                          f"{needs_message(list(needed))}")
+    raise SourceError(source_id, url, f"GET returned {status}")
+
+
+def get_snapshot(client: httpx.Client, source_id: str, url: str, ctx: Context | None = None,
+                 needed: tuple[str, ...] = (), **kwargs: Any) -> Snapshot:
+    """GET `url` and keep the response as a snapshot (its url redacted); errors become SourceError."""
+    secrets = ctx.secrets if ctx else None
     try:
         response = client.get(url, **kwargs)
-        response.raise_for_status()
-    except httpx.HTTPStatusError as exc:
-        raise SourceError(source_id, url, f"GET returned {exc.response.status_code}") from exc
     except httpx.HTTPError as exc:
-        raise SourceError(source_id, url, f"GET failed: {exc.__class__.__name__}: {exc}") from exc
-    return Snapshot(source_id=source_id, url=url, retrieved_at=response_time(response),
-                    content=response.content, content_type=response.headers.get("Content-Type"))
+        raise SourceError(source_id, redact(url, secrets),
+                          f"GET failed: {exc.__class__.__name__}: {redact(str(exc), secrets)}") from exc
+    check(response, source_id, ctx, needed)
+    return Snapshot(source_id=source_id, url=redact(str(response.request.url), secrets),
+                    retrieved_at=response_time(response), content=response.content,
+                    content_type=response.headers.get("Content-Type"))

@@ -16,7 +16,7 @@ from ..claims import ADAPTER, extract
 from ..config import SourceConfig
 from ..errors import ParseError
 from ..models import Snapshot
-from .base import Parsed, get_snapshot
+from .base import Context, Parsed, get_snapshot
 
 NAME = ADAPTER
 
@@ -31,9 +31,9 @@ class Params(BaseModel):
     title: str | None = None
 
 
-def fetch(client: httpx.Client, source: SourceConfig, params: Params) -> list[Snapshot]:
+def fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Context) -> list[Snapshot]:
     """Download each listed article as one snapshot."""
-    return [get_snapshot(client, source.id, url) for url in params.urls]
+    return [get_snapshot(client, source.id, url, ctx) for url in params.urls]
 
 
 def decode(snapshot: Snapshot) -> str:

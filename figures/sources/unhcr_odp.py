@@ -18,7 +18,7 @@ from ..config import SourceConfig
 from ..errors import ParseError
 from ..models import Estimate, Metric, Observation, Provenance, Scope, Snapshot
 from ._json import count, dig, iso_date, load_json
-from .base import Parsed, get_snapshot
+from .base import Context, Parsed, get_snapshot
 
 NAME = "unhcr-odp"
 VERSION = "1.0"
@@ -58,9 +58,9 @@ def request_url(params: Params) -> str:
     return str(httpx.URL(f"{params.base_url.rstrip('/')}/population/get/{params.endpoint}", params=query))
 
 
-def fetch(client: httpx.Client, source: SourceConfig, params: Params) -> list[Snapshot]:
+def fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Context) -> list[Snapshot]:
     """Download the whole series (one request) and return it as one snapshot."""
-    return [get_snapshot(client, source.id, request_url(params))]
+    return [get_snapshot(client, source.id, request_url(params), ctx)]
 
 
 def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:

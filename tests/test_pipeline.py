@@ -1,0 +1,206 @@
+"""The update pipeline: tokens and redaction, skipped sources, cursors, re-parsing, plugins."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from pydantic import BaseModel
+from typer.testing import CliRunner
+
+from figures import sources as registry
+from figures.cli import app
+from figures.config import SourceConfig, SourcesFile
+from figures.errors import SourceError
+from figures.http import build_client
+from figures.models import Estimate, Observation, Provenance, Snapshot
+from figures.pipeline import reparse, update
+from figures.secrets import RedactingFilter, Secrets, redact
+from figures.sources.base import Context, Parsed, get_snapshot
+
+TOKEN = "tok-5ecret-value"
+
+
+class Params(BaseModel):
+    base_url: str = "https://api.example.org"
+
+
+def _parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
+    value = int(snapshot.content.decode().split("=")[1])
+    return Parsed([Observation(
+        metric="killed", area="UKR", as_of=datetime(2022, 3, 1).date(), estimate=Estimate.exact(value),
+        provenance=Provenance(source_id=source.id, publisher=source.publisher, url=snapshot.url,
+                              retrieved_at=snapshot.retrieved_at, snapshot_sha256=snapshot.sha256,
+                              locator="$", quote=str(value), adapter="secretive", adapter_version="1"),
+    )])
+
+
+def _fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Context) -> list[Snapshot]:
+    since = ctx.cursor.get("since", 0)
+    snap = get_snapshot(client, source.id, f"{params.base_url}/data?since={since}&access_token="
+                        f"{ctx.secret('UCDP_ACCESS_TOKEN')}", ctx, needed=("UCDP_ACCESS_TOKEN",),
+                        headers={"x-token": ctx.secret("UCDP_ACCESS_TOKEN")})
+    ctx.cursor["since"] = since + 1
+    return [snap]
+
+
+secretive = SimpleNamespace(NAME="secretive", VERSION="1", Params=Params, NEEDS=("UCDP_ACCESS_TOKEN",),
+                            fetch=_fetch, parse=_parse)
+
+
+@pytest.fixture
+def config(monkeypatch) -> SourcesFile:
+    monkeypatch.setitem(registry.ADAPTERS, "secretive", secretive)
+    source = SourceConfig(id="secret-source", adapter="secretive", publisher="UCDP", title="t", licence="l",
+                          url="https://example.org", area="UKR", cadence="daily")
+    return SourcesFile(sources=[source])
+
+
+def client_for(handler) -> httpx.Client:
+    return build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None)
+
+
+def test_a_source_without_its_token_is_skipped_saying_what_to_set(store, config, monkeypatch):
+    monkeypatch.delenv("UCDP_ACCESS_TOKEN", raising=False)
+    [outcome] = update(store, client_for(lambda r: httpx.Response(200, text="n=1")), config, secrets=Secrets())
+    assert outcome.status == "skipped"
+    assert "set UCDP_ACCESS_TOKEN" in outcome.error and "ucdp" in outcome.error.lower()
+    assert store.count() == {"snapshots": 0, "observations": 0}
+
+
+def test_the_token_is_sent_and_never_stored(store, config, monkeypatch):
+    monkeypatch.setenv("UCDP_ACCESS_TOKEN", TOKEN)
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, text="n=7")
+
+    [outcome] = update(store, client_for(handler), config, secrets=Secrets())
+    assert outcome.status == "ok", outcome.error
+    assert seen[0].headers["x-token"] == TOKEN
+    row = store.rows()[0]
+    assert TOKEN not in row["url"] and "access_token=***" in row["url"]
+    [snap] = list(store.snapshots_of("secret-source"))
+    assert TOKEN not in snap.url
+
+
+def test_a_refused_token_says_which_one_and_is_redacted(store, config, monkeypatch):
+    monkeypatch.setenv("UCDP_ACCESS_TOKEN", TOKEN)
+    [outcome] = update(store, client_for(lambda r: httpx.Response(403)), config, secrets=Secrets())
+    assert outcome.status == "failed"
+    assert "403" in outcome.error and "set UCDP_ACCESS_TOKEN" in outcome.error
+    assert "secret-source" in outcome.error and TOKEN not in outcome.error
+
+
+def test_a_network_error_message_is_redacted(store, config, monkeypatch):
+    monkeypatch.setenv("UCDP_ACCESS_TOKEN", TOKEN)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
+
+    [outcome] = update(store, client_for(handler), config, secrets=Secrets())
+    assert outcome.status == "failed" and TOKEN not in outcome.error
+
+
+def test_log_lines_are_redacted(monkeypatch, caplog):
+    monkeypatch.setenv("UCDP_ACCESS_TOKEN", TOKEN)
+    logger = logging.getLogger("figures.test")
+    caplog.handler.addFilter(RedactingFilter(Secrets()))
+    logger.warning("retrying https://x/?key=abc with %s", TOKEN)
+    assert TOKEN not in caplog.text and "key=***" in caplog.text
+
+
+def test_redact_hides_encoded_forms():
+    text = f"a {TOKEN} b {TOKEN.replace('-', '%2D')} c"
+    assert TOKEN not in redact(text, [TOKEN])
+
+
+def test_the_cursor_is_kept_only_after_a_successful_run(store, config, monkeypatch):
+    monkeypatch.setenv("UCDP_ACCESS_TOKEN", TOKEN)
+    urls = []
+
+    def ok(request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return httpx.Response(200, text=f"n={len(urls)}")
+
+    update(store, client_for(ok), config, secrets=Secrets())
+    update(store, client_for(ok), config, secrets=Secrets())
+    assert "since=0" in urls[0] and "since=1" in urls[1]
+    assert store.cursor("secret-source") == {"since": 2}
+    update(store, client_for(lambda r: httpx.Response(500)), config, secrets=Secrets())
+    assert store.cursor("secret-source") == {"since": 2}
+
+
+def test_offline_needs_no_token(store, config, monkeypatch):
+    monkeypatch.delenv("UCDP_ACCESS_TOKEN", raising=False)
+    [outcome] = update(store, client_for(lambda r: httpx.Response(200, text="n=3")), config,
+                       secrets=Secrets(), offline=True)
+    assert outcome.status == "ok"
+
+
+def test_context_secret_without_a_token_raises():
+    with pytest.raises(SourceError, match="set ACLED_EMAIL"):
+        Context(secrets=Secrets()).secret("ACLED_EMAIL")
+
+
+def test_reparse_re_derives_from_stored_snapshots_without_the_network(store, config, monkeypatch):
+    monkeypatch.setenv("UCDP_ACCESS_TOKEN", TOKEN)
+    update(store, client_for(lambda r: httpx.Response(200, text="n=5")), config, secrets=Secrets())
+    [same] = reparse(store, config)
+    assert (same.added, same.known) == (0, 1)
+
+    def fixed_parse(snapshot, source, params):  # a parser fix that doubles the value
+        parsed = _parse(snapshot, source, params)
+        o = parsed.observations[0]
+        return Parsed([o.model_copy(update={"estimate": Estimate.exact(o.estimate.best * 2)})])
+
+    monkeypatch.setitem(registry.ADAPTERS, "secretive", SimpleNamespace(**{**vars(secretive), "parse": fixed_parse}))
+    [fixed] = reparse(store, config)
+    assert fixed.added == 1
+    assert [r["best"] for r in store.rows()] == [5, 10]
+
+
+def test_cli_sources_says_what_is_missing_and_update_reparse_runs(tmp_path, monkeypatch, repo_root):
+    runner = CliRunner()
+    args = ["--sources", str(repo_root / "sources.yaml")]
+    assert runner.invoke(app, [*args, "update", "--offline"]).exit_code == 0
+    result = runner.invoke(app, [*args, "update", "--reparse"])
+    assert result.exit_code == 0, result.output
+    assert "0 new observations, 61 already stored" in result.stderr
+
+
+def test_a_broken_plugin_is_reported_not_fatal(monkeypatch):
+    class Broken:
+        name, value = "broken", "nowhere:adapter"
+
+        def load(self):
+            raise ImportError("No module named 'nowhere'")
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [Broken()])
+    monkeypatch.setattr(registry, "_plugins_loaded", False)
+    monkeypatch.setattr(registry, "_plugin_errors", [])
+    errors = registry.plugin_errors()
+    assert errors and "broken" in errors[0] and "nowhere" in errors[0]
+    assert registry.get_adapter("unhcr-odp").NAME == "unhcr-odp"
+
+
+def test_an_old_store_is_upgraded_to_the_current_schema(tmp_path):
+    import sqlalchemy as sa
+
+    from figures.store import SCHEMA_VERSION, Store, meta
+
+    path = tmp_path / "old.sqlite"
+    store = Store(f"sqlite:///{path}")
+    with store.engine.begin() as conn:
+        conn.execute(meta.update().values(value="1"))
+        conn.execute(sa.text("DROP TABLE cursors"))
+    store.close()
+    again = Store(f"sqlite:///{path}")
+    assert again.schema_version() == SCHEMA_VERSION
+    again.set_cursor("x", {"a": 1})
+    assert again.cursor("x") == {"a": 1}
+    assert datetime.now(UTC)  # the store stays usable
