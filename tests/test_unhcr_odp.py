@@ -253,7 +253,7 @@ def revised_snapshot(first: Snapshot, day: str, value: int, retrieved: datetime)
 
 def test_a_revised_day_adds_one_row_and_history_stays_queryable(store: Store, sources_file: SourcesFile) -> None:
     source = sources_file.get("unhcr-ukraine-crossings")
-    entry = next(e for e in manifest() if source_for(e["url"]).id == source.id)
+    entry = next(e for e in unhcr_manifest() if source_for(e["url"]).id == source.id)
     april = offline_snapshot(entry, source)
     june = revised_snapshot(april, "2022-02-24", 79_209, datetime(2022, 6, 15, 9, tzinfo=UTC))
 
