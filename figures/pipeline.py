@@ -71,11 +71,13 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig, secr
             outcome.status, outcome.error = "skipped", needs_message(missing)
             return outcome
         params = adapter.Params.model_validate(source.params)
-        ctx = Context(secrets=secrets, cursor=store.cursor(source.id), offline=offline)
+        # an offline replay serves fixed recordings: it neither starts from nor moves the cursor
+        ctx = Context(secrets=secrets, cursor={} if offline else store.cursor(source.id), offline=offline)
         for snapshot in adapter.fetch(client, source, params, ctx):
             store_snapshot(store, source, snapshot.model_copy(update={"url": redact(snapshot.url, secrets)}),
                            outcome)
-        store.set_cursor(source.id, ctx.cursor)
+        if not offline:
+            store.set_cursor(source.id, ctx.cursor)
     except FiguresError as exc:
         message = redact(str(exc), secrets).replace("source '-'", f"source {source.id!r}")
         outcome.status, outcome.error = "failed", message

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from .errors import NormalisationError
 from .models import Estimate
@@ -118,8 +119,7 @@ TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A piece of the lower-cased text: a numeral, a word or a symbol, with its span."""
 
     kind: str
@@ -131,6 +131,21 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Split lower-cased text into numerals, fraction signs, words and symbols."""
     return [Token(m.lastgroup or "", m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """A phrase table by first token, each phrase tokenised once, longest first."""
+    out: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase, rule in table.items():
+        parts = tuple(t.text for t in tokenize(phrase))
+        out.setdefault(parts[0], []).append((parts, rule))
+    for entries in out.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return out
+
+
+_PREFIX_INDEX = _index(PREFIXES)
+_SUFFIX_INDEX = _index(SUFFIXES)
 
 
 def _clean(text: str) -> str:
@@ -153,17 +168,24 @@ class Amount:
 class _Reader:
     """A cursor over tokens with small helpers for matching words."""
 
+    __slots__ = ("i", "n", "toks")
+
     def __init__(self, tokens: list[Token]) -> None:
         self.toks = tokens
+        self.n = len(tokens)
         self.i = 0
 
     def peek(self, k: int = 0) -> Token | None:
         j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
+        return self.toks[j] if j < self.n else None
 
     def word(self, k: int = 0) -> str | None:
-        t = self.peek(k)
-        return t.text if t is not None and t.kind in ("word", "sym") else None
+        j = self.i + k
+        if j < self.n:
+            kind, text, _, _ = self.toks[j]
+            if kind == "word" or kind == "sym":
+                return text
+        return None
 
     def at_phrase(self, phrase: str) -> int:
         """Tokens `phrase` covers if it starts here, else 0 ("at least" -> 2)."""
@@ -175,22 +197,27 @@ class _Reader:
         return len(parts)
 
     def done(self) -> bool:
-        return self.i >= len(self.toks)
+        return self.i >= self.n
 
 
-def _numeral(text: str) -> Fraction:
-    digits = re.sub(rf"[,{_SPACES} ]", "", text)
-    return Fraction(digits)
+_SEPARATORS = str.maketrans("", "", f",{_SPACES} ")
 
 
-def _number(r: _Reader) -> Fraction | None:
+def _numeral(text: str) -> int | Fraction:
+    """A numeral's value: an int, or a Fraction for decimals ("1.3")."""
+    digits = text.translate(_SEPARATORS)
+    return int(digits) if digits.isdigit() else Fraction(digits)
+
+
+def _number(r: _Reader) -> int | Fraction | None:
     """A point number at the cursor (numerals, number words, fractions of a magnitude), or None.
 
     Evaluates "two hundred and five", "forty-two thousand", "1.3 million", "a million and a half",
     "one and a half million", "1½ million", "half a million", "3 million, 270,662".
     """
     start = r.i
-    total, current = Fraction(0), Fraction(0)
+    total: int | Fraction = 0
+    current: int | Fraction = 0
     last_scale = 0
     seen = False
     pending_fraction: Fraction | None = None
@@ -209,7 +236,7 @@ def _number(r: _Reader) -> Fraction | None:
             if r.word() in ABBREVIATIONS and ABBREVIATIONS[r.word() or ""]:
                 scale = ABBREVIATIONS[r.word() or ""]
                 total += current * scale
-                current, last_scale = Fraction(0), scale
+                current, last_scale = 0, scale
                 r.i += 1
             continue
         if t.kind == "num" and seen and last_scale and current == 0 and r.toks[r.i - 1].text == ",":
@@ -256,7 +283,7 @@ def _number(r: _Reader) -> Fraction | None:
             if nxt in FRACTION_WORDS:
                 r.i += 1
                 continue
-            current, seen = Fraction(1), True
+            current, seen = 1, True
             r.i += 1
             continue
         if w in FRACTION_WORDS and not seen and pending_fraction is None:
@@ -274,13 +301,13 @@ def _number(r: _Reader) -> Fraction | None:
                 total += pending_fraction * scale
                 pending_fraction, seen, last_scale = None, True, scale
             elif scale == 100:
-                current = (current or Fraction(1)) * 100
+                current = (current or 1) * 100
             else:
                 if last_scale and scale > last_scale and current == 0:
                     total *= scale  # "two hundred thousand" written as hundred then thousand
                 else:
                     total += (current or 1) * scale
-                current, last_scale = Fraction(0), scale
+                current, last_scale = 0, scale
             r.i += 1
             if r.word() in ("-",) and r.word(1) not in UNITS and r.word(1) not in TENS:
                 break
@@ -311,7 +338,7 @@ def _number(r: _Reader) -> Fraction | None:
     return value
 
 
-def _integer(value: Fraction, text: str) -> int:
+def _integer(value: int | Fraction, text: str) -> int:
     if value.denominator != 1:
         raise NormalisationError(f"{text!r} is not a whole number of people")
     return int(value)
@@ -365,10 +392,18 @@ def _amount(r: _Reader, text: str) -> Amount | None:
     return Amount(n, n, n, "exact")
 
 
+def _estimate(low: int, best: int | None, high: int | None, text: str, rule: str) -> Estimate:
+    """An Estimate the normaliser computed: its ordering checked here, without a validation pass."""
+    if low < 0 or (best is not None and not low <= best) or (high is not None and not low <= high) \
+            or (best is not None and high is not None and best > high):
+        raise NormalisationError(f"{text!r}: the range {low}/{best}/{high} is out of order")
+    return Estimate.model_construct(low=low, best=best, high=high, text=text, rule=rule)
+
+
 def _modify(amount: Amount, rule: str, text: str) -> Estimate:
     """Apply a modifier to an amount; outward rounding (a low down, a high up)."""
     if rule == "exact":
-        return Estimate(low=amount.low, best=amount.best, high=amount.high, text=text, rule=amount.rule)
+        return _estimate(low=amount.low, best=amount.best, high=amount.high, text=text, rule=amount.rule)
     x = amount.best
     if x is None:  # a vague amount: the modifier acts on its span
         spans = {
@@ -378,7 +413,7 @@ def _modify(amount: Amount, rule: str, text: str) -> Estimate:
             "fewer-than": (0, None, amount.high - 1),
         }
         low, best, high = spans[rule]
-        return Estimate(low=low, best=best, high=high, text=text,
+        return _estimate(low=low, best=best, high=high, text=text,
                         rule=amount.rule if rule == "about" else rule)
     table = {
         "about": (x * 9 // 10, x, -(-x * 11 // 10)),
@@ -390,78 +425,123 @@ def _modify(amount: Amount, rule: str, text: str) -> Estimate:
         "fewer-than": (0, None, max(x - 1, 0)),
     }
     if amount.rule == "about" and rule == "about":  # "about a dozen" stays a dozen
-        return Estimate(low=amount.low, best=amount.best, high=amount.high, text=text, rule="about")
+        return _estimate(low=amount.low, best=amount.best, high=amount.high, text=text, rule="about")
     low, best, high = table[rule]
     if x == 0 and rule in ("nearly", "fewer-than"):
         raise NormalisationError(f"{text!r}: fewer than zero people is no figure")
-    return Estimate(low=min(low, high) if high is not None else low, best=best, high=high, text=text, rule=rule)
+    return _estimate(low=min(low, high) if high is not None else low, best=best, high=high, text=text, rule=rule)
 
 
-def _longest(r: _Reader, table: dict[str, str]) -> str | None:
-    """The rule of the longest phrase of `table` at the cursor, stepping over it; None if none is there."""
-    best_rule, best_len = None, 0
-    for phrase, rule in table.items():
-        n = r.at_phrase(phrase)
-        if n > best_len:
-            best_rule, best_len = rule, n
-    r.i += best_len
-    return best_rule
+def _longest(r: _Reader, index: dict[str, list[tuple[tuple[str, ...], str]]]) -> str | None:
+    """The rule of the longest indexed phrase at the cursor, stepping over it; None if none is there."""
+    if r.i >= len(r.toks):
+        return None
+    for parts, rule in index.get(r.toks[r.i].text, ()):
+        end = r.i + len(parts)
+        if end <= len(r.toks) and all(r.toks[r.i + k].text == part for k, part in enumerate(parts)):
+            r.i = end
+            return rule
+    return None
 
 
 def _prefix(r: _Reader) -> str | None:
-    return _longest(r, PREFIXES)
+    return _longest(r, _PREFIX_INDEX)
 
 
 def _suffix(r: _Reader) -> str | None:
-    return _longest(r, SUFFIXES)
+    return _longest(r, _SUFFIX_INDEX)
+
+
+_AGE = re.compile(r"\b(?:year|month|week|day)s?[- ]old\b")
+_NAME = re.compile(r"\b(?:world war|channel|covid|apollo|g)\s?-?\d+\b")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_MONEY = re.compile(r"[$€£]")
+_NUMBERISH = frozenset(UNITS) | frozenset(TENS) | frozenset(SCALES) | frozenset(VAGUE) | frozenset(FRACTION_WORDS)
+_DURATION_HEAD = frozenset(UNITS) | frozenset(TENS) | {"a", "an", "few", "several"}
+_TIME_UNITS = frozenset(TIME_UNITS)
+_ORDINALS = frozenset(ORDINAL_WORDS)
+_CURRENCY = frozenset(CURRENCY)
+MEASURES = frozenset({"mm", "cm", "km", "kg", "kph", "mph", "calibre", "caliber", "kilometres", "kilometers",
+                      "miles", "metres", "meters", "tonnes", "tons"})
+CLOCK = frozenset({"am", "pm", "a.m.", "p.m.", "a.", "p.", "hrs", "gmt", "utc"})
+ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 
 
 def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
     """Why this text is no figure (NORMALISATION.md, "Not a figure"), or None if it may be one."""
-    words = [t.text for t in tokens]
-    joined = " ".join(words)
-    for i, t in enumerate(tokens):
-        nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
-        nxt2 = tokens[i + 2].text if i + 2 < len(tokens) else ""
-        if (nxt in TIME_UNITS or (nxt == "-" and nxt2 in TIME_UNITS)) and (
-                t.kind == "num" or t.text in UNITS or t.text in TENS or t.text in ("a", "an", "few", "several")):
-            return f"{clean!r} is a duration, not a count"
-    if any(w in ORDINAL_WORDS for w in words) and not any(t.kind == "num" for t in tokens):
-        return f"{clean!r} is an ordinal, not a count"
-    if not any(t.kind in ("num", "frac") for t in tokens) and not any(
-        w in UNITS or w in TENS or w in SCALES or w in VAGUE or w in FRACTION_WORDS or w == "dozen" for w in words
-    ):
-        for phrase in NO_NUMBER_WORDS:
-            if re.search(rf"(^|\s){re.escape(phrase)}(\s|$)", joined):
-                return f"{phrase!r} states no number"
-        return f"{clean!r} states no number"
-    if "%" in words or "percent" in words or "per" in words and "cent" in words:
-        return f"{clean!r} is a percentage, not a count"
-    if any(c in words for c in CURRENCY) or re.search(r"[$€£]", clean):
-        return f"{clean!r} is an amount of money, not a count"
-    if re.search(r"\b(year|month|week|day)s?[- ]old\b", clean):
+    if _AGE.search(clean):
         return f"{clean!r} is an age, not a count"
-    for i, t in enumerate(tokens):
-        nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
-        nxt2 = tokens[i + 2].text if i + 2 < len(tokens) else ""
+    n = len(tokens)
+    has_num = numberish = ordinal = percent = money = False
+    for i, (kind, w, _, _) in enumerate(tokens):
+        nxt = tokens[i + 1].text if i + 1 < n else ""
+        nxt2 = tokens[i + 2].text if i + 2 < n else ""
+        if kind == "num":
+            has_num = numberish = True
+        elif kind == "frac" or w in _NUMBERISH:
+            numberish = True
+        ordinal = ordinal or w in _ORDINALS
+        percent = percent or w in ("%", "percent") or (w == "per" and nxt == "cent")
+        money = money or w in _CURRENCY
+        if (nxt in _TIME_UNITS or (nxt == "-" and nxt2 in _TIME_UNITS)) and (kind == "num" or w in _DURATION_HEAD):
+            return f"{clean!r} is a duration, not a count"
         if nxt in MULTIPLIERS or (nxt == "-" and nxt2 == "fold"):
             return f"{clean!r} is a multiplier, not a count"
-        if t.kind == "num" and nxt in ("mm", "cm", "km", "kg", "km/h", "kph", "mph", "calibre", "caliber", "kilometres",
-                                       "kilometers", "miles", "metres", "meters", "tonnes", "tons"):
-            return f"{clean!r} is a measure, not a count of people"
-        if t.kind == "num" and nxt in ("st", "nd", "rd", "th"):
-            return f"{clean!r} is an ordinal, not a count"
-        if t.kind == "num" and nxt == ":" and i + 2 < len(tokens) and tokens[i + 2].kind == "num":
-            return f"{clean!r} is a clock time, not a count"
-        if t.kind == "num" and nxt in ("am", "pm", "a.m.", "p.m.", "a.", "p.", "hrs", "gmt", "utc"):
-            return f"{clean!r} is a clock time, not a count"
-        if t.kind == "num" and (nxt in MONTHS or (i and tokens[i - 1].text in MONTHS)):
-            return f"{clean!r} is a date, not a count"
-    if re.fullmatch(r"(19|20)\d\d", clean):
+        if kind == "num":
+            if nxt in MEASURES:
+                return f"{clean!r} is a measure, not a count of people"
+            if nxt in ORDINAL_SUFFIXES:
+                return f"{clean!r} is an ordinal, not a count"
+            if nxt in CLOCK or (nxt == ":" and i + 2 < n and tokens[i + 2].kind == "num"):
+                return f"{clean!r} is a clock time, not a count"
+            if nxt in MONTHS or (i and tokens[i - 1].text in MONTHS):
+                return f"{clean!r} is a date, not a count"
+    if ordinal and not has_num:
+        return f"{clean!r} is an ordinal, not a count"
+    if not numberish:
+        joined = " " + " ".join(t.text for t in tokens) + " "
+        phrase = next((p for p in NO_NUMBER_WORDS if f" {p} " in joined), None)
+        return f"{(phrase or clean)!r} states no number"
+    if percent:
+        return f"{clean!r} is a percentage, not a count"
+    if money or _MONEY.search(clean):
+        return f"{clean!r} is an amount of money, not a count"
+    if _YEAR.fullmatch(clean):
         return f"{clean!r} reads as a year; write a count with a separator (2,022) if it is one"
-    if re.search(r"\b(world war|channel|covid|apollo|g)\s?-?\d+\b", clean):
+    if _NAME.search(clean):
         return f"{clean!r} is a name, not a count"
     return None
+
+
+def _alternation(phrases: list[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+#: The common shape "[modifier] numeral [magnitude] [modifier]" read in one step; anything else
+#: (number words, ranges, vague amounts, non-figures) goes through the full grammar below.
+_SIMPLE = re.compile(
+    rf"(?:(?P<pre>{_alternation(list(PREFIXES))})\s*)?"
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:[ {_SPACES}]\d{{3}})+|\d+)(?P<dec>\.\d+)?"
+    rf"(?:\s*(?P<scale>{_alternation([*SCALES, *(k for k, v in ABBREVIATIONS.items() if v)])})\b)?"
+    rf"(?:\s*(?P<post>{_alternation(list(SUFFIXES))}))?"
+)
+
+
+def _simple(clean: str, text: str) -> Estimate | None:
+    """The fast path for "about 20,000", "1.3m", "1,000+"; None when the text needs the grammar."""
+    m = _SIMPLE.fullmatch(clean)
+    if m is None or (m["pre"] and m["post"]):
+        return None
+    scale = SCALES.get(m["scale"] or "", 0) or ABBREVIATIONS.get(m["scale"] or "", 0) or 1
+    if not (m["pre"] or m["post"] or m["scale"] or m["dec"]) and _YEAR.fullmatch(clean):
+        return None  # a bare year: the grammar explains why it is no figure
+    value = _numeral(m["num"] + (m["dec"] or "")) * scale
+    if isinstance(value, Fraction):
+        if value.denominator != 1:
+            return None
+        value = int(value)
+    rule = PREFIXES.get(m["pre"] or "") or SUFFIXES.get(m["post"] or "") or "exact"
+    return _modify(Amount(value, value, value, "exact"), rule, text)
 
 
 def parse_estimate(text: str) -> Estimate:
@@ -472,6 +552,11 @@ def parse_estimate(text: str) -> Estimate:
     if not isinstance(text, str):
         raise NormalisationError(f"expected text, got {type(text).__name__}")
     clean = _clean(text)
+    if clean and clean[-1].isdigit() or clean.endswith(("+", "plus", "so", "more", "less", "fewer", "m", "k",
+                                                         "mn", "mln", "bn", "million", "thousand", "hundred")):
+        fast = _simple(clean, text.strip())
+        if fast is not None:
+            return fast
     if not clean:
         raise NormalisationError("empty text states no number")
     if len(clean) > 200:
@@ -481,14 +566,14 @@ def parse_estimate(text: str) -> Estimate:
     if why:
         raise NormalisationError(why)
     r = _Reader(tokens)
-    found = _parse_at(r, clean)
+    found = _parse_at(r, clean, text.strip())
     if found is None:
         raise NormalisationError(f"{clean!r} is not a figure this normaliser can read")
     _skip_noun(r)
     if not r.done():
         rest = clean[r.toks[r.i].start:]
         raise NormalisationError(f"{clean!r}: cannot read {rest!r} after the figure")
-    return found.model_copy(update={"text": text.strip()})
+    return found
 
 
 def scan(tokens: list[Token], i: int, clean: str) -> tuple[Estimate, int] | None:
@@ -499,20 +584,20 @@ def scan(tokens: list[Token], i: int, clean: str) -> tuple[Estimate, int] | None
     return None if found is None else (found, r.i)
 
 
-def _parse_at(r: _Reader, clean: str) -> Estimate | None:
+def _parse_at(r: _Reader, clean: str, text: str = "") -> Estimate | None:
     """Parse a figure from the cursor, leaving the cursor after it; None (cursor unmoved) if none."""
     start = r.i
     if r.word() in RANGE_OPENERS:  # "between X and Y", "from X to Y"
         closer = RANGE_OPENERS[r.word() or ""]
         r.i += 1
-        ranged = _range(r, clean, (closer,))
+        ranged = _range(r, clean, (closer,), text)
         if ranged is None:
             r.i = start
         return ranged
     rule = _prefix(r) or "exact"
     after_prefix = r.i
     if rule == "exact":
-        ranged = _range(r, clean, RANGE_JOINERS)
+        ranged = _range(r, clean, RANGE_JOINERS, text)
         if ranged is not None:
             return ranged
         r.i = after_prefix
@@ -523,10 +608,10 @@ def _parse_at(r: _Reader, clean: str) -> Estimate | None:
     suffix = _suffix(r)
     if suffix and rule != "exact":
         raise NormalisationError(f"{clean!r} has two modifiers ({rule} and {suffix}); state one")
-    return _modify(amount, suffix or rule, "")
+    return _modify(amount, suffix or rule, text)
 
 
-def _end(r: _Reader, clean: str) -> tuple[Amount | None, Fraction | None, bool]:
+def _end(r: _Reader, clean: str) -> tuple[Amount | None, int | Fraction | None, bool]:
     """One end of a range: its amount (None while a fraction awaits a magnitude), raw value, scaled?"""
     start = r.i
     vague = _vague(r)
@@ -541,7 +626,7 @@ def _end(r: _Reader, clean: str) -> tuple[Amount | None, Fraction | None, bool]:
     return Amount(int(value), int(value), int(value), "exact"), value, scaled
 
 
-def _range(r: _Reader, clean: str, joiners: tuple[str, ...]) -> Estimate | None:
+def _range(r: _Reader, clean: str, joiners: tuple[str, ...], text: str = "") -> Estimate | None:
     """Two ends of a range; a magnitude after the second end applies to a bare first end."""
     left, left_raw, left_scaled = _end(r, clean)
     if left is None and left_raw is None:
@@ -575,7 +660,7 @@ def _range(r: _Reader, clean: str, joiners: tuple[str, ...]) -> Estimate | None:
         if joiner == "or":
             return None
         raise NormalisationError(f"{clean!r}: the range runs backwards ({low:,} to {high:,})")
-    return Estimate(low=low, best=None, high=high, text="", rule="range")
+    return _estimate(low=low, best=None, high=high, text=text, rule="range")
 
 
 def _skip_noun(r: _Reader) -> None:
