@@ -13,6 +13,7 @@ civilian count and an "at least".
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from .quantities import (
     scan,
     tokenize,
 )
-from .text import MONTHS, WEEKDAYS, Document, find_dates, paragraphs, sentences, to_plain, weekday_before
+from .text import MONTHS, WEEKDAYS, DateMention, Document, find_dates, paragraphs, sentences, to_plain, weekday_before
 
 ADAPTER = "text"
 VERSION = "1.0"
@@ -199,7 +200,8 @@ PLACE_BEFORE: frozenset[str] = frozenset({
     "northwest", "southeast", "southwest",
 })
 #: Words that describe a place without being part of its name: "the occupied West Bank".
-PLACE_DESCRIBED: frozenset[str] = frozenset({"besieged", "occupied", "embattled", "devastated", "war-torn"})
+PLACE_DESCRIBED: frozenset[str] = frozenset({"besieged", "occupied", "embattled", "devastated", "war-torn",
+                                             "neighbouring", "neighboring", "nearby"})
 COMPASS: frozenset[str] = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast",
                                      "southwest", "-"})
 PLACE_AFTER: frozenset[str] = frozenset({
@@ -214,10 +216,28 @@ AS_OF_CUES: frozenset[str] = frozenset({"of", "at", "until", "till", "to", "by",
 
 _NUMBER_WORDS = set(UNITS) | set(TENS) | set(SCALES) | set(VAGUE) | set(FRACTION_WORDS) | {"dozen", "half"}
 _STARTS = _NUMBER_WORDS | {p.split()[0] for p in PREFIXES} | {"between", "from", "a", "an", "~", "c."}
-_ANCHOR = re.compile(
-    r"\d|\b(?:" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True)) + r")\b",
-    re.I,
-)
+def _trie_pattern(words: set[str]) -> str:
+    """An alternation factored by common prefixes, which Python's re matches far faster."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        return body + ("?" if ends else "")
+
+    return render(trie)
+
+
+#: Digits or a number word: a paragraph or sentence without one holds no figure (searched lower-cased).
+_ANCHOR = re.compile(r"\d|\b" + _trie_pattern(_NUMBER_WORDS) + r"\b")
 _BOUNDARY = frozenset({",", ";", ":", "(", ")", "."})
 #: Words that may join the figures of one list ("2,788 civilian casualties in the country: 1,081 killed").
 LIST_WORDS: frozenset[str] = frozenset({
@@ -275,13 +295,15 @@ def find_claims(text: str, *, published: date | datetime | str | None = None) ->
     day = _published(published)
     doc = to_plain(text)
     for offset, paragraph in paragraphs(doc.text):
-        if not _ANCHOR.search(paragraph):
+        anchors = [m.start() for m in _ANCHOR.finditer(paragraph.lower())]
+        if not anchors:
             continue
         context: list[Claim] = []  # the claims of the paragraph so far: "Of these, 7,262,187 ..."
         for s_start, s_end in sentences(paragraph):
+            k = bisect.bisect_left(anchors, s_start)
+            if k == len(anchors) or anchors[k] >= s_end:
+                continue  # no digit or number word in this sentence
             sentence = paragraph[s_start:s_end]
-            if not _ANCHOR.search(sentence):
-                continue
             base = offset + s_start
             found = _sentence_claims(sentence, day, context)
             context.extend(found)
@@ -316,7 +338,8 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
     if not found:
         return []
     attribution = _attribution(sentence, tokens)
-    dates = find_dates(sentence, published)
+    said = sentence_dates(tokens, find_dates(sentence, published), published)
+    cues = scope_cues(words)
     found = [c for c in found if not counts_other_things(words, caps, c.tok_end)]
 
     def glued(i: int) -> bool:
@@ -329,7 +352,7 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
             _metric_before(words, claim.tok_start, prev)
         claim.group = _group(words, claim, prev, nxt)
         claim.modality = _modality(words, claim, prev, nxt)
-        scope = _scope(words, claim)
+        scope = _scope(words, cues, claim)
         if scope is None:  # "At least 75 people were wounded" after "the strike killed 40": the same incident
             last = context[-1] if context else None
             harm = last is not None and last.metric in HARM and claim.metric in HARM
@@ -337,7 +360,7 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
         claim.scope = scope
         claim.place = _place(sentence, tokens, claim, prev, nxt)
         claim.attributed_to = attribution
-        claim.as_of, claim.period = _as_of(sentence, tokens, dates, claim, published)
+        claim.as_of, claim.period = _as_of(said, claim, published)
     _share_across_lists(found, words, caps, context)
     for claim in found:  # sharing may have changed the scope: settle the period last
         if claim.scope != "incident":
@@ -350,11 +373,12 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
 def _figures(sentence: str, clean: str, tokens: list[Token]) -> list[Claim]:
     """The figures of a sentence: longest matches, left to right, minus the non-figures around them."""
     out: list[Claim] = []
+    numberish = [t.kind in ("num", "frac") or t.text in _NUMBER_WORDS for t in tokens]
     i = 0
     while i < len(tokens):
         t = tokens[i]
-        if t.kind not in ("num", "frac") and t.text not in _STARTS:
-            i += 1
+        if not numberish[i] and (t.text not in _STARTS or not any(numberish[i + 1:i + 5])):
+            i += 1  # a modifier word ("in", "a", "some") with no number after it starts no figure
             continue
         try:
             hit = scan(tokens, i, clean)
@@ -552,9 +576,8 @@ def _forecast(words: list[str], k: int) -> bool:
     return not (w == "plan" and nxt != "for")
 
 
-def _scope(words: list[str], claim: Claim) -> str | None:
-    """Incident or cumulative, by the nearest cue in the sentence: "killed when a missile struck" is an
-    incident, "attacks have killed more than 2,670 since" a running total; None when nothing says."""
+def scope_cues(words: list[str]) -> list[tuple[int, str]]:
+    """Where a sentence says "incident" or "running total", worked out once for all its figures."""
     cues: list[tuple[int, str]] = []
     for i, w in enumerate(words):
         if w in CUMULATIVE:
@@ -567,14 +590,22 @@ def _scope(words: list[str], claim: Claim) -> str | None:
         elif w == "hours" and i >= 2 and words[i - 1] == "24" or (w == "single" and i + 1 < len(words)
                                                                     and words[i + 1] in ("day", "night", "attack")):
             cues.append((i, "incident"))
+    return cues
+
+
+def _scope(words: list[str], cues: list[tuple[int, str]], claim: Claim) -> str | None:
+    """Incident or cumulative, by the nearest cue in the sentence: "killed when a missile struck" is an
+    incident, "attacks have killed more than 2,670 since" a running total; None when nothing says."""
     if not cues:
         return None
+
     def distance(cue: tuple[int, str]) -> tuple[int, int]:
         i, kind = cue
         gap = claim.tok_start - i if i < claim.tok_start else i - claim.tok_end + 1
         if words[i] in CAMPAIGN:
             gap += 3  # "overnight shelling": the time word says more than the kind of violence
         return gap, 0 if kind == "cumulative" else 1
+
     return min(cues, key=distance)[1]
 
 
@@ -603,8 +634,9 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
                     return sentence[tokens[k].start:tokens[k].end]
         if name := at(i):
             return _most_specific(sentence, tokens, i, name, at)
-    spread = sorted(range(len(tokens)), key=lambda i: min(abs(i - claim.tok_start), abs(i - claim.tok_end)))
-    for i in spread:  # anywhere in the sentence, nearest first
+    spread = [j for d in range(31) for j in ((claim.tok_start - d,) if d else ()) + (claim.tok_end + d,)
+              if 0 <= j < len(tokens)]
+    for i in spread:  # elsewhere in the sentence, nearest first
         if tokens[i].text in ("in", "on", "of", "at", "near", "outside", "inside") and (name := at(i)):
             return _most_specific(sentence, tokens, i, name, at)
     return None
@@ -667,34 +699,55 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
     return sentence[tokens[start].start:tokens[end - 1].end]
 
 
-def _as_of(sentence: str, tokens: list[Token], dates: list, claim: Claim,
-           published: date) -> tuple[date, tuple[date, date] | None]:
-    """The date the figure refers to: a date after "as of/until/to/by", else the publication date."""
-    chosen: date | None = None
-    for mention in dates:
-        before = [t.text for t in tokens if t.end <= mention.start][-6:]
-        cue_words = [w for w in before if w not in ("24:00", "24", "00", "12", "midnight", "on", "the", ":",
-                                                      "local", "time", "(", ")", "a.m.", "p.m.", "am", "pm")]
-        if cue_words and cue_words[-1] in AS_OF_CUES:
-            chosen = mention.day
+_TIME_WORDS = frozenset({"24:00", "24", "00", "12", "midnight", "on", "the", ":", "local", "time", "(", ")",
+                         "a.m.", "p.m.", "am", "pm"})
+
+
+@dataclass(frozen=True)
+class SentenceDates:
+    """What a sentence says about dates, worked out once for all its figures."""
+
+    cued: date | None  # the last date after "as of", "until", "to", "by", "between ... and"
+    on_date: date | None  # the first date written right after "on"
+    relative: date | None  # "yesterday", "last night", "on Tuesday"
+    last_midnight: bool  # "midnight last night"
+    hours24: bool  # "in the last 24 hours"
+
+
+def sentence_dates(tokens: list[Token], dates: list[DateMention], published: date) -> SentenceDates:
     words = [t.text for t in tokens]
+    ends = [t.end for t in tokens]
+    cued = on_date = None
+    for mention in dates:
+        k = bisect.bisect_right(ends, mention.start)  # tokens before the date
+        before = [w for w in words[max(0, k - 6):k] if w not in _TIME_WORDS]
+        if before and before[-1] in AS_OF_CUES:
+            cued = mention.day
+        if on_date is None and k and words[k - 1] == "on" and mention.start - tokens[k - 1].end <= 2:
+            on_date = mention.day
+    relative = None
+    present = set(words)
+    if "yesterday" in present or ("last" in present and "night" in present):
+        relative = published - timedelta(days=1)
+    else:
+        for i, w in enumerate(words):
+            if w in WEEKDAYS and i > 1 and words[i - 1] == "on" and words[i - 2] not in ATTRIBUTION_VERBS:
+                relative = weekday_before(published, WEEKDAYS[w])
+    return SentenceDates(cued, on_date, relative, "midnight" in present and "last" in present and "night" in present,
+                         "24" in present and "hours" in present)
+
+
+def _as_of(said: SentenceDates, claim: Claim, published: date) -> tuple[date, tuple[date, date] | None]:
+    """The date the figure refers to: a date after "as of/until/to/by", else the publication date."""
+    chosen = said.cued
     if chosen is None and claim.scope == "incident":
-        near = [m for m in dates if any(t.text == "on" and t.end <= m.start and m.start - t.end <= 2 for t in tokens)]
-        if near:
-            chosen = near[0].day
-        elif "yesterday" in words or ("last" in words and "night" in words):
-            chosen = published - timedelta(days=1)
-        else:
-            for i, w in enumerate(words):
-                if w in WEEKDAYS and i > 1 and words[i - 1] == "on" and words[i - 2] not in ATTRIBUTION_VERBS:
-                    chosen = weekday_before(published, WEEKDAYS[w])
-    if chosen is None and "midnight" in words and "last" in words and "night" in words:
+        chosen = said.on_date or said.relative
+    if chosen is None and said.last_midnight:
         chosen = published - timedelta(days=1)
     as_of = chosen or published
     period = None
     if claim.scope == "incident":
-        hours = "24" in words and "hours" in words
-        period = (as_of - timedelta(days=1), as_of) if hours else (as_of, as_of)
+        period = (as_of - timedelta(days=1), as_of) if said.hours24 else (as_of, as_of)
     return as_of, period
 
 
@@ -771,31 +824,36 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
         cur.scope = parent.scope  # a part of a figure counts over the same period
         if cur.metric is None or (cur.metric in ("displaced", "flight") and parent.metric in ("idps", "refugees")):
             cur.metric = parent.metric
-    for k, cur in enumerate(found):  # "which counts 10,095,054", "and 900 more lie in morgues"
+    last = context[-1] if context else None  # the latest figure with a metric, kept as we go
+    for cur in found:  # "which counts 10,095,054", "and 900 more lie in morgues"
+        if cur.metric is None and last is not None:
+            counted = any(w in COUNTING for w in words[max(0, cur.tok_start - 2):cur.tok_start])
+            more = cur.tok_end < len(words) and words[cur.tok_end] in MORE
+            if counted or more:
+                cur.metric, cur.scope = last.metric, last.scope
         if cur.metric is not None:
-            continue
-        counted = any(w in COUNTING for w in words[max(0, cur.tok_start - 2):cur.tok_start])
-        more = cur.tok_end < len(words) and words[cur.tok_end] in MORE
-        earlier = [c for c in found[:k] if c.metric is not None] or context
-        if (counted or more) and earlier:
-            cur.metric, cur.scope = earlier[-1].metric, earlier[-1].scope
+            last = cur
     for k in range(len(found) - 2, -1, -1):  # a figure without a metric takes the next one's
         cur, nxt = found[k], found[k + 1]
         if cur.metric is None and nxt.metric is not None and _connected(words, caps, cur, nxt) \
                 and id(nxt) not in subsets:
             cur.metric = nxt.metric
-    for k, cur in enumerate(found):  # "..., and the number could reach 4 million"
+    last = context[-1] if context else None
+    for cur in found:  # "..., and the number could reach 4 million"
         window = words[max(0, cur.tok_start - 6):cur.tok_start]
-        if cur.metric is None and any(w in ANAPHORA and not (k and window[k - 1] == "in")  # not "in total"
-                                      for k, w in enumerate(window)):
-            earlier = [c for c in found[:k] if c.metric is not None] or context
-            if earlier:
-                cur.metric, cur.group = earlier[-1].metric, cur.group or earlier[-1].group
+        if cur.metric is None and last is not None and any(
+                w in ANAPHORA and not (j and window[j - 1] == "in") for j, w in enumerate(window)):  # not "in total"
+            cur.metric, cur.group = last.metric, cur.group or last.group
+        if cur.metric is not None:
+            last = cur
     head = 0
+    lead = found[0] if found else None  # the latest figure of the list that is not a part of another
     for k in range(1, len(found)):
         prev, cur = found[k - 1], found[k]
+        if id(prev) not in subsets:
+            lead = prev
         if not _connected(words, caps, prev, cur):
-            head = k
+            head, lead = k, cur
             if prev.metric == "casualties" and cur.metric in ("killed", "injured") \
                     and ":" in words[prev.tok_end:cur.tok_start]:
                 cur.group = cur.group or prev.group  # "2,788 civilian casualties ...: 1,081 killed and ..."
@@ -806,7 +864,7 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
             cur.metric = prev.metric
         if cur.group is None and id(cur) not in subsets:
             cur.group = found[head].group
-        lead = next((c for c in reversed(found[head:k]) if id(c) not in subsets), prev)
+        lead = lead if lead is not None and found.index(lead) >= head else prev
         own_clause = cur.tok_end < len(words) and words[cur.tok_end] in AUXILIARIES  # "2 million had crossed"
         if not cur.own_modifier and id(cur) not in subsets and not own_clause and cur.estimate.rule == "exact" \
                 and lead.estimate.rule in ("at-least", "more-than", "about", "nearly", "up-to", "fewer-than",
@@ -822,16 +880,18 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
                 if part.metric in ("killed", "injured") and part.group is None and id(part) not in subsets:
                     part.group = total.group
             break
+    last = found[0] if found and found[0].metric else (context[-1] if context else None)
     for k in range(1, len(found)):  # gapping: "38 of them died at the station and 12 in hospital"
         prev, cur = found[k - 1], found[k]
         before = words[cur.tok_start - 1] if cur.tok_start else ""
         after = words[cur.tok_end] if cur.tok_end < len(words) else ""
         if cur.metric is None and prev.metric and before in ("and", ",") and after in ("in", "at", "on", "from"):
             cur.metric, cur.scope = prev.metric, prev.scope
-        last = next((c for c in reversed(found[:k]) if c.metric), context[-1] if context else None)
         if before == "another" and last is not None and last.metric in ("idps", "refugees") \
                 and cur.metric == "displaced":
             cur.metric = last.metric  # "Another 356,000 are displaced in Rakhine", after an IDP count
+        if cur.metric:
+            last = cur
     for claim in found:
         if claim.metric in ("flight", "flight-arrived"):
             claim.metric = "displaced"

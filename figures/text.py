@@ -7,6 +7,7 @@ the source published, even when the source was HTML.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Iterator
@@ -24,16 +25,31 @@ _BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|artic
 
 @dataclass(frozen=True)
 class Document:
-    """Plain text and, for each of its characters, the offset of that character in the original."""
+    """Plain text and where its characters came from in the original.
+
+    `runs` holds (plain offset, original offset) at the start of each stretch copied unchanged;
+    memory grows with the number of tags and entities, not with the length of the text.
+    """
 
     text: str
-    origin: list[int] | None  # None: the text is the original
+    runs: list[tuple[int, int]] | None  # None: the text is the original
+    widths: list[int] | None = None  # per run: how many original characters it covers (entities: 1 per char)
+
+    def position(self, plain: int) -> int:
+        """The original offset of the plain character at `plain`."""
+        if self.runs is None:
+            return plain
+        k = bisect.bisect_right(self.runs, (plain, 1 << 62)) - 1
+        start, origin = self.runs[k]
+        if self.widths is not None and self.widths[k] == 0:
+            return origin  # an entity or a block break: every character maps to its start
+        return origin + (plain - start)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the plain text back to the original document."""
-        if self.origin is None or start >= end:
+        if self.runs is None or start >= end:
             return start, end
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.position(start), self.position(end - 1) + 1
 
 
 def looks_like_html(raw: str) -> bool:
@@ -42,29 +58,34 @@ def looks_like_html(raw: str) -> bool:
 
 
 def to_plain(raw: str) -> Document:
-    """Strip tags and decode entities, keeping a map from each plain character to the original."""
+    """Strip tags and decode entities, keeping runs that map plain characters back to the original."""
     if not looks_like_html(raw):
         return Document(raw, None)
     parts: list[str] = []
-    origin: list[int] = []
+    runs: list[tuple[int, int]] = []
+    widths: list[int] = []
+    size = 0
     pos = 0
+
+    def add(piece: str, origin: int, copied: bool) -> None:
+        nonlocal size
+        if piece:
+            runs.append((size, origin))
+            widths.append(1 if copied else 0)
+            parts.append(piece)
+            size += len(piece)
+
     for m in _TAG_OR_ENTITY.finditer(raw):
-        if m.start() > pos:
-            parts.append(raw[pos:m.start()])
-            origin.extend(range(pos, m.start()))
+        add(raw[pos:m.start()], pos, True)
         token = m.group(0)
         if token.startswith("&"):
-            decoded = html.unescape(token)
-            parts.append(decoded)
-            origin.extend([m.start()] * len(decoded))
+            add(html.unescape(token), m.start(), False)
         elif _BLOCK_TAGS.match(token):
-            parts.append("\n\n")
-            origin.extend([m.start(), m.start()])
+            add("\n\n", m.start(), False)
         pos = m.end()
-    parts.append(raw[pos:])
-    origin.extend(range(pos, len(raw)))
+    add(raw[pos:], pos, True)
     text = "".join(parts).replace("\u00ad", " ")
-    return Document(text, origin)
+    return Document(text, runs, widths)
 
 
 # --- paragraphs and sentences ---------------------------------------------------------------
