@@ -696,6 +696,9 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
             break
     while end > i and tokens[end - 1].text in ("and", ",", "-", "of"):
         end -= 1
+    if end - i == 1 and tokens[i].text.endswith(("ean", "ian", "ish", "ese", "an")) and end < len(tokens) \
+            and tokens[end].kind == "word" and not upper(end):
+        return None  # an adjective of nationality before a noun: "nearby European nations"
     return sentence[tokens[start].start:tokens[end - 1].end]
 
 
@@ -824,6 +827,8 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
         cur.scope = parent.scope  # a part of a figure counts over the same period
         if cur.metric is None or (cur.metric in ("displaced", "flight") and parent.metric in ("idps", "refugees")):
             cur.metric = parent.metric
+        if cur.group is None and parent.group not in (None, "all"):
+            cur.group = parent.group  # "2,421 civilian casualties, including 925 killed": civilians
     last = context[-1] if context else None  # the latest figure with a metric, kept as we go
     for cur in found:  # "which counts 10,095,054", "and 900 more lie in morgues"
         if cur.metric is None and last is not None:

@@ -19,8 +19,6 @@ import httpx
 
 from .secrets import SECRET_PARAMS
 
-MANIFEST = "manifest.json"
-
 
 def _folder() -> Traversable:
     return resources.files("figures") / "data" / "offline"
@@ -50,7 +48,13 @@ def _content_type(name: str) -> str:
 
 def replay_transport() -> httpx.MockTransport:
     """A transport that serves the shipped snapshots and answers 404 for anything else."""
-    recorded = {_key(e["url"]): e for e in manifest()}
+    recorded: dict[str, dict[str, str]] = {}
+    for entry in manifest():
+        key = _key(entry["url"])
+        if key in recorded and recorded[key]["file"] != entry["file"]:
+            raise ValueError(f"two offline snapshots answer {entry['url']}: {recorded[key]['file']} and "
+                             f"{entry['file']}; give one of them another url in its manifest")
+        recorded[key] = entry
 
     def handler(request: httpx.Request) -> httpx.Response:
         entry = recorded.get(_key(request.url))

@@ -236,7 +236,7 @@ class Store:
             if _value_at(timeline, obs.provenance.retrieved_at) == value:  # the store already says so
                 known += 1
                 continue
-            bisect.insort(timeline, (obs.provenance.retrieved_at, value))
+            bisect.insort(timeline, (obs.provenance.retrieved_at, value), key=lambda entry: entry[0])
             rows.append(_row_values(obs, key, now))
         if rows:
             conn.execute(observations.insert(), rows)

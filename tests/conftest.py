@@ -64,10 +64,22 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+UNHCR_SOURCES = ("unhcr-ukraine-crossings", "unhcr-ukraine-by-country")
+
+
 @pytest.fixture
 def offline_store(store: Store, sources_file: SourcesFile) -> Store:
-    """The store after `update` through the offline replay of the shipped snapshots."""
-    outcomes = update(store, build_client(transport=replay_transport()), sources_file)
+    """The store after an offline `update` of the two UNHCR portal sources (68 observations)."""
+    outcomes = update(store, build_client(transport=replay_transport()), sources_file, UNHCR_SOURCES, offline=True)
+    failed = [(o.source_id, o.status, o.error, o.problems) for o in outcomes if o.status != "ok"]
+    assert not failed, f"the offline update did not go cleanly: {failed}"
+    return store
+
+
+@pytest.fixture
+def full_offline_store(store: Store, sources_file: SourcesFile) -> Store:
+    """The store after `figures update --offline` of every configured source."""
+    outcomes = update(store, build_client(transport=replay_transport()), sources_file, offline=True)
     failed = [(o.source_id, o.status, o.error, o.problems) for o in outcomes if o.status != "ok"]
     assert not failed, f"the offline update did not go cleanly: {failed}"
     return store

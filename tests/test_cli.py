@@ -101,14 +101,15 @@ def test_a_failing_source_is_reported_and_the_others_go_on(cli, tmp_path):
     assert "failed unhcr-ukraine-crossings" in result.stderr
     assert "returned 404" in result.stderr and "mirror.invalid" in result.stderr
     assert "ok unhcr-ukraine-by-country: 7 new observations" in result.stderr
-    assert "1 of 2 sources failed" in result.stderr
+    assert re.search(r"1 of \d+ sources failed: unhcr-ukraine-crossings\n", result.stderr)
 
 
 def test_sources_lists_adapter_publisher_licence_and_last_update(loaded):
     result = loaded("sources", "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"]
+    assert [r["id"] for r in rows][:2] == ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"]
+    assert {r["adapter"] for r in rows} >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm"}
     assert rows[0]["adapter"] == "unhcr-odp" and rows[0]["publisher"] == "UNHCR"
     assert "UNHCR" in rows[0]["licence"]
     assert rows[0]["last_status"] == "ok" and rows[0]["last_update"]
@@ -173,13 +174,14 @@ def test_export_csv_and_json(loaded, tmp_path):
     result = loaded("export", "--out", str(out))
     assert result.exit_code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert len(rows) == 68
+    assert len([r for r in rows if r["source_id"].startswith("unhcr-ukraine-")]) == 68
+    assert {r["adapter"] for r in rows} >= {"unhcr-odp", "ohchr"}
     for column in ("source_id", "metric", "low", "best", "high", "url", "retrieved_at",
                    "snapshot_sha256", "locator", "quote", "rule", "adapter_version"):
         assert column in rows[0]
     assert rows[0]["as_of"] == "2022-02-24" and rows[0]["best"] == "79982"
     as_json = json.loads(loaded("export", "--format", "json").stdout)
-    assert len(as_json) == 68 and as_json[-1]["place"] == "Belarus"
+    assert len(as_json) == len(rows) and any(r["place"] == "Belarus" for r in as_json)
 
 
 def test_ingest_a_saved_response_then_again_adds_nothing(cli, tmp_path):

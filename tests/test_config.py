@@ -35,7 +35,11 @@ def edited(real_yaml: str, old: str, new: str) -> str:
 
 def test_the_real_sources_file_loads(repo_root: Path) -> None:
     config = load_sources(repo_root / "sources.yaml")
-    assert [s.id for s in config.sources] == ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"]
+    ids = [s.id for s in config.sources]
+    assert ids[:2] == ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"] and len(ids) == len(set(ids))
+    # the Russia-Ukraine configuration covers every kind of source issue 4 names
+    assert {s.adapter for s in config.sources} >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi",
+                                                    "iom-dtm"}
     crossings = config.get("unhcr-ukraine-crossings")
     assert crossings.adapter == "unhcr-odp"
     assert crossings.area == "UKR"
@@ -99,7 +103,7 @@ def test_unknown_adapter_lists_the_known_ones(tmp_path: Path, real_yaml: str) ->
     assert str(path) in message
     assert "source 'unhcr-ukraine-crossings', key 'adapter'" in message
     assert "unknown adapter 'unhcr-opd'" in message
-    assert "known adapters: text, unhcr-odp" in message
+    assert "known adapters: csv, hdx-hapi, iom-dtm, ohchr, reliefweb, text, unhcr-odp, unhcr-rdf" in message
 
 
 def test_bad_adapter_param_is_named_with_its_params_prefix(tmp_path: Path, real_yaml: str) -> None:
