@@ -15,8 +15,10 @@ import pytest
 from corpus.expressions import EXPRESSIONS, NOT_FIGURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from figures.errors import NormalisationError
+from figures.models import Estimate
 from figures.quantities import parse_estimate
 
 # The autouse `isolated_env` fixture (conftest.py) is function-scoped; these properties do not use it.
@@ -144,3 +146,14 @@ def test_modifiers_keep_the_number_in_range(n: int) -> None:
     assert (about.best, about.rule) == (n, "about")
     at_least = parse_estimate(f"at least {n:,}")
     assert (at_least.low, at_least.best, at_least.high, at_least.rule) == (n, None, None, "at-least")
+
+
+@pytest.mark.parametrize("text", ["1,174", "about 20,000", "several hundred", "four to five thousand",
+                                  "more than half a million", "seven hundred and twenty-six"])
+def test_fast_paths_give_ordinary_frozen_estimates(text):
+    """The fast paths build estimates without a validation pass; they must be indistinguishable."""
+    fast = parse_estimate(text)
+    validated = Estimate(**fast.model_dump())
+    assert fast == validated and hash(fast) == hash(validated)
+    with pytest.raises(ValidationError):
+        fast.low = 0  # type: ignore[misc]
