@@ -3,6 +3,7 @@
     FiguresError
      +-- ConfigError        sources.yaml or settings are wrong (names file, source id, key)
      +-- SourceError        fetching a source failed (carries source id and url)
+     |    +-- OfflineMissing    an offline replay has no recording of the request
      +-- ParseError         a snapshot could not be read (carries source id, snapshot, field)
      +-- StoreError         the store could not be opened or written
     NormalisationError (ValueError)  a text states no figure (the normaliser's own error)
@@ -35,6 +36,10 @@ class SourceError(FiguresError):
             f"source {source_id!r}: {message} ({url}); stored figures are untouched; "
             f"run 'figures update {source_id}' again later"
         )
+
+
+class OfflineMissing(SourceError):
+    """An offline replay has no recording of a request: the source is skipped, not failed."""
 
 
 class ParseError(FiguresError):

@@ -19,6 +19,9 @@ import httpx
 
 from .secrets import SECRET_PARAMS
 
+#: The header the replay puts on its 404 for a request it has no recording of.
+OFFLINE_MISSING = "X-Figures-Offline-Missing"
+
 
 def _folder() -> Traversable:
     return resources.files("figures") / "data" / "offline"
@@ -59,7 +62,8 @@ def replay_transport() -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         entry = recorded.get(_key(request.url))
         if entry is None:
-            return httpx.Response(404, text=f"no offline snapshot is shipped for {request.url}")
+            return httpx.Response(404, text=f"no offline snapshot is shipped for {request.url}",
+                                  headers={OFFLINE_MISSING: "1"})
         body = (_folder() / entry["file"]).read_bytes()
         when = datetime.fromisoformat(entry["retrieved"])
         return httpx.Response(200, content=body, headers={

@@ -12,7 +12,7 @@ from typing import Literal
 import httpx
 
 from .config import SourceConfig, SourcesFile
-from .errors import FiguresError
+from .errors import FiguresError, OfflineMissing
 from .models import Snapshot
 from .secrets import Secrets, needs_message, redact
 from .sources import get_adapter
@@ -78,6 +78,9 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig, secr
                            outcome)
         if not offline:
             store.set_cursor(source.id, ctx.cursor)
+    except OfflineMissing:
+        outcome.status = "skipped"
+        outcome.error = "no offline snapshot is shipped for this source; run without --offline"
     except FiguresError as exc:
         message = redact(str(exc), secrets).replace("source '-'", f"source {source.id!r}")
         outcome.status, outcome.error = "failed", message

@@ -89,19 +89,41 @@ def test_update_unknown_source_names_the_known_ones(cli):
     assert "no source 'nope'" in result.stderr and "unhcr-ukraine-crossings" in result.stderr
 
 
-def test_a_failing_source_is_reported_and_the_others_go_on(cli, tmp_path):
-    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
-    broken = text.replace("      widget_id: 283577\n",
-                          "      widget_id: 283577\n      base_url: https://mirror.invalid\n")
-    assert broken != text
-    path = tmp_path / "sources.yaml"
-    path.write_text(broken, encoding="utf-8")
-    result = cli("update", "--offline", sources=path)
+def test_a_failing_source_is_reported_and_the_others_go_on(cli, monkeypatch):
+    import httpx
+
+    from figures import cli as cli_module
+    from figures.http import build_client
+    from figures.offline import replay_transport
+
+    replay = replay_transport()
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if "population_group=5457" in str(request.url):
+            return httpx.Response(503, text="Service Unavailable")
+        return replay.handle_request(request)
+
+    monkeypatch.setattr(cli_module, "build_client", lambda **kw: build_client(
+        transport=httpx.MockTransport(flaky), sleep=lambda s: None))
+    result = cli("update", "unhcr-ukraine-crossings", "unhcr-ukraine-by-country")
     assert result.exit_code == 1
     assert "failed unhcr-ukraine-crossings" in result.stderr
-    assert "returned 404" in result.stderr and "mirror.invalid" in result.stderr
+    assert "returned 503" in result.stderr and "data.unhcr.org" in result.stderr
+    assert "run 'figures update unhcr-ukraine-crossings' again later" in result.stderr
     assert "ok unhcr-ukraine-by-country: 7 new observations" in result.stderr
-    assert re.search(r"1 of \d+ sources failed: unhcr-ukraine-crossings\n", result.stderr)
+    assert "1 of 2 sources failed: unhcr-ukraine-crossings\n" in result.stderr
+
+
+def test_offline_skips_a_source_without_a_shipped_snapshot(cli, tmp_path):
+    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
+    moved = text.replace("      widget_id: 283577\n", "      widget_id: 283577\n      base_url: https://mirror.invalid\n")
+    assert moved != text
+    path = tmp_path / "sources.yaml"
+    path.write_text(moved, encoding="utf-8")
+    result = cli("update", "--offline", sources=path)
+    assert result.exit_code == 0
+    assert "skipped unhcr-ukraine-crossings" in result.stderr and "no offline snapshot" in result.stderr
+    assert "ok unhcr-ukraine-by-country: 7 new observations" in result.stderr
 
 
 def test_sources_lists_adapter_publisher_licence_and_last_update(loaded):

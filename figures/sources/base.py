@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import httpx
 from pydantic import BaseModel
 
-from ..errors import SourceError
+from ..errors import OfflineMissing, SourceError
 from ..http import response_time
 from ..models import Observation, Snapshot
 from ..secrets import Secrets, needs_message, redact
@@ -69,6 +69,8 @@ def check(response: httpx.Response, source_id: str, ctx: Context | None = None,
         return
     url = redact(str(response.request.url), ctx.secrets if ctx else None)
     status = response.status_code
+    if status == 404 and response.headers.get("X-Figures-Offline-Missing"):
+        raise OfflineMissing(source_id, url, "no offline snapshot is shipped for this request")
     if status in (401, 403) and needed:
         raise SourceError(source_id, url, f"GET returned {status}: the source refused the credentials; "
                                           f"{needs_message(list(needed))}")

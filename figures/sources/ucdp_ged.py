@@ -1,0 +1,272 @@
+"""UCDP Georeferenced Event Dataset (GED): deaths per event as low/best/high, from the API or the CSV.
+
+The API (`/api/gedevents/<version>`, token in the `x-ucdp-access-token` header since February
+2026) serves pages of `pagesize` events; `fetch` asks for page 0, 1, ... with the same filters until
+`NextPageUrl` is empty or `TotalPages` is reached. It builds each page's URL itself rather than
+following `NextPageUrl`, so the token is only ever sent to the configured host. `format: csv` reads
+the GED CSV download instead (UCDP's own, dates `2013-12-13 00:00:00.000`, or HDX's per-country
+export with an `iso3` column and an HXL hashtag row), fetched from `csv_url` in one piece.
+
+Each event gives two incident-scope observations, period = the event window `date_start` to
+`date_end`, as_of = `date_end`:
+- killed / all: rule `source-range`, `Estimate(low, best, high)` exactly as UCDP codes them;
+- killed / civilians: `deaths_civilians`, for which UCDP gives a best estimate only; rule `exact`.
+`date_prec` (1 = the day is known ... 5 = only the year) is kept in the quote: the window already
+says how precise the date is, so events are neither narrowed nor spread over days.
+Area: ISO3 of the event's country (Gleditsch-Ward `country_id`; HDX's `iso3`; else the name).
+Place: `where_coordinates, adm_1 (event <id>)`: the event id keeps two events at one place on one
+day apart (a store record is keyed by place and dates, not by event).
+
+Incremental: the cursor keeps the version and the latest `date_end` seen; a later run of the same
+version asks only for events from that day on (`StartDate`); a new version is fetched whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..config import SourceConfig
+from ..errors import ParseError, SourceError
+from ..gazetteer import country as country_iso3
+from ..models import Estimate, Observation, Provenance, Snapshot
+from ._json import count, iso_date, load_json
+from .base import Context, Parsed, get_snapshot
+
+NAME = "ucdp-ged"
+VERSION = "1.0"
+NEEDS: tuple[str, ...] = ("UCDP_ACCESS_TOKEN",)
+
+log = logging.getLogger(__name__)
+
+#: Gleditsch-Ward country code (UCDP `country_id`) -> ISO 3166 alpha-3; add a row for a new country.
+GW_ISO3: dict[int, str] = {
+    41: "HTI", 70: "MEX", 100: "COL", 101: "VEN", 359: "MDA", 365: "RUS", 369: "UKR", 370: "BLR",
+    371: "ARM", 372: "GEO", 373: "AZE", 432: "MLI", 436: "NER", 439: "BFA", 471: "CMR", 475: "NGA",
+    482: "CAF", 483: "TCD", 490: "COD", 500: "UGA", 501: "KEN", 520: "SOM", 530: "ETH", 531: "ERI",
+    541: "MOZ", 620: "LBY", 625: "SDN", 626: "SSD", 630: "IRN", 640: "TUR", 645: "IRQ", 651: "EGY",
+    652: "SYR", 660: "LBN", 666: "ISR", 679: "YEM", 700: "AFG", 750: "IND", 770: "PAK", 771: "BGD",
+    775: "MMR",
+}
+
+#: Fields every event needs; a CSV without one of these columns is not a GED file.
+REQUIRED = ("id", "date_start", "date_end", "low", "best", "high")
+#: Fields kept in each observation's quote, in this order.
+QUOTED = ("id", "date_start", "date_end", "date_prec", "country", "country_id", "iso3", "adm_1",
+          "where_coordinates", "low", "best", "high", "deaths_civilians")
+MAX_PAGES = 1000
+
+
+class Params(BaseModel):
+    """`params:` of a ucdp-ged source in sources.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = "25.1"
+    country: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    pagesize: int = Field(default=1000, ge=1, le=1000)
+    max_pages: int = Field(default=MAX_PAGES, ge=1)
+    format: Literal["json", "csv"] = "json"
+    csv_url: str | None = None
+    base_url: str = "https://ucdpapi.pcr.uu.se/api"
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _quoted_version(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)):
+            raise ValueError(f"quote the version, e.g. version: \"{value}\" (YAML reads 25.10 as the number 25.1)")
+        return value
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _gw_codes(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        if isinstance(value, str) and not all(p.strip().isdigit() for p in value.split(",")):
+            raise ValueError(f"{value!r} is not a Gleditsch-Ward code or a comma list of them (Ukraine is 369)")
+        return value
+
+
+def request_url(params: Params, page: int = 0, start: date | None = None) -> str:
+    """The API URL of one page: `.../gedevents/25.1?pagesize=1000&page=0&Country=369&StartDate=...`."""
+    query: dict[str, Any] = {"pagesize": params.pagesize, "page": page}
+    if params.country:
+        query["Country"] = params.country
+    first = start or params.start_date
+    if first:
+        query["StartDate"] = first.isoformat()
+    if params.end_date:
+        query["EndDate"] = params.end_date.isoformat()
+    return str(httpx.URL(f"{params.base_url.rstrip('/')}/gedevents/{params.version}", params=query))
+
+
+def fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Context) -> list[Snapshot]:
+    """Every page of events for these filters (one snapshot each); newer events only on a re-run."""
+    if params.format == "csv":
+        if not params.csv_url:
+            raise SourceError(source.id, "-", "format: csv needs params.csv_url (the GED CSV download)")
+        return [get_snapshot(client, source.id, params.csv_url, ctx)]
+    start = params.start_date
+    last_end = ctx.cursor.get("date_end") if ctx.cursor.get("version") == params.version else None
+    if last_end:
+        start = max(start, date.fromisoformat(last_end)) if start else date.fromisoformat(last_end)
+    headers = {"x-ucdp-access-token": ctx.secret("UCDP_ACCESS_TOKEN")}
+    out: list[Snapshot] = []
+    latest = last_end
+    for page in range(params.max_pages):
+        url = request_url(params, page, start)
+        snapshot = get_snapshot(client, source.id, url, ctx, needed=NEEDS, headers=headers)
+        out.append(snapshot)
+        document = load_json(snapshot)
+        records = document.get("Result") if isinstance(document, dict) else None
+        if not isinstance(records, list):
+            raise ParseError(source.id, snapshot.sha256, "the response has no 'Result' list; the API may have "
+                             "changed its format or answered with an error", field="Result")
+        for record in records:
+            end = record.get("date_end") if isinstance(record, dict) else None
+            if isinstance(end, str) and (latest is None or end[:10] > latest):
+                latest = end[:10]
+        total = document.get("TotalPages")
+        if not records or not document.get("NextPageUrl") or (isinstance(total, int) and page + 1 >= total):
+            break
+    else:
+        raise SourceError(source.id, request_url(params, params.max_pages, start),
+                          f"more than {params.max_pages} pages; narrow StartDate/EndDate or raise params.max_pages")
+    ctx.cursor = {"version": params.version, "date_end": latest} if latest else {"version": params.version}
+    log.info("source %r: %d page(s) of GED %s from %s", source.id, len(out), params.version, start or "the start")
+    return out
+
+
+def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
+    """Read an API page (or a bare list of `Result` records) or a GED CSV into observations (pure)."""
+    out = Parsed()
+    out.observations.extend(iter_parse(snapshot, source, params, out.problems))
+    return out
+
+
+def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Observation]:
+    """`parse`, lazily: one event's observations at a time, skipped records added to `problems`.
+
+    For a large CSV stored in chunks within one transaction (memory stays flat).
+    """
+    rows = _csv_records(snapshot) if params.format == "csv" else _json_records(snapshot)
+    sha = snapshot.sha256  # a property that hashes the content: once per snapshot, not per record
+    for locator, record in rows:
+        try:
+            yield from _observations(record, locator, snapshot, sha, source, problems)
+        except ValueError as exc:
+            problems.append(f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped")
+
+
+def _json_records(snapshot: Snapshot) -> Iterator[tuple[str, Any]]:
+    document = load_json(snapshot)
+    if isinstance(document, list):  # records saved without the envelope
+        records, base = document, "$"
+    elif isinstance(document, dict) and isinstance(document.get("Result"), list):
+        records, base = document["Result"], "$.Result"
+    else:
+        raise ParseError(snapshot.source_id, snapshot.sha256, "expected the API envelope with a 'Result' list "
+                         "(or a list of events); the API may have changed its format", field="Result")
+    for i, record in enumerate(records):
+        yield f"{base}[{i}]", record
+
+
+def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:
+    head = snapshot.content[:400].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if not head:
+        raise ParseError(snapshot.source_id, snapshot.sha256, f"the server sent an empty response from {snapshot.url}")
+    if head.startswith((b"<", b"{", b"[")):
+        what = "an HTML page" if head.startswith(b"<") else "JSON"
+        raise ParseError(snapshot.source_id, snapshot.sha256, f"expected the GED CSV, found {what}; "
+                         "check params.csv_url and params.format in sources.yaml")
+    # streamed: a large export is never held twice as text
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(snapshot.content), encoding="utf-8-sig", newline=""))
+    try:
+        header = next(reader, None) or []
+        for name in REQUIRED:
+            if name not in header:
+                raise ParseError(snapshot.source_id, snapshot.sha256, "the CSV has no such column; is this the GED "
+                                 "CSV download?", field=name)
+        if not {"iso3", "country_id", "country"} & set(header):
+            raise ParseError(snapshot.source_id, snapshot.sha256, "the CSV names no country (iso3, country_id or "
+                             "country)", field="country_id")
+        width = len(header)
+        for n, row in enumerate(reader, start=2):
+            if any(v.startswith("#") for v in row[:2] if v):
+                continue  # HDX's HXL hashtag row
+            if len(row) != width:
+                yield f"csv row {n}", {"_width": f"{len(row)} of {width} columns (a cut or misquoted line)"}
+            else:
+                yield f"csv row {n}", dict(zip(header, row, strict=True))
+    except UnicodeDecodeError as exc:
+        raise ParseError(snapshot.source_id, snapshot.sha256, f"the CSV is not UTF-8: {exc}") from None
+    except csv.Error as exc:
+        raise ParseError(snapshot.source_id, snapshot.sha256, f"the CSV is malformed near line {reader.line_num}: "
+                         f"{exc} (often a download cut short)") from None
+
+
+def _area(record: Mapping[str, Any]) -> str:
+    iso3 = record.get("iso3")
+    if isinstance(iso3, str) and len(iso3) == 3 and iso3.isalpha() and iso3.isupper():
+        return iso3
+    gw = record.get("country_id")
+    try:
+        code = int(gw) if gw not in (None, "") else None
+    except (TypeError, ValueError):
+        code = None
+    if code in GW_ISO3:
+        return GW_ISO3[code]
+    name = record.get("country")
+    found = country_iso3(name) if isinstance(name, str) else None
+    if found:
+        return found
+    raise ValueError(f"country_id {gw!r} ({name!r}) has no ISO3 code in ucdp_ged.GW_ISO3; add it there")
+
+
+def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str, source: SourceConfig,
+                  problems: list[str]) -> list[Observation]:
+    if not isinstance(record, dict):
+        raise ValueError(f"record is {type(record).__name__}, not an object")
+    if "_width" in record:
+        raise ValueError(f"the row has {record['_width']}")
+    for name in REQUIRED:
+        if record.get(name) in (None, ""):
+            raise ValueError(f"field {name!r} is missing")
+    start, end = iso_date(record["date_start"], "date_start"), iso_date(record["date_end"], "date_end")
+    low, best, high = (count(record[k], k) for k in ("low", "best", "high"))
+    area = _area(record)
+    where = [str(record[k]).strip() for k in ("where_coordinates", "adm_1") if record.get(k)]
+    place = f"{', '.join(dict.fromkeys(where)) or area} (event {record['id']})"
+    quote = json.dumps({k: record[k] for k in QUOTED if k in record}, ensure_ascii=False, separators=(",", ":"))
+    office = record.get("source_office")
+    provenance = Provenance(
+        source_id=source.id, publisher=source.publisher, url=snapshot.url, title=source.title,
+        retrieved_at=snapshot.retrieved_at, snapshot_sha256=sha, locator=locator, quote=quote,
+        adapter=NAME, adapter_version=VERSION, attributed_to=office if isinstance(office, str) and office else None,
+    )
+    common: dict[str, Any] = dict(metric="killed", area=area, place=place, as_of=end, period_start=start,
+                                  period_end=end, scope="incident", modality="reported", provenance=provenance)
+    found = [Observation(group="all", estimate=Estimate(low=low, best=best, high=high, rule="source-range",
+                                                        text=f"low {low}, best {best}, high {high}"), **common)]
+    civilians = record.get("deaths_civilians")
+    try:
+        if civilians in (None, ""):
+            raise ValueError("field 'deaths_civilians' is missing")
+        n = count(civilians, "deaths_civilians")
+        found.append(Observation(group="civilians", estimate=Estimate.exact(n, text=str(civilians)), **common))
+    except ValueError as exc:
+        problems.append(f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; "
+                        "civilian deaths skipped, all deaths kept")
+    return found
