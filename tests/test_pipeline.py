@@ -204,3 +204,20 @@ def test_an_old_store_is_upgraded_to_the_current_schema(tmp_path):
     again.set_cursor("x", {"a": 1})
     assert again.cursor("x") == {"a": 1}
     assert datetime.now(UTC)  # the store stays usable
+
+
+def test_the_shipped_configuration_updates_offline(store, sources_file):
+    """`figures update --offline` on sources.yaml: every Ukraine source stores figures; Sudan is skipped."""
+    from figures.offline import replay_transport
+
+    outcomes = update(store, build_client(transport=replay_transport()), sources_file, offline=True)
+    by_status: dict[str, list[str]] = {}
+    for o in outcomes:
+        by_status.setdefault(o.status, []).append(o.source_id)
+    areas = {s.id: s.area for s in sources_file.sources}
+    assert by_status.get("failed") is None
+    assert {areas[i] for i in by_status["ok"]} == {"UKR"}
+    assert {areas[i] for i in by_status.get("skipped", [])} <= {"SDN"}
+    assert all(o.added > 0 for o in outcomes if o.status == "ok")
+    adapters = {s.adapter for s in sources_file.sources if s.id in by_status["ok"]}
+    assert adapters >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm"}
