@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 Status = Literal["ok", "partial", "failed", "skipped"]
 
+#: What a saved file holds, by its suffix (adapters that read several formats look at it).
+CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json", ".html": "text/html", ".htm": "text/html",
+                 ".txt": "text/plain", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
 
 @dataclass
 class Outcome:
@@ -144,7 +148,8 @@ def ingest_file(store: Store, path: Path, source: SourceConfig, url: str | None 
     started = datetime.now(UTC)
     content = path.read_bytes()
     snapshot = Snapshot(source_id=source.id, url=url or path.name,
-                        retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, UTC), content=content)
+                        retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, UTC), content=content,
+                        content_type=CONTENT_TYPES.get(path.suffix.lower()))
     try:
         store_snapshot(store, source, snapshot, outcome)
     except FiguresError as exc:

@@ -302,3 +302,11 @@ def test_chart_on_an_empty_store_says_to_update_first(cli, tmp_path):
     result = cli("chart", "--out", str(tmp_path))
     assert result.exit_code == 1
     assert "figures update" in result.stderr
+
+
+def test_ingest_reads_a_saved_csv_as_csv(cli, shared_fixtures):
+    """A file's suffix tells an adapter that reads several formats what it holds (HAPI: JSON or CSV)."""
+    path = shared_fixtures / "hdx_hapi" / "hdx_hapi_conflict_event_UKR_2025_sample.csv"
+    result = cli("ingest", str(path), "--adapter", "hdx-hapi", "--source", "hdx-hapi-ukraine-conflict")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"ok hdx-hapi-ukraine-conflict: [1-9]\d* new observations", result.stderr)

@@ -382,3 +382,27 @@ def test_base_url_override_is_honoured(sources_file: SourcesFile) -> None:
         [snapshot] = unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params), Context())
     assert [(u.host, u.path) for u in seen] == [("data2.unhcr.org", "/api/population/get/timeseries")]
     assert snapshot.url.startswith("https://data2.unhcr.org/api/population/get/timeseries?")
+
+
+def test_the_origin_endpoint_reads_refugees_by_origin(shared_fixtures: Path) -> None:
+    """Uganda by origin (2024): each figure is about the refugees' origin country, hosted in Uganda."""
+    path = shared_fixtures / "unhcr_odp" / "origin_geo220_pc429_2024.json"
+    records = json.loads(path.read_text(encoding="utf-8"))["data"]
+    params = unhcr_odp.Params(endpoint="origin", geo_id=220, population_collection=429, scope="cumulative")
+    source = SourceConfig(id="unhcr-uganda", adapter="unhcr-odp", publisher="UNHCR", title="Uganda", licence="l",
+                          url="https://data.unhcr.org", area="UGA", cadence="monthly", params={})
+    snap = Snapshot(source_id=source.id, url=unhcr_odp.request_url(params), retrieved_at=APRIL,
+                    content=path.read_bytes())
+    parsed = unhcr_odp.parse(snap, source, params)
+    assert len(parsed.observations) == len(records)
+    assert {o.place for o in parsed.observations} == {"Uganda"}
+    assert {o.area for o in parsed.observations} == {r["pop_origin_code"] for r in records}
+    assert sum(o.estimate.best for o in parsed.observations) == sum(int(r["individuals"]) for r in records)
+    assert "geo_id=220" in snap.url and "population_collection=429" in snap.url
+
+
+def test_params_say_what_an_endpoint_needs() -> None:
+    with pytest.raises(ValueError, match="needs sv_id and population_group"):
+        unhcr_odp.Params(endpoint="timeseries", scope="incident")
+    with pytest.raises(ValueError, match="needs geo_id"):
+        unhcr_odp.Params(endpoint="origin", scope="cumulative")

@@ -13,7 +13,8 @@ events edited since come back (and the last edit batch again, which the store sk
 revised event (same `event_id_cnty`, new fatalities) becomes a new row in the store.
 
 Each event gives one incident-scope observation, period = as_of = `event_date` (ACLED's weeks run
-Saturday to Friday; dates are kept as they are, never re-binned):
+Saturday to Friday; dates are kept as they are, never re-binned; `time_precision` 2 or 3, a date
+known only to the week or month, is kept in the quote and the date is not widened):
 - killed / all: `fatalities`, rule `conservative-count`: ACLED codes the lowest reported figure
   ("Casualties unknown" is 0), so `Estimate(low=n, best=n, high=None)`: no upper bound is stated;
 - killed / civilians as well when the event targeted civilians: the `civilian_targeting` field

@@ -12,7 +12,7 @@ import json
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..config import SourceConfig
 from ..errors import ParseError
@@ -29,14 +29,24 @@ class Params(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    endpoint: Literal["timeseries", "sublocation"]
-    sv_id: int
-    population_group: str
+    endpoint: Literal["timeseries", "sublocation", "origin"]
+    sv_id: int | None = None
+    population_group: str | None = None
+    geo_id: int | None = None
+    population_collection: int | None = None
     scope: Scope
     metric: Metric = "refugees"
     widget_id: int | None = None
     frequency: Literal["day", "month"] = "day"
     base_url: str = "https://data.unhcr.org"
+
+    @model_validator(mode="after")
+    def _needs(self) -> Params:
+        wanted = ("geo_id",) if self.endpoint == "origin" else ("sv_id", "population_group")
+        missing = [name for name in wanted if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"the {self.endpoint} endpoint needs {' and '.join(missing)}")
+        return self
 
     @field_validator("population_group", mode="before")
     @classmethod
@@ -47,6 +57,9 @@ class Params(BaseModel):
 def request_url(params: Params) -> str:
     """The portal URL for these parameters."""
     query: dict[str, Any] = {}
+    if params.endpoint == "origin":  # refugees in one host country by origin (geo_id = the host)
+        query.update(geo_id=params.geo_id, population_collection=params.population_collection)
+        return str(httpx.URL(f"{params.base_url.rstrip('/')}/population/get/origin", params=query))
     if params.widget_id is not None:
         query["widget_id"] = params.widget_id
     query.update(sv_id=params.sv_id, population_group=params.population_group)
@@ -100,13 +113,19 @@ def _observation(record: Any, locator: str, snapshot: Snapshot, source: SourceCo
     day = iso_date(record[date_field], date_field)
     value = count(record["individuals"], "individuals")
     place = None
-    if params.endpoint == "sublocation":
+    area = source.area
+    if params.endpoint in ("sublocation", "origin"):
         place = record.get("geomaster_name")
         if not isinstance(place, str) or not place:
             raise ValueError("field 'geomaster_name' is missing")
+    if params.endpoint == "origin":  # the figure is about the people's country of origin
+        origin = record.get("pop_origin_code")
+        if not isinstance(origin, str) or len(origin) != 3 or not origin.isalpha():
+            raise ValueError(f"field 'pop_origin_code' is {origin!r}, not an ISO3 code")
+        area = origin.upper()
     incident = params.scope == "incident"
     return Observation(
-        metric=params.metric, group="all", area=source.area, place=place, as_of=day,
+        metric=params.metric, group="all", area=area, place=place, as_of=day,
         period_start=day if incident else None, period_end=day if incident else None,
         scope=params.scope, modality="reported",
         estimate=Estimate.exact(value, text=str(record["individuals"])),
@@ -114,7 +133,7 @@ def _observation(record: Any, locator: str, snapshot: Snapshot, source: SourceCo
             source_id=source.id, publisher=source.publisher, url=snapshot.url,
             title=title or source.title, retrieved_at=snapshot.retrieved_at,
             snapshot_sha256=snapshot.sha256, locator=locator,
-            quote=json.dumps({k: record[k] for k in (date_field, "geomaster_name", "individuals")
+            quote=json.dumps({k: record[k] for k in (date_field, "geomaster_name", "pop_origin_code", "individuals")
                               if k in record}, ensure_ascii=False),
             adapter=NAME, adapter_version=VERSION,
             attributed_to=record.get("source") if isinstance(record.get("source"), str) else None,
