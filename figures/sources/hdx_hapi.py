@@ -159,7 +159,8 @@ def _start_min(params: Params, ctx: Context) -> str | None:
 
 def records(snapshot: Snapshot, params: Params) -> list[tuple[str, dict[str, Any]]]:
     """The page's records with their locators (`$.data[3]`, `csv row 5`); ParseError if unreadable."""
-    if params.output_format == "json":
+    is_csv = params.output_format == "csv" or (snapshot.content_type or "").startswith("text/csv")
+    if not is_csv:
         data = dig(load_json(snapshot), ["data"], snapshot)
         if not isinstance(data, list):
             raise ParseError(snapshot.source_id, snapshot.sha256, f"expected a list, found {type(data).__name__}",
