@@ -111,7 +111,7 @@ def _report(o: Any) -> None:
     for problem in o.problems:
         err.print(f"  [yellow]skipped:[/yellow] {problem}", highlight=False)
     if o.error:
-        label = "[yellow]to enable it:[/yellow]" if o.status == "skipped" else "[red]error:[/red]"
+        label = "[yellow]why:[/yellow]" if o.status == "skipped" else "[red]error:[/red]"
         err.print(f"  {label} {o.error}", highlight=False)
 
 

@@ -103,7 +103,8 @@ def test_unknown_adapter_lists_the_known_ones(tmp_path: Path, real_yaml: str) ->
     assert str(path) in message
     assert "source 'unhcr-ukraine-crossings', key 'adapter'" in message
     assert "unknown adapter 'unhcr-opd'" in message
-    assert "known adapters: csv, hdx-hapi, iom-dtm, ohchr, reliefweb, text, unhcr-odp, unhcr-rdf" in message
+    assert ("known adapters: acled, csv, hdx-hapi, iom-dtm, ohchr, reliefweb, text, ucdp-ged, unhcr-odp, "
+            "unhcr-rdf") in message
 
 
 def test_bad_adapter_param_is_named_with_its_params_prefix(tmp_path: Path, real_yaml: str) -> None:

@@ -216,8 +216,9 @@ def test_the_shipped_configuration_updates_offline(store, sources_file):
         by_status.setdefault(o.status, []).append(o.source_id)
     areas = {s.id: s.area for s in sources_file.sources}
     assert by_status.get("failed") is None
-    assert {areas[i] for i in by_status["ok"]} == {"UKR"}
-    assert {areas[i] for i in by_status.get("skipped", [])} <= {"SDN"}
+    assert {areas[i] for i in by_status["ok"]} == {"UKR", "ISR"}  # ISR: the UCDP example
+    skipped = set(by_status.get("skipped", []))
+    assert {areas[i] for i in skipped - {"ucdp-ged-ukraine"}} <= {"SDN"}  # no UCDP events of Ukraine are shipped
     assert all(o.added > 0 for o in outcomes if o.status == "ok")
     adapters = {s.adapter for s in sources_file.sources if s.id in by_status["ok"]}
-    assert adapters >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm"}
+    assert adapters >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm", "ucdp-ged", "acled"}

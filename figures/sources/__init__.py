@@ -13,7 +13,7 @@ import logging
 from importlib.metadata import entry_points
 from types import ModuleType
 
-from . import csv_table, hdx_hapi, iom_dtm, ohchr, reliefweb, text, unhcr_odp, unhcr_rdf
+from . import acled, csv_table, hdx_hapi, iom_dtm, ohchr, reliefweb, text, ucdp_ged, unhcr_odp, unhcr_rdf
 from .base import Adapter, Parsed
 
 __all__ = ["ADAPTERS", "Adapter", "Parsed", "get_adapter", "plugin_errors"]
@@ -22,12 +22,14 @@ log = logging.getLogger(__name__)
 
 
 ADAPTERS: dict[str, ModuleType] = {
+    acled.NAME: acled,
     csv_table.NAME: csv_table,
     hdx_hapi.NAME: hdx_hapi,
     iom_dtm.NAME: iom_dtm,
     ohchr.NAME: ohchr,
     reliefweb.NAME: reliefweb,
     text.NAME: text,
+    ucdp_ged.NAME: ucdp_ged,
     unhcr_odp.NAME: unhcr_odp,
     unhcr_rdf.NAME: unhcr_rdf,
 }
