@@ -221,4 +221,5 @@ def test_the_shipped_configuration_updates_offline(store, sources_file):
     assert {areas[i] for i in skipped - {"ucdp-ged-ukraine"}} <= {"SDN"}  # no UCDP events of Ukraine are shipped
     assert all(o.added > 0 for o in outcomes if o.status == "ok")
     adapters = {s.adapter for s in sources_file.sources if s.id in by_status["ok"]}
-    assert adapters >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm", "ucdp-ged", "acled"}
+    assert adapters >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm", "ucdp-ged", "acled",
+                        "csv"}
