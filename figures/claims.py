@@ -332,22 +332,22 @@ def _normalise(low: str) -> str:
 def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> list[Claim]:
     clean = _lower(sentence)
     tokens = tokenize(clean)
-    words = [t.text for t in tokens]
-    caps = [sentence[t.start:t.start + 1].isupper() and t.text not in NOT_PLACES for t in tokens]
     found = _figures(sentence, clean, tokens)
     if not found:
         return []
-    attribution = _attribution(sentence, tokens)
-    said = sentence_dates(tokens, find_dates(sentence, published), published)
+    words = [t.text for t in tokens]
+    caps = [sentence[t.start:t.start + 1].isupper() and t.text not in NOT_PLACES for t in tokens]
     cues = scope_cues(words)
     found = [c for c in found if not counts_other_things(words, caps, c.tok_end)]
 
     def glued(i: int) -> bool:
         return 0 < i < len(tokens) - 1 and tokens[i - 1].end == tokens[i].start and tokens[i].end == tokens[i + 1].start
 
-    for k, claim in enumerate(found):
+    bounds = {}
+    for k, claim in enumerate(found):  # what each figure counts, and over what period
         nxt = found[k + 1].tok_start if k + 1 < len(found) else len(tokens)
         prev = found[k - 1].tok_end if k else 0
+        bounds[id(claim)] = (prev, nxt)
         claim.metric = _metric_after(words, caps, claim.tok_end, nxt, glued) or \
             _metric_before(words, claim.tok_start, prev)
         claim.group = _group(words, claim, prev, nxt)
@@ -358,16 +358,20 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
             harm = last is not None and last.metric in HARM and claim.metric in HARM
             scope = last.scope if harm and last is not None else "cumulative"
         claim.scope = scope
+    _share_across_lists(found, words, caps, context)
+    found = [c for c in found if c.metric is not None]
+    if not found:
+        return []
+    attribution = _attribution(sentence, tokens)  # where, when and by whom: only for the claims kept
+    said = sentence_dates(tokens, find_dates(sentence, published), published)
+    for claim in found:
+        prev, nxt = bounds[id(claim)]
         claim.place = _place(sentence, tokens, claim, prev, nxt)
         claim.attributed_to = attribution
         claim.as_of, claim.period = _as_of(said, claim, published)
-    _share_across_lists(found, words, caps, context)
-    for claim in found:  # sharing may have changed the scope: settle the period last
         if claim.scope != "incident":
             claim.period = None
-        elif claim.period is None and claim.as_of is not None:
-            claim.period = (claim.as_of, claim.as_of)
-    return [c for c in found if c.metric is not None]
+    return found
 
 
 def _figures(sentence: str, clean: str, tokens: list[Token]) -> list[Claim]:
