@@ -10,7 +10,7 @@ import hashlib
 from datetime import UTC, date, datetime
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Metric = Literal["killed", "injured", "casualties", "missing", "refugees", "idps", "displaced"]
 Group = Literal["civilians", "military", "children", "all"]
@@ -152,7 +152,17 @@ class Snapshot(BaseModel):
     def _to_utc(cls, value: datetime) -> datetime:
         return utc(value)
 
+    _digest: tuple[bytes, str] | None = PrivateAttr(default=None)
+
     @property
     def sha256(self) -> str:
-        """The hex sha256 of the content: the snapshot's address in the store."""
-        return hashlib.sha256(self.content).hexdigest()
+        """The hex sha256 of the content: the snapshot's address in the store.
+
+        Kept with the very bytes it was computed from, so a copy with other content gets its own.
+        """
+        cached = self._digest
+        if cached is not None and cached[0] is self.content:
+            return cached[1]
+        digest = hashlib.sha256(self.content).hexdigest()
+        self._digest = (self.content, digest)
+        return digest

@@ -228,7 +228,7 @@ class Store:
             ))
             added_snapshot = 1
         batch = [(o.record_key(), o) for o in found]
-        timelines = self._timelines(conn, {k for k, _ in batch}, {o.provenance.source_id for _, o in batch})
+        timelines = self._timelines(conn, {k for k, _ in batch})
         rows, known = [], 0
         for key, obs in batch:
             value = (obs.estimate.low, obs.estimate.best, obs.estimate.high)
@@ -242,26 +242,20 @@ class Store:
             conn.execute(observations.insert(), rows)
         return IngestResult(added_snapshot, len(rows), known)
 
-    def _timelines(self, conn: Connection, keys: set[str],
-                   source_ids: set[str]) -> dict[str, list[tuple[datetime, Value]]]:
+    def _timelines(self, conn: Connection, keys: set[str]) -> dict[str, list[tuple[datetime, Value]]]:
         """For each record, every stored (retrieved time, value), in time order.
 
-        A large batch reads its sources' rows in one pass instead of thousands of IN lists.
+        Indexed lookups in chunks: the cost follows the batch, not the size of the store.
         """
         columns = (observations.c.record_key, observations.c.retrieved_at, observations.c.low,
                    observations.c.best, observations.c.high)
-        if len(keys) > 2000:
-            queries = [sa.select(*columns).where(observations.c.source_id.in_(sorted(source_ids)))]
-        else:
-            listed = sorted(keys)
-            queries = [sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + 500]))
-                       for i in range(0, len(listed), 500)]
+        listed = sorted(keys)
         out: dict[str, list[tuple[datetime, Value]]] = {}
-        for query in queries:
-            for key, retrieved, low, best, high in conn.execute(query.order_by(observations.c.retrieved_at,
-                                                                                 observations.c.id)):
-                if key in keys:
-                    out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
+        for i in range(0, len(listed), 500):
+            query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + 500]))
+                     .order_by(observations.c.retrieved_at, observations.c.id))
+            for key, retrieved, low, best, high in conn.execute(query):
+                out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
         return out
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,

@@ -1,6 +1,6 @@
 """The ACLED adapter: golden file, the real recorded export, OAuth, weekly pulls, paging, faults.
 
-Golden file: the parse of figures/data/offline/acled_ukraine_2022-02-24.json (the 70 real events
+Golden file: the parse of tests/fixtures/acled/acled_ukraine_2022-02-24.json (the 70 real events
 of 24 February 2022 in the API's JSON envelope) is compared with tests/expected/acled/<stem>.csv;
 regenerate with `FIGURES_REGEN_GOLDEN=1 pytest tests/test_acled.py` and review the diff.
 Real export: ../shared/fixtures/acled/ (224 events, 24-26 February 2022, all 31 columns), read in
@@ -28,7 +28,6 @@ from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
-from figures.offline import manifest, replay_transport
 from figures.pipeline import update_source
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, acled
@@ -36,7 +35,6 @@ from figures.sources.base import Context
 from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
 EXPECTED = Path(__file__).resolve().parent / "expected" / "acled"
 REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 EMAIL, PASSWORD = "newsdesk@example.org", "test-token-value"
@@ -52,8 +50,28 @@ def source(**params: Any) -> SourceConfig:
                         params={"country": "Ukraine", "start_date": "2022-02-24", **params})
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "acled"
+
+
 def acled_manifest() -> list[dict[str, str]]:
-    return [e for e in manifest() if httpx.URL(e["url"]).host == "acleddata.com"]
+    """The recorded ACLED response, kept with the tests: ACLED's terms do not allow shipping it."""
+    entries: list[dict[str, str]] = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
+    return entries
+
+
+def fixture_transport() -> httpx.MockTransport:
+    """Answers the recorded ACLED request (any credentials) from the fixture, 404 otherwise."""
+    [entry] = acled_manifest()
+    want = httpx.URL(entry["url"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == want.host and request.url.path == want.path and \
+                sorted(request.url.params.multi_items()) == sorted(want.params.multi_items()):
+            return httpx.Response(200, content=(FIXTURES / entry["file"]).read_bytes(),
+                                  headers={"Content-Type": "application/json"})
+        return httpx.Response(404)
+
+    return httpx.MockTransport(handler)
 
 
 def parse(snapshot: Snapshot, src: SourceConfig | None = None) -> Any:
@@ -83,7 +101,7 @@ def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None
         source().params))).params
     snapshot = Snapshot(source_id="acled-ukraine", url=entry["url"],
                         retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(OFFLINE / entry["file"]).read_bytes())
+                        content=(FIXTURES / entry["file"]).read_bytes())
     parsed = parse(snapshot)
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
@@ -102,9 +120,9 @@ def test_every_golden_file_has_its_offline_snapshot() -> None:
 def test_the_offline_replay_needs_no_login_and_serves_what_fetch_asks_for() -> None:
     [entry] = acled_manifest()
     ctx = Context(secrets=Secrets(), cursor={}, offline=True)
-    with build_client(transport=replay_transport()) as client:
+    with build_client(transport=fixture_transport()) as client:
         [snapshot] = acled.fetch(client, source(), acled.Params.model_validate(source().params), ctx)
-    body = (OFFLINE / entry["file"]).read_bytes()
+    body = (FIXTURES / entry["file"]).read_bytes()
     assert snapshot.content == body
     parsed = parse(snapshot)
     assert sum(o.estimate.best for o in parsed.observations if o.group == "all") == 80
@@ -488,3 +506,9 @@ def test_a_timeout_becomes_a_source_error(credentials: None, clock: list[datetim
         run_fetch(server)
     assert caught.value.source_id == "acled-ukraine"
     assert date(2022, 2, 24).isoformat() in caught.value.url
+
+
+def test_a_saved_csv_is_read_as_csv_whatever_params_format_says(shared_fixtures: Path) -> None:
+    raw = (shared_fixtures / "acled" / "acled_read_csv_iso804_2022-02-24_to_26.csv").read_bytes()
+    saved = snap(raw).model_copy(update={"content_type": "text/csv"})  # as `figures ingest FILE.csv` sends it
+    assert len([o for o in parse(saved, source(format="json")).observations if o.group == "all"]) == 224

@@ -469,3 +469,9 @@ def test_a_timeout_becomes_a_source_error(token: str) -> None:
     with pytest.raises(SourceError, match=r"GET failed: ReadTimeout") as caught:
         run_fetch(server)
     assert caught.value.source_id == "ucdp-ged-ukraine" and TOKEN not in str(caught.value)
+
+
+def test_a_saved_csv_is_read_as_csv_whatever_params_format_says(shared_fixtures: Path) -> None:
+    raw = (shared_fixtures / "ucdp" / "ged_csv_hdx_conflict_data_BGD_sample.csv").read_bytes()
+    saved = snap(raw).model_copy(update={"content_type": "text/csv"})  # as `figures ingest FILE.csv` sends it
+    assert len(parse(saved, source(format="json")).observations) == 80

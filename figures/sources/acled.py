@@ -239,7 +239,7 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
 
 
 def _records(snapshot: Snapshot, params: Params) -> Iterator[tuple[str, Any]]:
-    if params.format == "csv":
+    if _format(snapshot, params) == "csv":
         yield from _csv_records(snapshot)
         return
     document = load_json(snapshot)
@@ -253,6 +253,12 @@ def _records(snapshot: Snapshot, params: Params) -> Iterator[tuple[str, Any]]:
                          "changed its format", field="data")
     for i, record in enumerate(records):
         yield f"$.data[{i}]", record
+
+
+def _format(snapshot: Snapshot, params: Params) -> str:
+    """The snapshot's own content type when it names CSV or JSON (a file saved by hand), else params.format."""
+    kind = (snapshot.content_type or "").lower()
+    return "csv" if "csv" in kind else "json" if "json" in kind else params.format
 
 
 def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:

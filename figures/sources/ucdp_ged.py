@@ -161,7 +161,7 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
 
     For a large CSV stored in chunks within one transaction (memory stays flat).
     """
-    rows = _csv_records(snapshot) if params.format == "csv" else _json_records(snapshot)
+    rows = _csv_records(snapshot) if _format(snapshot, params) == "csv" else _json_records(snapshot)
     sha = snapshot.sha256  # a property that hashes the content: once per snapshot, not per record
     for locator, record in rows:
         try:
@@ -181,6 +181,12 @@ def _json_records(snapshot: Snapshot) -> Iterator[tuple[str, Any]]:
                          "(or a list of events); the API may have changed its format", field="Result")
     for i, record in enumerate(records):
         yield f"{base}[{i}]", record
+
+
+def _format(snapshot: Snapshot, params: Params) -> str:
+    """The snapshot's own content type when it names CSV or JSON (a file saved by hand), else params.format."""
+    kind = (snapshot.content_type or "").lower()
+    return "csv" if "csv" in kind else "json" if "json" in kind else params.format
 
 
 def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:

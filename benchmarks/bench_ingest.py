@@ -1,0 +1,291 @@
+"""Ingest benchmark: a large event export through an adapter and `Store.add`, against pandas.
+
+For each schema (ACLED's CSV export, the 31 columns of the real 2022 file; UCDP GED's CSV as HDX
+publishes it, 43 columns and an HXL row) it writes `--rows` synthetic events (fixed seed) to a
+temporary file, then times, each in a fresh subprocess so that peak memory is its own:
+- **baseline**: `pandas.read_csv` + `DataFrame.to_sql` of the file into a fresh SQLite file;
+- **whole**: what `figures ingest FILE` does today: the file as one snapshot, `parse` (a list of
+  every observation), then one `Store.add` into a fresh store;
+- **stream**: the same snapshot, observations taken lazily from the adapter's `iter_parse` and
+  stored 2,000 at a time with `Store.add(..., conn)` inside one transaction (as atomic as whole);
+  its snapshot caches its sha256 (today `Snapshot.sha256` rehashes the content on every read,
+  twice per `Store.add`), and 2,000 keeps each batch on the store's indexed look-up path;
+- **stream-nogc**: stream with Python's cyclic garbage collector frozen and off, to show its cost;
+- **paged**: what `figures update` stores: the rows cut into API-sized pages, a snapshot each.
+Peak memory is the child's maximum resident set (`resource.getrusage`) less what the interpreter
+and imports held before the work began. `--profile` adds a cProfile of the stream run.
+
+Run: `python benchmarks/bench_ingest.py [--rows N] [--schema acled|ucdp] [--run NAME] [--profile]`
+(default 1,000,000 rows of each schema; use `--rows 100000` while developing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ACLED_COLUMNS = ["data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year", "time_precision",
+                 "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2",
+                 "inter2", "interaction", "region", "country", "admin1", "admin2", "admin3", "location", "latitude",
+                 "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "timestamp", "iso3"]
+UCDP_COLUMNS = ["id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name", "dyad_new_id",
+                "dyad_name", "side_a_new_id", "gwnoa", "side_a", "side_b_new_id", "gwnob", "side_b",
+                "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
+                "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2", "latitude", "longitude",
+                "geom_wkt", "priogrid_gid", "country", "iso3", "country_id", "region", "event_clarity", "date_prec",
+                "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best",
+                "high"]
+UCDP_HXL = {"year": "#date+year", "side_a": "#group+name+first", "side_b": "#group+name+second",
+            "source_article": "#meta+source", "source_headline": "#description", "where_coordinates": "#loc+name",
+            "adm_1": "#adm1+name", "adm_2": "#adm2+name", "latitude": "#geo+lat", "longitude": "#geo+lon",
+            "country": "#country+name", "iso3": "#country+code", "region": "#region+name",
+            "date_start": "#date+start", "date_end": "#date+end", "best": "#affected+killed"}
+OBLASTS = ["Donetsk", "Luhansk", "Kharkiv", "Zaporizhia", "Kherson", "Mykolaiv", "Dnipropetrovsk", "Sumy",
+           "Chernihiv", "Kyiv", "Odesa", "Lviv", "Poltava", "Zhytomyr", "Cherkasy", "Vinnytsia"]
+PLACES = ["Bakhmut", "Avdiivka", "Mariupol", "Kupiansk", "Izium", "Orikhiv", "Kherson", "Bilohorivka", "Marinka",
+          "Vuhledar", "Sartana", "Chernihiv", "Okhtyrka", "Kreminna", "Nikopol", "Huliaipole"]
+EVENTS = [("Explosions/Remote violence", "Shelling/artillery/missile attack", 0.5),
+          ("Battles", "Armed clash", 0.3), ("Violence against civilians", "Attack", 0.1),
+          ("Strategic developments", "Looting/property destruction", 0.07), ("Protests", "Peaceful protest", 0.03)]
+START = date(2022, 2, 24)
+PAGE = 5000  # rows per page in the paged run (ACLED's limit)
+#: Observations per Store.add in the stream runs: the store reads the revision history of a batch of
+#: more than 2,000 records by scanning every stored row of the source, which makes a long run quadratic.
+CHUNK = 2000
+#: The runs, in order: name for the table, and what the child process does.
+RUNS = {
+    "baseline": "baseline: pandas read_csv + to_sql",
+    "whole": "ours: one snapshot, parse then Store.add",
+    "stream": "ours: one snapshot, streamed in 2,000s",
+    "stream-nogc": "ours: streamed, cyclic GC off",
+    "paged": "ours: pages of 5,000 rows, a snapshot each",
+}
+
+
+def write_acled(path: Path, rows: int, rng: random.Random) -> None:
+    """`rows` events in the column order and value styles of ACLED's 2022 Ukraine export."""
+    kinds, weights = [e[:2] for e in EVENTS], [e[2] for e in EVENTS]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(ACLED_COLUMNS)
+        for i in range(rows):
+            day = START + timedelta(days=rng.randrange(1000))
+            kind, sub = rng.choices(kinds, weights)[0]
+            oblast, place = rng.choice(OBLASTS), rng.choice(PLACES)
+            dead = rng.choice((0, 0, 0, 0, 1, 1, 2, 3, 5, 12))
+            inter2 = "7" if kind == "Violence against civilians" or rng.random() < 0.15 else rng.choice("0128")
+            out.writerow([
+                9_000_000 + i, 804, f"UKR{52000 + i}", 52000 + i, day.isoformat(), day.year, rng.choice("1112"),
+                kind, sub, "Military Forces of Russia (2000-)", "", 8,
+                "Civilians (Ukraine)" if inter2 == "7" else "Military Forces of Ukraine (2019-)", "", inter2,
+                f"8{inter2}", "Europe", "Ukraine", oblast, f"{place}skyi", f"{place}ska", place,
+                f"{rng.uniform(44, 52):.4f}", f"{rng.uniform(22, 40):.4f}", rng.choice("112"),
+                "Suspilne Media; 24 Channel; Ukrinform", "National-Regional",
+                f"On {day:%d %B %Y}, Russian forces shelled {place} ({oblast}) with artillery and MLRS. "
+                f"{'Casualties unknown.' if dead == 0 else f'{dead} people were killed.'} Several buildings "
+                "were damaged, according to the regional military administration.",
+                dead, 1_646_000_000 + rng.randrange(60_000_000), "UKR",
+            ])
+
+
+def write_ucdp(path: Path, rows: int, rng: random.Random) -> None:
+    """`rows` events in HDX's GED CSV (header, HXL row, then events), as the real BGD file."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(UCDP_COLUMNS)
+        out.writerow([UCDP_HXL.get(c, "") for c in UCDP_COLUMNS])
+        for i in range(rows):
+            start = START + timedelta(days=rng.randrange(1000))
+            precision = rng.choice((1, 1, 1, 1, 2, 3, 4))
+            end = start + timedelta(days=(0, 0, 2, 6, 29)[precision - 1] if precision > 1 else 0)
+            best = rng.choice((0, 1, 1, 2, 3, 5, 8, 20))
+            low, high = max(0, best - rng.choice((0, 0, 1))), best + rng.choice((0, 0, 0, 2, 10))
+            civilians = rng.choice((0, 0, best))
+            place, oblast = rng.choice(PLACES), rng.choice(OBLASTS)
+            lat, lon = rng.uniform(44, 52), rng.uniform(22, 40)
+            out.writerow([
+                400_000 + i, start.year, 1, 1, 14_514, "Russia - Ukraine", 16_006, "Government of Russia (Soviet "
+                "Union) - Government of Ukraine", 57, 365, "Government of Russia (Soviet Union)", 54, 369,
+                "Government of Ukraine", 2, f'"Reuters News,{start},Russian strikes hit {place}"', "Reuters News",
+                start.isoformat(), f"Russian strikes hit {place}", "Ukrainian officials", rng.choice("1234"),
+                f"{place} town", f"{oblast} oblast", f"{place} raion", f"{lat:.6f}", f"{lon:.6f}",
+                f"POINT ({lon:.6f} {lat:.6f})", 170_000 + rng.randrange(5000), "Ukraine", "UKR", 369, "Europe", 1,
+                precision, start.isoformat(), end.isoformat(), 0, best - civilians, civilians, 0, low, best, high,
+            ])
+
+
+def source(schema: str) -> Any:
+    from figures.config import SourceConfig
+
+    if schema == "acled":
+        return SourceConfig(id="bench-acled", adapter="acled", publisher="ACLED", title="bench", licence="-",
+                            url="https://acleddata.com", area="UKR", cadence="weekly", params={"format": "csv"})
+    return SourceConfig(id="bench-ucdp", adapter="ucdp-ged", publisher="UCDP", title="bench", licence="-",
+                        url="https://ucdp.uu.se", area="UKR", cadence="yearly", params={"format": "csv"})
+
+
+def run_ours(path: Path, schema: str, db: Path, how: str) -> dict[str, Any]:
+    """Parse with the adapter and store, `how`: whole, stream, stream-nogc or paged (see the docstring)."""
+    import gc
+    from itertools import islice
+
+    from figures.models import Snapshot
+    from figures.sources import acled, ucdp_ged
+    from figures.store import Store
+
+    class HashedOnce(Snapshot):
+        """A snapshot whose sha256 is computed once: `Store.add` reads it twice per call, and a
+        streamed 500 MB snapshot would otherwise be rehashed for every chunk (see the report)."""
+
+        @cached_property
+        def sha256(self) -> str:  # type: ignore[override]
+            return str(Snapshot.sha256.fget(self))  # type: ignore[attr-defined]
+
+    adapter: Any = acled if schema == "acled" else ucdp_ged
+    src = source(schema)
+    params = adapter.Params.model_validate(src.params)
+    retrieved = datetime(2026, 3, 2, tzinfo=UTC)
+    kind = HashedOnce if how.startswith("stream") else Snapshot
+    if how == "stream-nogc":
+        gc.freeze()  # what is loaded so far is never collected; nothing below makes cycles worth collecting
+        gc.disable()
+    base = _rss()
+    started = time.perf_counter()
+    store = Store(f"sqlite:///{db}")
+    content = path.read_bytes()
+    if how == "paged":
+        lines = content.splitlines(keepends=True)
+        head = lines[:2] if schema == "ucdp" else lines[:1]
+        rest = lines[len(head):]
+        bodies = [b"".join(head + rest[i:i + PAGE]) for i in range(0, len(rest), PAGE)]
+        del lines, rest
+    else:
+        bodies = [content]
+    del content
+    added = problems = 0
+    for n, body in enumerate(bodies):
+        snapshot = kind(source_id=src.id, url=f"{path.name}#{n}", retrieved_at=retrieved, content=body)
+        found: list[str] = []
+        if how.startswith("stream"):  # one snapshot, stored in chunks within one transaction
+            lazy = adapter.iter_parse(snapshot, src, params, found)
+            with store.transaction() as conn:
+                while chunk := list(islice(lazy, CHUNK)):
+                    added += store.add(snapshot, chunk, conn).observations_added
+        else:
+            parsed = adapter.parse(snapshot, src, params)
+            found = parsed.problems
+            added += store.add(snapshot, parsed.observations).observations_added
+            del parsed
+        problems += len(found)
+        bodies[n] = b""
+        del snapshot
+    store.close()
+    return {"seconds": time.perf_counter() - started, "observations": added, "problems": problems,
+            "peak_mb": (_rss() - base) / 1024}
+
+
+def run_baseline(path: Path, schema: str, db: Path) -> dict[str, Any]:
+    """pandas.read_csv + DataFrame.to_sql into a fresh SQLite file."""
+    import sqlite3
+
+    import pandas as pd
+
+    base = _rss()
+    started = time.perf_counter()
+    frame = pd.read_csv(path, skiprows=[1] if schema == "ucdp" else None, low_memory=False)
+    with sqlite3.connect(db) as conn:
+        frame.to_sql("events", conn, index=False)
+    return {"seconds": time.perf_counter() - started, "observations": len(frame), "problems": 0,
+            "peak_mb": (_rss() - base) / 1024}
+
+
+def _rss() -> int:
+    """The process's peak resident set so far, in KiB (Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child(args: argparse.Namespace) -> None:
+    path, db = Path(args.file), Path(args.db)
+    if args.child == "baseline":
+        result = run_baseline(path, args.schema, db)
+    elif args.child == "profile":
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        result = profile.runcall(run_ours, path, args.schema, db, "stream")
+        stats = pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative")
+        stats.print_stats(30)
+        stats.sort_stats("tottime").print_stats(25)
+    else:
+        result = run_ours(path, args.schema, db, args.child)
+    print(json.dumps(result))
+
+
+def measure(kind: str, file: Path, schema: str, work: Path, profile_to: Path | None = None) -> dict[str, Any]:
+    db = work / f"{schema}-{kind}.sqlite"
+    command = [sys.executable, __file__, "--child", kind, "--file", str(file), "--schema", schema, "--db", str(db)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} on {schema} failed:\n{done.stderr[-3000:]}")
+    if profile_to is not None:
+        profile_to.write_text(done.stderr, encoding="utf-8")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["db_mb"] = db.stat().st_size / 2**20
+    for leftover in work.glob(f"{db.name}*"):  # the database and its -wal/-shm files
+        leftover.unlink()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--schema", choices=["acled", "ucdp"], action="append")
+    parser.add_argument("--seed", type=int, default=20220224)
+    parser.add_argument("--run", choices=list(RUNS), action="append", help="only these runs (default: all)")
+    parser.add_argument("--profile", action="store_true", help="also cProfile the streamed run")
+    parser.add_argument("--keep", action="store_true", help="keep the generated CSV files")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        args.schema = args.schema[0] if isinstance(args.schema, list) else args.schema
+        child(args)
+        return
+    work = Path(tempfile.mkdtemp(prefix="figures-bench-ingest-"))
+    print(f"python {sys.version.split()[0]}, {args.rows:,} rows per schema, seed {args.seed}, in {work}")
+    for schema in args.schema or ["acled", "ucdp"]:
+        file = work / f"{schema}.csv"
+        t0 = time.perf_counter()
+        (write_acled if schema == "acled" else write_ucdp)(file, args.rows, random.Random(args.seed))
+        print(f"\n{schema}: wrote {file.stat().st_size / 2**20:,.0f} MiB in {time.perf_counter() - t0:.1f} s")
+        results = {RUNS[run]: measure(run, file, schema, work) for run in RUNS if run in (args.run or RUNS)}
+        if args.profile:
+            target = work / f"{schema}-profile.txt"
+            measure("profile", file, schema, work, profile_to=target)
+            print(f"  cProfile of the streamed run: {target}")
+        floor = results.get(RUNS["baseline"], {"seconds": float("nan")})["seconds"]
+        print(f"  {'what':44s} {'time':>8s} {'x base':>7s} {'rows/s':>9s} {'obs':>10s} {'peak MiB':>9s} {'db MiB':>7s}")
+        for name, r in results.items():
+            print(f"  {name:44s} {r['seconds']:7.1f}s {r['seconds'] / floor:6.2f}x {args.rows / r['seconds']:9,.0f} "
+                  f"{r['observations']:10,} {r['peak_mb']:9,.0f} {r['db_mb']:7,.0f}")
+        if not args.keep:
+            file.unlink()
+    if not args.keep and not args.profile:
+        work.rmdir()
+
+
+if __name__ == "__main__":
+    main()
