@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from .errors import NormalisationError
 from .gazetteer import BY_NAME, DEMONYMS, SUBAREAS, UNKNOWN_AREA
@@ -602,6 +603,11 @@ def _scope(words: list[str], cues: list[tuple[int, str]], claim: Claim) -> str |
     incident, "attacks have killed more than 2,670 since" a running total; None when nothing says."""
     if not cues:
         return None
+    lo = bisect.bisect_left(cues, (claim.tok_start - 40, ""))
+    hi = bisect.bisect_right(cues, (claim.tok_end + 40, "~"))
+    cues = cues[lo:hi]  # a cue 40 words away says nothing about this figure
+    if not cues:
+        return None
 
     def distance(cue: tuple[int, str]) -> tuple[int, int]:
         i, kind = cue
@@ -638,8 +644,9 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
                     return sentence[tokens[k].start:tokens[k].end]
         if name := at(i):
             return _most_specific(sentence, tokens, i, name, at)
-    spread = [j for d in range(31) for j in ((claim.tok_start - d,) if d else ()) + (claim.tok_end + d,)
-              if 0 <= j < len(tokens)]
+    n = len(tokens)
+    spread = (j for d in range(31) for j in ((claim.tok_start - d, claim.tok_end + d) if d else (claim.tok_end,))
+              if 0 <= j < n)
     for i in spread:  # elsewhere in the sentence, nearest first
         if tokens[i].text in ("in", "on", "of", "at", "near", "outside", "inside") and (name := at(i)):
             return _most_specific(sentence, tokens, i, name, at)
@@ -856,13 +863,13 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
         if cur.metric is not None:
             last = cur
     head = 0
-    lead = found[0] if found else None  # the latest figure of the list that is not a part of another
+    lead, lead_at = (found[0], 0) if found else (None, 0)  # the latest figure of the list not part of another
     for k in range(1, len(found)):
         prev, cur = found[k - 1], found[k]
         if id(prev) not in subsets:
-            lead = prev
+            lead, lead_at = prev, k - 1
         if not _connected(words, caps, prev, cur):
-            head, lead = k, cur
+            head, lead, lead_at = k, cur, k
             if prev.metric == "casualties" and cur.metric in ("killed", "injured") \
                     and ":" in words[prev.tok_end:cur.tok_start]:
                 cur.group = cur.group or prev.group  # "2,788 civilian casualties ...: 1,081 killed and ..."
@@ -873,7 +880,7 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
             cur.metric = prev.metric
         if cur.group is None and id(cur) not in subsets:
             cur.group = found[head].group
-        lead = lead if lead is not None and found.index(lead) >= head else prev
+        lead = lead if lead is not None and lead_at >= head else prev
         own_clause = cur.tok_end < len(words) and words[cur.tok_end] in AUXILIARIES  # "2 million had crossed"
         if not cur.own_modifier and id(cur) not in subsets and not own_clause and cur.estimate.rule == "exact" \
                 and lead.estimate.rule in ("at-least", "more-than", "about", "nearly", "up-to", "fewer-than",
@@ -945,25 +952,27 @@ def extract(
         area = infer_area(text, hosts)
     sha = snapshot_sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     when = retrieved_at or datetime.now(UTC)
-    out = []
+    published_at, day = _published_time(published), _published(published)
+    out: list[Observation] = []
+    template: Provenance | None = None
     for claim in claims:
         place = claim.place
         key = place.lower().removeprefix("the ") if place else ""
         if place and BY_NAME.get(key) == area and key not in SUBAREAS:
             place = None  # the area itself is no place inside it
         period_start, period_end = claim.period if claim.period else (None, None)
-        out.append(Observation(
-            metric=claim.metric, group=claim.group, area=area, place=place,  # type: ignore[arg-type]
-            as_of=claim.as_of or _published(published), period_start=period_start, period_end=period_end,
-            scope=claim.scope, modality=claim.modality,  # type: ignore[arg-type]
-            estimate=claim.estimate,
-            provenance=Provenance(
-                source_id=source_id, publisher=publisher or claim.attributed_to or "unknown", url=url,
-                title=title, published_at=_published_time(published), retrieved_at=when,
-                snapshot_sha256=sha, locator=f"chars {claim.start}-{claim.end}", quote=claim.quote,
-                adapter=ADAPTER, adapter_version=VERSION, attributed_to=claim.attributed_to,
-            ),
-        ))
+        fields: dict[str, Any] = {"source_id": source_id, "publisher": publisher or claim.attributed_to or "unknown",
+                  "locator": f"chars {claim.start}-{claim.end}", "quote": claim.quote,
+                  "attributed_to": claim.attributed_to}
+        values: dict[str, Any] = {"metric": claim.metric, "group": claim.group, "area": area, "place": place,
+                  "as_of": claim.as_of or day, "period_start": period_start, "period_end": period_end,
+                  "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate}
+        if template is None:  # the first is validated in full: area, sha256 and times are checked once
+            template = Provenance(url=url, title=title, published_at=published_at, retrieved_at=when,
+                                  snapshot_sha256=sha, adapter=ADAPTER, adapter_version=VERSION, **fields)
+            out.append(Observation(provenance=template, **values))
+        else:  # the rest differ only in what the extractor computed, which is already well formed
+            out.append(Observation.model_construct(provenance=template.model_copy(update=fields), **values))
     return out
 
 
