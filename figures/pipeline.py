@@ -13,7 +13,7 @@ import httpx
 
 from .config import SourceConfig, SourcesFile
 from .errors import FiguresError, OfflineMissing
-from .models import Snapshot
+from .models import Observation, Snapshot
 from .secrets import Secrets, needs_message, redact
 from .sources import get_adapter
 from .sources.base import Context, needs
@@ -22,6 +22,9 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "partial", "failed", "skipped"]
+
+#: Observations stored at a time from an adapter that parses lazily (`iter_parse`).
+CHUNK = 2000
 
 #: What a saved file holds, by its suffix (adapters that read several formats look at it).
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json", ".html": "text/html", ".htm": "text/html",
@@ -49,13 +52,26 @@ def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outco
     """
     adapter = get_adapter(source.adapter)
     params = adapter.Params.model_validate(source.params)
-    parsed = adapter.parse(snapshot, source, params)
-    result = store.add(snapshot, parsed.observations)
-    outcome.snapshots += result.snapshots_added
-    outcome.added += result.observations_added
-    outcome.known += result.observations_known
-    outcome.problems.extend(parsed.problems)
-    if parsed.problems and outcome.status == "ok":
+    stream = getattr(adapter, "iter_parse", None)
+    if stream is None:
+        parsed = adapter.parse(snapshot, source, params)
+        results, problems = [store.add(snapshot, parsed.observations)], parsed.problems
+    else:  # a large export: stored in chunks inside one transaction, so memory stays flat
+        problems = []
+        results = []
+        with store.transaction() as conn:
+            chunk: list[Observation] = []
+            for observation in stream(snapshot, source, params, problems):
+                chunk.append(observation)
+                if len(chunk) == CHUNK:
+                    results.append(store.add(snapshot, chunk, conn))
+                    chunk = []
+            results.append(store.add(snapshot, chunk, conn))
+    outcome.snapshots += sum(r.snapshots_added for r in results)
+    outcome.added += sum(r.observations_added for r in results)
+    outcome.known += sum(r.observations_known for r in results)
+    outcome.problems.extend(problems)
+    if problems and outcome.status == "ok":
         outcome.status = "partial"
 
 

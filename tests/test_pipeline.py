@@ -223,3 +223,41 @@ def test_the_shipped_configuration_updates_offline(store, sources_file):
     assert all(o.added > 0 for o in outcomes if o.status == "ok")
     adapters = {s.adapter for s in sources_file.sources if s.id in by_status["ok"]}
     assert adapters >= {"unhcr-odp", "ohchr", "reliefweb", "unhcr-rdf", "hdx-hapi", "iom-dtm", "ucdp-ged", "csv"}
+
+
+def test_a_lazily_parsed_snapshot_is_stored_in_chunks_all_or_nothing(store, monkeypatch):
+    """An adapter with `iter_parse` is stored 2,000 at a time inside one transaction: a failure half way
+    through stores nothing of that snapshot."""
+    from figures import pipeline
+    from figures.errors import ParseError
+    from figures.pipeline import Outcome, store_snapshot
+
+    def rows(n: int, fail_at: int | None = None):
+        def iter_parse(snapshot, source, params, problems):
+            for i in range(n):
+                if i == fail_at:
+                    raise ParseError(source.id, snapshot.sha256, "the export breaks off here", field="row")
+                o = _parse(Snapshot(source_id=source.id, url=snapshot.url, retrieved_at=snapshot.retrieved_at,
+                                    content=f"n={i}".encode()), source, params).observations[0]
+                yield o.model_copy(update={"as_of": o.as_of.replace(day=1 + i % 28), "place": f"p{i}",
+                                           "provenance": o.provenance.model_copy(update={
+                                               "snapshot_sha256": snapshot.sha256})})
+            problems.append("row 7: skipped")
+        return iter_parse
+
+    source = SourceConfig(id="big", adapter="lazy", publisher="P", title="t", licence="l", url="https://x.org",
+                          area="UKR", cadence="daily")
+    snap = Snapshot(source_id="big", url="https://x.org/export.csv", retrieved_at=datetime(2024, 1, 1, tzinfo=UTC),
+                    content=b"a large export")
+    monkeypatch.setattr(pipeline, "CHUNK", 100)
+    monkeypatch.setitem(registry.ADAPTERS, "lazy", SimpleNamespace(
+        NAME="lazy", VERSION="1", Params=Params, parse=None, iter_parse=rows(450, fail_at=320)))
+    with pytest.raises(ParseError):
+        store_snapshot(store, source, snap, Outcome("big"))
+    assert store.count() == {"snapshots": 0, "observations": 0}
+    monkeypatch.setitem(registry.ADAPTERS, "lazy", SimpleNamespace(
+        NAME="lazy", VERSION="1", Params=Params, parse=None, iter_parse=rows(450)))
+    outcome = Outcome("big")
+    store_snapshot(store, source, snap, outcome)
+    assert (outcome.snapshots, outcome.added, outcome.status) == (1, 450, "partial")
+    assert store.count() == {"snapshots": 1, "observations": 450}
