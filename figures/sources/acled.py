@@ -26,8 +26,6 @@ Area: `iso3`, else the numeric `iso`, else the country name. Place: `location, a
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from collections.abc import Iterator, Mapping
@@ -44,6 +42,7 @@ from ..gazetteer import country as country_iso3
 from ..http import response_time
 from ..models import Estimate, Observation, Provenance, Snapshot
 from ..secrets import needs_message, redact
+from ._csv import content_format, csv_records
 from ._json import count, iso_date, load_json
 from .base import Context, Parsed, check
 
@@ -256,38 +255,12 @@ def _records(snapshot: Snapshot, params: Params) -> Iterator[tuple[str, Any]]:
 
 
 def _format(snapshot: Snapshot, params: Params) -> str:
-    """The snapshot's own content type when it names CSV or JSON (a file saved by hand), else params.format."""
-    kind = (snapshot.content_type or "").lower()
-    return "csv" if "csv" in kind else "json" if "json" in kind else params.format
+    return content_format(snapshot, params.format)
 
 
 def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:
-    head = snapshot.content[:400].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    if not head:
-        return  # an empty page: no events
-    if head.startswith((b"<", b"{", b"[")):
-        what = "an HTML page" if head.startswith(b"<") else "JSON"
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"expected ACLED's CSV export, found {what}; "
-                         "check params.format in sources.yaml")
-    # streamed: a large export is never held twice as text
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(snapshot.content), encoding="utf-8-sig", newline=""))
-    try:
-        header = next(reader, None) or []
-        for name in REQUIRED:
-            if name not in header:
-                raise ParseError(snapshot.source_id, snapshot.sha256, "the CSV has no such column; is this "
-                                 "ACLED's export?", field=name)
-        width = len(header)
-        for n, row in enumerate(reader, start=2):
-            if len(row) != width:
-                yield f"csv row {n}", {"_width": f"{len(row)} of {width} columns (a cut or misquoted line)"}
-            else:
-                yield f"csv row {n}", dict(zip(header, row, strict=True))
-    except UnicodeDecodeError as exc:
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"the CSV is not UTF-8: {exc}") from None
-    except csv.Error as exc:
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"the CSV is malformed near line {reader.line_num}: "
-                         f"{exc} (often a download cut short)") from None
+    return csv_records(snapshot, REQUIRED, "ACLED's CSV export", "check params.format in sources.yaml",
+                       empty_ok=True)
 
 
 def _area(record: Mapping[str, Any]) -> str:

@@ -23,11 +23,9 @@ version asks only for events from that day on (`StartDate`); a new version is fe
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -38,6 +36,7 @@ from ..config import SourceConfig
 from ..errors import ParseError, SourceError
 from ..gazetteer import country as country_iso3
 from ..models import Estimate, Observation, Provenance, Snapshot
+from ._csv import content_format, csv_records
 from ._json import count, iso_date, load_json
 from .base import Context, Parsed, get_snapshot
 
@@ -184,43 +183,21 @@ def _json_records(snapshot: Snapshot) -> Iterator[tuple[str, Any]]:
 
 
 def _format(snapshot: Snapshot, params: Params) -> str:
-    """The snapshot's own content type when it names CSV or JSON (a file saved by hand), else params.format."""
-    kind = (snapshot.content_type or "").lower()
-    return "csv" if "csv" in kind else "json" if "json" in kind else params.format
+    return content_format(snapshot, params.format)
 
 
-def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:
-    head = snapshot.content[:400].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    if not head:
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"the server sent an empty response from {snapshot.url}")
-    if head.startswith((b"<", b"{", b"[")):
-        what = "an HTML page" if head.startswith(b"<") else "JSON"
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"expected the GED CSV, found {what}; "
-                         "check params.csv_url and params.format in sources.yaml")
-    # streamed: a large export is never held twice as text
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(snapshot.content), encoding="utf-8-sig", newline=""))
-    try:
-        header = next(reader, None) or []
-        for name in REQUIRED:
-            if name not in header:
-                raise ParseError(snapshot.source_id, snapshot.sha256, "the CSV has no such column; is this the GED "
-                                 "CSV download?", field=name)
+def _needs_a_country(snapshot: Snapshot) -> Callable[[list[str]], None]:
+    def check(header: list[str]) -> None:
         if not {"iso3", "country_id", "country"} & set(header):
             raise ParseError(snapshot.source_id, snapshot.sha256, "the CSV names no country (iso3, country_id or "
                              "country)", field="country_id")
-        width = len(header)
-        for n, row in enumerate(reader, start=2):
-            if any(v.startswith("#") for v in row[:2] if v):
-                continue  # HDX's HXL hashtag row
-            if len(row) != width:
-                yield f"csv row {n}", {"_width": f"{len(row)} of {width} columns (a cut or misquoted line)"}
-            else:
-                yield f"csv row {n}", dict(zip(header, row, strict=True))
-    except UnicodeDecodeError as exc:
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"the CSV is not UTF-8: {exc}") from None
-    except csv.Error as exc:
-        raise ParseError(snapshot.source_id, snapshot.sha256, f"the CSV is malformed near line {reader.line_num}: "
-                         f"{exc} (often a download cut short)") from None
+    return check
+
+
+def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:
+    return csv_records(snapshot, REQUIRED, "the GED CSV download",
+                       "check params.csv_url and params.format in sources.yaml", empty_ok=False, skip_hxl=True,
+                       check_header=_needs_a_country(snapshot))
 
 
 def _area(record: Mapping[str, Any]) -> str:
