@@ -110,6 +110,9 @@ class Observation(BaseModel):
     modality: Modality = "reported"
     estimate: Estimate
     provenance: Provenance
+    #: The source's own id for the record (ACLED `event_id_cnty`, UCDP event `id`), when it has one:
+    #: two events at one place on one day are two records, and a revision keeps the id.
+    record_id: str | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Self:
@@ -131,7 +134,7 @@ class Observation(BaseModel):
         parts = (
             self.provenance.source_id, self.metric, self.group, self.area, self.place or "",
             self.as_of.isoformat(), str(self.period_start or ""), str(self.period_end or ""),
-            self.scope, self.modality,
+            self.scope, self.modality, self.record_id or "",
         )
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

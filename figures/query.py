@@ -23,7 +23,7 @@ STALE_AFTER = timedelta(days=14)
 
 #: Columns of `QueryResult.observations`, in order.
 EVIDENCE_COLUMNS = [
-    "source_id", "publisher", "metric", "group", "area", "place", "as_of", "period_start",
+    "source_id", "publisher", "metric", "group", "area", "place", "record_id", "as_of", "period_start",
     "period_end", "scope", "modality", "low", "best", "high", "text", "rule", "url", "title",
     "published_at", "retrieved_at", "snapshot_sha256", "locator", "quote", "attributed_to",
     "adapter", "adapter_version",
@@ -121,7 +121,8 @@ def _evidence_frame(found: Sequence[Observation]) -> pd.DataFrame:
         e, p = o.estimate, o.provenance
         rows.append({
             "source_id": p.source_id, "publisher": p.publisher, "metric": o.metric, "group": o.group,
-            "area": o.area, "place": o.place, "as_of": o.as_of, "period_start": o.period_start,
+            "area": o.area, "place": o.place, "record_id": o.record_id, "as_of": o.as_of,
+            "period_start": o.period_start,
             "period_end": o.period_end, "scope": o.scope, "modality": o.modality, "low": e.low,
             "best": e.best, "high": e.high, "text": e.text, "rule": e.rule, "url": p.url,
             "title": p.title, "published_at": p.published_at, "retrieved_at": p.retrieved_at,

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from .errors import StoreError
 from .models import Estimate, Observation, Provenance, Snapshot, utc
 
-SCHEMA_VERSION = 2  # 2: cursors of incremental updates
+SCHEMA_VERSION = 3  # 2: cursors of incremental updates; 3: observations.record_id
 
 metadata = sa.MetaData()
 
@@ -55,6 +55,7 @@ observations = sa.Table(
     sa.Column("group", sa.String(32), nullable=False),
     sa.Column("area", sa.String(3), nullable=False),
     sa.Column("place", sa.Text),
+    sa.Column("record_id", sa.String(128)),
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("period_start", sa.Date),
     sa.Column("period_end", sa.Date),
@@ -130,7 +131,7 @@ def _row_values(obs: Observation, key: str, now: datetime) -> dict[str, Any]:
     e, p = obs.estimate, obs.provenance
     return {
         "record_key": key, "source_id": p.source_id, "metric": obs.metric,
-        "group": obs.group, "area": obs.area, "place": obs.place, "as_of": obs.as_of,
+        "group": obs.group, "area": obs.area, "place": obs.place, "record_id": obs.record_id, "as_of": obs.as_of,
         "period_start": obs.period_start, "period_end": obs.period_end, "scope": obs.scope,
         "modality": obs.modality, "low": e.low, "best": e.best, "high": e.high, "text": e.text,
         "rule": e.rule, "publisher": p.publisher, "url": p.url, "title": p.title,
@@ -147,7 +148,7 @@ def row_to_observation(row: Any) -> Observation:
     return Observation(
         metric=m["metric"], group=m["group"], area=m["area"], place=m["place"], as_of=m["as_of"],
         period_start=m["period_start"], period_end=m["period_end"], scope=m["scope"],
-        modality=m["modality"],
+        modality=m["modality"], record_id=m["record_id"],
         estimate=Estimate(low=m["low"], best=m["best"], high=m["high"], text=m["text"], rule=m["rule"]),
         provenance=Provenance(
             source_id=m["source_id"], publisher=m["publisher"], url=m["url"], title=m["title"],
@@ -198,7 +199,10 @@ class Store:
             elif int(found) > SCHEMA_VERSION:
                 raise StoreError(f"the store at {self.safe_url} has schema version {found}, newer "
                                  f"than this figures ({SCHEMA_VERSION}); upgrade figures")
-            elif int(found) < SCHEMA_VERSION:  # every step so far only adds tables, made above
+            elif int(found) < SCHEMA_VERSION:
+                columns = {c["name"] for c in sa.inspect(conn).get_columns("observations")}
+                if "record_id" not in columns:  # 3: the column a store of version 1 or 2 lacks
+                    conn.execute(sa.text("ALTER TABLE observations ADD COLUMN record_id VARCHAR(128)"))
                 conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
     def schema_version(self) -> int:

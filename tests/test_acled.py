@@ -150,7 +150,8 @@ def test_real_csv_export_24_to_26_february_2022(shared_fixtures: Path) -> None:
                 or (r["event_type"] == "Explosions/Remote violence" and r["inter2"] == "7")]
     assert len(civilians) == len(targeted) and sum(o.estimate.best for o in civilians) == \
         sum(int(r["fatalities"]) for r in targeted)
-    mariupol = next(o for o in parsed.observations if o.place == "Mariupol, Donetsk (event UKR52291)")
+    mariupol = next(o for o in parsed.observations if o.record_id == "UKR52291")
+    assert mariupol.place == "Mariupol, Donetsk"
     assert mariupol.provenance.locator == "csv row 4"
     assert mariupol.provenance.published_at == datetime.fromtimestamp(1646783636, UTC)
     assert mariupol.provenance.attributed_to == "Segodnya; Novoye Vremya Ukraine"
@@ -350,7 +351,7 @@ def test_a_revised_event_adds_one_row(credentials: None, clock: list[datetime], 
     clock[0] = NOW + timedelta(days=8)
     second = update(store, Acled(revised), monkeypatch)
     assert (second.status, second.added) == ("ok", 2)  # all and civilians of UKR52291, nothing else
-    history = [r for r in store.rows() if r["place"] == "Mariupol, Donetsk (event UKR52291)" and r["group"] == "all"]
+    history = [r for r in store.rows() if r["record_id"] == "UKR52291" and r["group"] == "all"]
     assert [h["best"] for h in history] == [0, 4]
     assert store.cursor("acled-ukraine")["timestamp"] == 1700000000
 

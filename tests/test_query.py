@@ -36,6 +36,7 @@ OBSERVATIONS_SCHEMA = pa.DataFrameSchema(
         "group": pa.Column(str),
         "area": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
         "place": pa.Column(str, nullable=True),
+        "record_id": pa.Column(nullable=True),
         "as_of": pa.Column("datetime64[us]"),
         "period_start": pa.Column("datetime64[us]", nullable=True),
         "period_end": pa.Column("datetime64[us]", nullable=True),

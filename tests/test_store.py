@@ -295,8 +295,8 @@ def test_rows_export_columns(offline_store: Store) -> None:
     rows = offline_store.rows()
     assert len(rows) == 68
     assert OBSERVATION_COLUMNS == [
-        "id", "source_id", "metric", "group", "area", "place", "as_of", "period_start", "period_end", "scope",
-        "modality", "low", "best", "high", "text", "rule", "publisher", "url", "title", "published_at",
+        "id", "source_id", "metric", "group", "area", "place", "record_id", "as_of", "period_start", "period_end",
+        "scope", "modality", "low", "best", "high", "text", "rule", "publisher", "url", "title", "published_at",
         "retrieved_at", "snapshot_sha256", "locator", "quote", "attributed_to", "adapter", "adapter_version",
         "stored_at",
     ]
@@ -308,3 +308,26 @@ def test_rows_export_columns(offline_store: Store) -> None:
     assert first["stored_at"].utcoffset() == timedelta(0)
     assert first["published_at"] is None
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+
+
+def test_events_at_one_place_on_one_day_stay_two_records(store: Store, sources_file: SourcesFile) -> None:
+    snapshot, [obs] = crossings(sources_file, APRIL)[0], crossings(sources_file, APRIL)[1][:1]
+    first = obs.model_copy(update={"record_id": "UKR1"})
+    second = obs.model_copy(update={"record_id": "UKR2"})
+    assert first.record_key() != second.record_key()
+    result = store.add(snapshot, [first, second])
+    assert result.observations_added == 2
+    assert {o.record_id for o in store.select()} == {"UKR1", "UKR2"}
+
+
+def test_a_version_2_store_gains_the_record_id_column(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    store = Store(f"sqlite:///{path}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE observations DROP COLUMN record_id"))
+        conn.execute(meta.update().values(value="2"))
+    store.close()
+    again = Store(f"sqlite:///{path}")
+    assert again.schema_version() == SCHEMA_VERSION == 3
+    with again.engine.connect() as conn:
+        assert "record_id" in {c["name"] for c in sa.inspect(conn).get_columns("observations")}

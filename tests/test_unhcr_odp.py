@@ -42,7 +42,7 @@ def unhcr_manifest() -> list[dict[str, str]]:
     return [e for e in manifest() if httpx.URL(e["url"]).host.endswith("data.unhcr.org")]
 
 
-GOLDEN_COLUMNS = ["metric", "group", "area", "place", "as_of", "period_start", "period_end", "scope",
+GOLDEN_COLUMNS = ["metric", "group", "area", "place", "record_id", "as_of", "period_start", "period_end", "scope",
                   "modality", "low", "best", "high", "text", "rule", "locator", "quote"]
 
 
@@ -53,7 +53,7 @@ def observations_csv(found: list[Observation]) -> str:
     writer.writerow(GOLDEN_COLUMNS)
     for o in found:
         e, p = o.estimate, o.provenance
-        values = [o.metric, o.group, o.area, o.place, o.as_of, o.period_start, o.period_end, o.scope,
+        values = [o.metric, o.group, o.area, o.place, o.record_id, o.as_of, o.period_start, o.period_end, o.scope,
                   o.modality, e.low, e.best, e.high, e.text, e.rule, p.locator, p.quote]
         writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in values])
     return out.getvalue()

@@ -20,8 +20,8 @@ known only to the week or month, is kept in the quote and the date is not widene
 - killed / civilians as well when the event targeted civilians: the `civilian_targeting` field
   says so where the export has it; older exports (without it) count "Violence against civilians"
   events and "Explosions/Remote violence" whose second actor is civilians (`inter2` 7).
-Area: `iso3`, else the numeric `iso`, else the country name. Place: `location, admin1 (event
-<event_id_cnty>)`: the id keeps two events at one place on one day apart.
+Area: `iso3`, else the numeric `iso`, else the country name. Place: `location, admin1` as written;
+`event_id_cnty` is the observation's `record_id`, so two events at one place on one day stay apart.
 """
 
 from __future__ import annotations
@@ -302,7 +302,8 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str,
     n = count(record["fatalities"], "fatalities")
     area = _area(record)
     where = [str(record[k]).strip() for k in ("location", "admin1") if record.get(k)]
-    place = f"{', '.join(dict.fromkeys(where)) or area} (event {record['event_id_cnty']})"
+    place = ", ".join(dict.fromkeys(where)) or None
+    record_id = str(record["event_id_cnty"])
     stamp = record.get("timestamp")
     try:
         edited = datetime.fromtimestamp(int(stamp), UTC) if stamp not in (None, "") else None
@@ -320,4 +321,4 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str,
     groups = ("all", "civilians") if targets_civilians(record) else ("all",)
     return [Observation(metric="killed", group=group, area=area, place=place, as_of=day, period_start=day,
                         period_end=day, scope="incident", modality="reported", estimate=estimate,
-                        provenance=provenance) for group in groups]
+                        provenance=provenance, record_id=record_id) for group in groups]

@@ -14,8 +14,8 @@ Each event gives two incident-scope observations, period = the event window `dat
 `date_prec` (1 = the day is known ... 5 = only the year) is kept in the quote: the window already
 says how precise the date is, so events are neither narrowed nor spread over days.
 Area: ISO3 of the event's country (Gleditsch-Ward `country_id`; HDX's `iso3`; else the name).
-Place: `where_coordinates, adm_1 (event <id>)`: the event id keeps two events at one place on one
-day apart (a store record is keyed by place and dates, not by event).
+Place: `where_coordinates, adm_1` as written; the event `id` is the observation's `record_id`, so
+two events at one place on one day stay two records and a revised event keeps its id.
 
 Incremental: the cursor keeps the version and the latest `date_end` seen; a later run of the same
 version asks only for events from that day on (`StartDate`); a new version is fetched whole.
@@ -231,7 +231,8 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str, sourc
     low, best, high = (count(record[k], k) for k in ("low", "best", "high"))
     area = _area(record)
     where = [str(record[k]).strip() for k in ("where_coordinates", "adm_1") if record.get(k)]
-    place = f"{', '.join(dict.fromkeys(where)) or area} (event {record['id']})"
+    place = ", ".join(dict.fromkeys(where)) or None
+    record_id = str(record["id"])
     quote = json.dumps({k: record[k] for k in QUOTED if k in record}, ensure_ascii=False, separators=(",", ":"))
     office = record.get("source_office")
     provenance = Provenance(
@@ -240,7 +241,8 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str, sourc
         adapter=NAME, adapter_version=VERSION, attributed_to=office if isinstance(office, str) and office else None,
     )
     common: dict[str, Any] = dict(metric="killed", area=area, place=place, as_of=end, period_start=start,
-                                  period_end=end, scope="incident", modality="reported", provenance=provenance)
+                                  period_end=end, scope="incident", modality="reported", provenance=provenance,
+                                  record_id=record_id)
     found = [Observation(group="all", estimate=Estimate(low=low, best=best, high=high, rule="source-range",
                                                         text=f"low {low}, best {best}, high {high}"), **common)]
     civilians = record.get("deaths_civilians")
