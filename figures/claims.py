@@ -17,7 +17,7 @@ import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ from .quantities import (
     scan,
     tokenize,
 )
-from .text import MONTHS, WEEKDAYS, DateMention, Document, find_dates, paragraphs, sentences, to_plain, weekday_before
+from .text import MONTHS, WEEKDAYS, DateMention, find_dates, paragraphs, sentences, to_plain, weekday_before
 
 ADAPTER = "text"
 VERSION = "1.0"
@@ -275,7 +275,6 @@ class Claim:
     quote: str = ""
     period: tuple[date, date] | None = None
     own_modifier: bool = True
-    notes: list[str] = field(default_factory=list)
 
 
 # --- the extractor ---------------------------------------------------------------------------
@@ -307,14 +306,14 @@ def find_claims(text: str, *, published: date | datetime | str | None = None) ->
             sentence = paragraph[s_start:s_end]
             base = offset + s_start
             found = _sentence_claims(sentence, day, context)
+            if not found:
+                continue
             context.extend(found)
-            for claim in found:
-                start, end = doc.span(base + claim.start, base + claim.end)
-                yield replace(claim, start=start, end=end, quote=_quote(doc, base, sentence))
-
-
-def _quote(doc: Document, base: int, sentence: str) -> str:
-    return " ".join(sentence.split())
+            quote = " ".join(sentence.split())
+            for claim in found:  # the claims are this sentence's own objects: set their place in the document
+                claim.start, claim.end = doc.span(base + claim.start, base + claim.end)
+                claim.quote = quote
+                yield claim
 
 
 def _lower(sentence: str) -> str:
