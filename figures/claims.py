@@ -965,7 +965,8 @@ def extract(
                   "attributed_to": claim.attributed_to}
         values: dict[str, Any] = {"metric": claim.metric, "group": claim.group, "area": area, "place": place,
                   "as_of": claim.as_of or day, "period_start": period_start, "period_end": period_end,
-                  "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate}
+                  "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate,
+                  "record_id": None}
         if template is None:  # the first is validated in full: area, sha256 and times are checked once
             template = Provenance(url=url, title=title, published_at=published_at, retrieved_at=when,
                                   snapshot_sha256=sha, adapter=ADAPTER, adapter_version=VERSION, **fields)
