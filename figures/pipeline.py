@@ -92,7 +92,8 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig, secr
             return outcome
         params = adapter.Params.model_validate(source.params)
         # an offline replay serves fixed recordings: it neither starts from nor moves the cursor
-        ctx = Context(secrets=secrets, cursor={} if offline else store.cursor(source.id), offline=offline)
+        ctx = Context(secrets=secrets, cursor={} if offline else store.cursor(source.id), offline=offline,
+                      source_id=source.id)
         for snapshot in adapter.fetch(client, source, params, ctx):
             store_snapshot(store, source, snapshot.model_copy(update={"url": redact(snapshot.url, secrets)}),
                            outcome)
@@ -102,8 +103,7 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig, secr
         outcome.status = "skipped"
         outcome.error = "no offline snapshot is shipped for this source; run without --offline"
     except FiguresError as exc:
-        message = redact(str(exc), secrets).replace("source '-'", f"source {source.id!r}")
-        outcome.status, outcome.error = "failed", message
+        outcome.status, outcome.error = "failed", redact(str(exc), secrets)
     except Exception as exc:  # an adapter bug must not stop the other sources
         log.exception("source %r failed unexpectedly", source.id)
         outcome.status = "failed"

@@ -189,15 +189,6 @@ class _Reader:
                 return text
         return None
 
-    def at_phrase(self, phrase: str) -> int:
-        """Tokens `phrase` covers if it starts here, else 0 ("at least" -> 2)."""
-        parts = tokenize(phrase)
-        for k, part in enumerate(parts):
-            t = self.peek(k)
-            if t is None or t.text != part.text:
-                return 0
-        return len(parts)
-
     def done(self) -> bool:
         return self.i >= self.n
 

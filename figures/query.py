@@ -8,6 +8,7 @@ total is derived at query time and never stored, so it cannot be counted twice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -216,13 +217,26 @@ def _envelope_high(figures: Sequence[SourceFigure]) -> int | None:
 
 
 def _configured_order() -> list[str]:
+    """The source ids in sources.yaml order (the preference); read again only when the file changes."""
+    from .config import resolve_sources_path
+
+    path = resolve_sources_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return []
+    return list(_order_of(str(path), stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _order_of(path: str, stamp: int) -> tuple[str, ...]:
     from .config import load_sources
     from .errors import ConfigError
 
     try:
-        return [s.id for s in load_sources().sources]
+        return tuple(s.id for s in load_sources(path).sources)
     except ConfigError:
-        return []
+        return ()
 
 
 def observations(db: str | Store | None = None, *, metric: str | None = None, area: str | None = None,

@@ -44,7 +44,7 @@ from ..models import Estimate, Observation, Provenance, Snapshot
 from ..secrets import needs_message, redact
 from ._csv import content_format, csv_records
 from ._json import count, iso_date, load_json
-from .base import Context, Parsed, check
+from .base import Context, Parsed, check, collect
 
 NAME = "acled"
 VERSION = "1.0"
@@ -219,9 +219,7 @@ def fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Conte
 
 def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
     """Read a JSON page or a CSV export into observations (pure: no network)."""
-    out = Parsed()
-    out.observations.extend(iter_parse(snapshot, source, params, out.problems))
-    return out
+    return collect(iter_parse, snapshot, source, params)
 
 
 def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Observation]:
@@ -229,7 +227,7 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
 
     For a large export stored in chunks within one transaction (memory stays flat).
     """
-    sha = snapshot.sha256  # a property that hashes the content: once per snapshot, not per record
+    sha = snapshot.sha256
     for locator, record in _records(snapshot, params):
         try:
             yield from _observations(record, locator, snapshot, sha, source)

@@ -3,6 +3,7 @@ result, and one GET that keeps a response as a snapshot with credentials redacte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,6 +35,7 @@ class Context:
     secrets: Secrets = field(default_factory=Secrets)
     cursor: dict[str, Any] = field(default_factory=dict)
     offline: bool = False
+    source_id: str = "-"
 
     def secret(self, name: str) -> str:
         """The token `name`; offline replays need none, so they get a placeholder."""
@@ -42,7 +44,15 @@ class Context:
             return value
         if self.offline:
             return f"offline-{name.lower()}"
-        raise SourceError("-", "-", f"{needs_message([name])}")
+        raise SourceError(self.source_id, "-", needs_message([name]))
+
+
+def collect(stream: Callable[[Snapshot, Any, Any, list[str]], Iterable[Observation]], snapshot: Snapshot,
+            source: Any, params: Any) -> Parsed:
+    """`parse` for an adapter that parses lazily: its `iter_parse(snapshot, source, params, problems)`, in full."""
+    out = Parsed()
+    out.observations.extend(stream(snapshot, source, params, out.problems))
+    return out
 
 
 class Adapter(Protocol):

@@ -38,7 +38,7 @@ from ..gazetteer import country as country_iso3
 from ..models import Estimate, Observation, Provenance, Snapshot
 from ._csv import content_format, csv_records
 from ._json import count, iso_date, load_json
-from .base import Context, Parsed, get_snapshot
+from .base import Context, Parsed, collect, get_snapshot
 
 NAME = "ucdp-ged"
 VERSION = "1.0"
@@ -150,9 +150,7 @@ def fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Conte
 
 def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
     """Read an API page (or a bare list of `Result` records) or a GED CSV into observations (pure)."""
-    out = Parsed()
-    out.observations.extend(iter_parse(snapshot, source, params, out.problems))
-    return out
+    return collect(iter_parse, snapshot, source, params)
 
 
 def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Observation]:
@@ -161,7 +159,7 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
     For a large CSV stored in chunks within one transaction (memory stays flat).
     """
     rows = _csv_records(snapshot) if _format(snapshot, params) == "csv" else _json_records(snapshot)
-    sha = snapshot.sha256  # a property that hashes the content: once per snapshot, not per record
+    sha = snapshot.sha256
     for locator, record in rows:
         try:
             yield from _observations(record, locator, snapshot, sha, source, problems)
