@@ -2,7 +2,8 @@
 
 >>> import figures
 >>> store = figures.open_store()                      # SQLite in the user data directory
->>> figures.query("refugees", area="UKR", on="2022-03-01", db=store).best
+>>> figures.query("refugees", area="UKR", on="2022-03-01", db=store).best   # the consensus band
+>>> figures.series("killed", area="UKR", group="civilians", db=store)     # one row per ISO week
 >>> figures.parse_estimate("more than half a million")   # 500,001 to no upper bound, rule more-than
 >>> figures.extract(article_text, published="2022-03-02") # every claim, as observations
 """
@@ -14,7 +15,7 @@ from .config import ChartConfig, Settings, SourceConfig, SourcesFile, load_sourc
 from .errors import ConfigError, FiguresError, NormalisationError, ParseError, SourceError, StoreError
 from .models import Estimate, Observation, Provenance, Snapshot
 from .quantities import parse_estimate
-from .query import QueryResult, observations, query, series
+from .query import QueryResult, disputes, observations, query, series
 from .store import Store, open_store
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "disputes",
     "extract",
     "load_sources",
     "observations",

@@ -29,7 +29,7 @@ from matplotlib.ticker import FuncFormatter
 
 from .config import ChartConfig, SourcesFile
 from .errors import ConfigError, FiguresError
-from .query import latest_vintages, query, series
+from .query import latest_vintages, series
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -128,19 +128,11 @@ def chart_data(store: Store, chart: ChartConfig, sources: SourcesFile, through: 
     points = pd.DataFrame(ordered, columns=CSV_COLUMNS).astype({k: "Int64" for k in ("low", "best", "high")})
     points["date"] = points["as_of"] = pd.to_datetime(points["date"]).astype("datetime64[us]")
     weekly = series(chart.metric, **where, end=through, db=store, source_order=order)
-    if len(weekly):  # the last week may end after `through`: ask again on the day itself
-        last = weekly.index[-1]
-        on = min(pd.Timestamp(weekly["period_end"].iloc[-1]).date(), through)
-        r = query(chart.metric, **where, on=on, db=store, source_order=order)
-        for column in ("low", "best", "high", "envelope_low", "envelope_high", "n_sources",
-                       "disputed", "source_id"):
-            weekly.at[last, column] = getattr(r, column)
-        weekly = weekly.dropna(subset=["low"]).reset_index(drop=True)
+    weekly = weekly.rename(columns={"period": "week"})
+    weekly["source_id"] = weekly["low_from"].str.rsplit(" ", n=1).str[0]  # the voice that sets the low
     # each week is drawn at its Sunday, but never past the latest day anything is known for
     known = min(pd.Timestamp(through), points["date"].max()) if len(points) else pd.Timestamp(through)
     weekly["date"] = pd.to_datetime([min(pd.Timestamp(d), known) for d in weekly["period_end"]])
-    weekly["as_of"] = [points.loc[(points["source_id"] == s) & (points["date"] <= d), "date"].max()
-                       for s, d in zip(weekly["source_id"], weekly["period_end"], strict=True)]
     licences = {s.id: s.licence for s in sources.sources}
     return ChartData(chart, through, weekly, points, publishers, methods, licences)
 
@@ -185,7 +177,7 @@ def footer(data: ChartData, week: str) -> str:
     ids, w, p = data.points["source_id"].unique(), data.weekly, data.points
     methods = [f"{data.publishers[s]}: {data.methods[s]}" if len(ids) > 1 else data.methods[s]
                for s in ids]
-    methods.append("line = best-ranked source as of each Sunday (ISO weeks)")
+    methods.append("line = consensus of the sources as of each Sunday (ISO weeks)")
     if (w["high"].notna() & (w["high"] != w["low"])).any():
         methods.append("shaded band = its low\u2013high range")
     if (p["high"].notna() & (p["high"] != p["low"])).any():
@@ -317,7 +309,7 @@ def describe(data: ChartData, week: str) -> str:
 
 def plotted(data: ChartData) -> pd.DataFrame:
     """The plotted data, tidy: weekly rows (`series` = 'weekly') then each source's points."""
-    weekly = data.weekly.assign(series="weekly", scope=None, rule="best-ranked",
+    weekly = data.weekly.assign(series="weekly", scope=None, rule="consensus",
                                 publisher=data.weekly["source_id"].map(data.publishers))
     return pd.concat([weekly[CSV_COLUMNS], data.points[CSV_COLUMNS]], ignore_index=True)
 

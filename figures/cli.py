@@ -1,4 +1,4 @@
-"""The command line: `figures sources|update|ingest|query|export|chart`.
+"""The command line: `figures sources|update|ingest|extract|query|series|disputes|export|chart`.
 
 Data goes to stdout (table, CSV or JSON); progress, logs and errors go to stderr.
 """
@@ -309,75 +309,215 @@ def extract_command(
     Console(width=160).print(table)
 
 
-@app.command("query")
-def query_command(
-    metric: Annotated[str, typer.Argument(help="killed, injured, casualties, missing, refugees, idps or displaced.")],
-    area: Annotated[str | None, typer.Option("--area", help="ISO3 country the figure is about.")] = None,
-    place: Annotated[str | None, typer.Option("--place", help="A place inside the area (or host country for refugees).")] = None,
-    group: Annotated[str, typer.Option("--group", help="civilians, military, children or all.")] = "all",
-    on: Annotated[str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")] = None,
-    as_known_on: Annotated[str | None, typer.Option("--as-known-on", help="Use only what was retrieved by this date.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
-) -> None:
-    """The figure as of a date: low, best, high and the observations it rests on.
-
-    Example: figures query refugees --area UKR --on 2022-03-01
-    """
+def _filters(metric: str, group: str | None) -> None:
     from .models import GROUPS, METRICS
-    from .query import query
 
     if metric not in METRICS:
         raise _fail(ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}"))
-    if group not in GROUPS:
+    if group is not None and group not in GROUPS:
         raise _fail(ValueError(f"unknown group {group!r}; use one of {', '.join(GROUPS)}"))
+
+
+def _formats(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise _fail(ValueError(f"unknown format {fmt!r}; use {', '.join(allowed[:-1])} or {allowed[-1]}"))
+
+
+AreaOpt = Annotated[str | None, typer.Option("--area", help="ISO3 country the figure is about (default: the only one the data has).")]
+PlaceOpt = Annotated[str | None, typer.Option("--place", help="A place inside the area (or host country for refugees); default: the whole area.")]
+GroupOpt = Annotated[str | None, typer.Option("--group", help="civilians, military, children or all (default: all, or the only group the data has).")]
+KnownOpt = Annotated[str | None, typer.Option("--as-known-on", help="Use only what was retrieved by this date, YYYY-MM-DD.")]
+
+
+@app.command("query")
+def query_command(
+    metric: Annotated[str, typer.Argument(help="killed, injured, casualties, missing, refugees, idps or displaced.")],
+    area: AreaOpt = None,
+    place: PlaceOpt = None,
+    group: GroupOpt = None,
+    on: Annotated[str | None, typer.Option("--on", help="The date, YYYY-MM-DD (default: today).")] = None,
+    as_known_on: KnownOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """The consensus as of a date: the band, each source's figure, disputes and provenance.
+
+    Example: figures query killed --area UKR --group civilians --on 2022-03-24
+    """
+    from .query import query
+
+    _filters(metric, group)
+    _formats(fmt, ("table", "json", "csv"))
     day, known = _parse_date(on, "--on"), _parse_date(as_known_on, "--as-known-on")
-    result = query(metric, area=area.upper() if area else None, place=place, group=group, on=day,
-                   as_known_on=known, db=_store(), source_order=[s.id for s in _config().sources])
+    try:
+        result = query(metric, area=area, place=place, group=group, on=day, as_known_on=known, db=_store(),
+                       sources=resolve_sources_path(state.sources))
+    except FiguresError as exc:
+        raise _fail(exc) from None
     evidence = result.observations
     summary = {k: getattr(result, k) for k in ("metric", "area", "place", "group", "on", "low", "best", "high",
-                                               "envelope_low", "envelope_high", "n_sources", "disputed",
-                                               "source_id", "rule", "as_of")}
+                                               "best_derived", "envelope_low", "envelope_high", "n_sources",
+                                               "disputed", "low_from", "high_from", "as_of")}
     records = [{str(k): _plain(str(k), v) for k, v in row.items()} for row in evidence.to_dict("records")]
     if fmt == "json":
-        sys.stdout.write(to_json({**summary, "observations": records}) + "\n")
-    elif fmt == "csv":
+        figures_ = [{"source": f.voice, "as_of": f.as_of, "low": f.low, "best": f.best, "high": f.high,
+                     "rule": f.rule, "in_consensus": f.in_consensus, "source_ids": list(f.source_ids)}
+                    for f in result.figures]
+        pairs = [{"lower": a.label, "higher": b.label} for a, b in result.disputes]
+        sys.stdout.write(to_json({**summary, "figures": figures_, "disputes": pairs, "observations": records}) + "\n")
+        return
+    if fmt == "csv":
         _emit_rows([{**{f"query_{k}": v for k, v in summary.items()}, **r} for r in records], "csv")
-    elif fmt == "table":
-        out = Console(width=160)
-        if result.low is None:
-            out.print(f"No {metric} figure for {area or 'any area'}{' / ' + place if place else ''} as of {result.on}.")
-            err.print("Run 'figures update' first, or try another --on date.")
-            raise typer.Exit(1)
-        high = "no upper bound" if result.high is None else f"{result.high:,}"
-        best = "none stated" if result.best is None else f"{result.best:,}"
-        out.print(f"[bold]{metric}[/bold] {area or ''}{' / ' + place if place else ''} as of {result.on}: "
-                  f"low {result.low:,}  best {best}  high {high}", highlight=False)
-        out.print(f"from {result.source_id} ({result.rule}, figure dated {result.as_of}); "
-                  f"{result.n_sources} source(s), envelope {result.envelope_low:,} to "
-                  f"{'open' if result.envelope_high is None else format(result.envelope_high, ',')}"
-                  f"{', DISPUTED' if result.disputed else ''}", highlight=False)
-        table = Table(title="Observations it rests on")
-        cols = ["source_id", "as_of", "low", "best", "high", "rule", "locator", "quote"]
-        for c in cols:
-            table.add_column(c, overflow="fold")
-        shown = records[-20:]
-        for r in shown:
-            table.add_row(*_cells(r, cols))
-        out.print(table)
-        if len(records) > len(shown):
-            out.print(f"... and {len(records) - len(shown)} earlier observations (see --format csv)")
-        seen: set[str] = set()
-        for r in records:
-            if r["snapshot_sha256"] in seen:
-                continue
-            seen.add(r["snapshot_sha256"])
-            out.print(f"[bold]Provenance[/bold] {r['source_id']}: {r['publisher']}, {r['title'] or ''}\n"
-                      f"  url        {r['url']}\n"
-                      f"  retrieved  {r['retrieved_at'].isoformat()}   published {r['published_at'] or 'not stated'}\n"
-                      f"  snapshot   sha256 {r['snapshot_sha256']}\n"
-                      f"  read by    {r['adapter']} {r['adapter_version']}", highlight=False, soft_wrap=True)
-    else:
-        raise _fail(ValueError(f"unknown format {fmt!r}; use table, json or csv"))
+        return
+    out = Console(width=160)
+    where = " / ".join(x for x in (result.area, place) if x) or "any area"
+    if result.low is None:
+        out.print(f"No {metric} figure for {where} as of {result.on}.")
+        err.print("Run 'figures update' first, or try another --on date (figures older than their "
+                  "staleness limit no longer count).")
+        raise typer.Exit(1)
+    out.print(f"[bold]{metric}[/bold] {where} ({result.group}) as of {result.on}: [bold]{_band(result)}[/bold]",
+              highlight=False)
+    out.print(f"{result.n_sources} source(s); envelope {result.envelope_low:,} to "
+              f"{'open' if result.envelope_high is None else format(result.envelope_high, ',')}"
+              f"; low set by {result.low_from}"
+              + (f", high by {result.high_from}" if result.high_from else "")
+              + (", [red]DISPUTED[/red]" if result.disputed else ""), highlight=False)
+    table = Table(title="Each source's figure")
+    for c in ("source", "as of", "low", "best", "high", "rule", "agrees", "via"):
+        table.add_column(c, overflow="fold")
+    for f in result.figures:
+        table.add_row(f.voice, f.as_of.isoformat(), f"{f.low:,}", "" if f.best is None else f"{f.best:,}",
+                      "open" if f.high is None else f"{f.high:,}", f.rule, "yes" if f.in_consensus else "no",
+                      ", ".join(f.source_ids))
+    out.print(table)
+    for a, b in result.disputes:
+        out.print(f"[red]dispute:[/red] {a.label} says at most {a.high:,}; {b.label} says at least {b.low:,}",
+                  highlight=False)
+    if not result.projections.empty:
+        out.print(f"Projections listed, not counted: " + "; ".join(
+            f"{r.publisher} {r.text!r} for {r.as_of:%Y-%m-%d}" for r in result.projections.itertuples()),
+            highlight=False)
+    table = Table(title="Observations it rests on")
+    cols = ["source_id", "as_of", "low", "best", "high", "rule", "locator", "quote"]
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    shown = records[-20:]
+    for r in shown:
+        table.add_row(*_cells(r, cols))
+    out.print(table)
+    if len(records) > len(shown):
+        out.print(f"... and {len(records) - len(shown)} earlier observations (see --format csv)")
+    seen: set[str] = set()
+    for r in records:
+        if r["snapshot_sha256"] in seen:
+            continue
+        seen.add(r["snapshot_sha256"])
+        out.print(f"[bold]Provenance[/bold] {r['source_id']}: {r['publisher']}, {r['title'] or ''}\n"
+                  f"  url        {r['url']}\n"
+                  f"  retrieved  {r['retrieved_at'].isoformat()}   published {r['published_at'] or 'not stated'}\n"
+                  f"  snapshot   sha256 {r['snapshot_sha256']}\n"
+                  f"  read by    {r['adapter']} {r['adapter_version']}", highlight=False, soft_wrap=True)
+
+
+def _band(r: Any) -> str:
+    high = "no upper bound" if r.high is None else f"{r.high:,}"
+    best = "none" if r.best is None else f"{r.best:,}" + (" (derived)" if r.best_derived else "")
+    return f"low {r.low:,}  best {best}  high {high}"
+
+
+def _frame_out(frame: Any, fmt: str, columns: list[str]) -> None:
+    """A DataFrame to stdout as a table, CSV or JSON."""
+    records = [{str(k): _plain(str(k), v) for k, v in row.items()} for row in frame.to_dict("records")]
+    if fmt in ("csv", "json"):
+        _emit_rows(records, fmt)
+        return
+    table = Table()
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for r in records:
+        table.add_row(*_cells(r, columns))
+    Console(width=200).print(table)
+
+
+@app.command("series")
+def series_command(
+    metric: Annotated[str, typer.Argument(help="killed, injured, casualties, missing, refugees, idps or displaced.")],
+    area: AreaOpt = None,
+    place: PlaceOpt = None,
+    group: GroupOpt = None,
+    freq: Annotated[str, typer.Option("--freq", help="W (ISO weeks, as of Sunday), D (days) or M (months).")] = "W",
+    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD.")] = None,
+    as_known_on: KnownOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The consensus band per week (or day, or month): low, best, high, envelope, sources, disputes.
+
+    Example: figures series killed --area UKR --group civilians
+    """
+    from .query import series
+
+    _filters(metric, group)
+    _formats(fmt, ("table", "csv", "json"))
+    try:
+        frame = series(metric, area=area, place=place, group=group, freq=freq.upper(),
+                       start=_parse_date(start, "--start"), end=_parse_date(end, "--end"),
+                       as_known_on=_parse_date(as_known_on, "--as-known-on"), db=_store(),
+                       sources=resolve_sources_path(state.sources))
+    except FiguresError as exc:
+        raise _fail(exc) from None
+    if frame.empty:
+        err.print(f"No {metric} figures for that selection; run 'figures update' first, or check "
+                  "--area, --place and --group.")
+        raise typer.Exit(1)
+    _frame_out(frame, fmt, ["period", "period_end", "low", "best", "high", "envelope_low", "envelope_high",
+                            "n_sources", "disputed", "low_from", "sources"])
+
+
+@app.command("disputes")
+def disputes_command(
+    metric: Annotated[str, typer.Argument(help="killed, injured, casualties, missing, refugees, idps or displaced.")],
+    area: AreaOpt = None,
+    place: PlaceOpt = None,
+    group: GroupOpt = None,
+    on: Annotated[str | None, typer.Option("--on", help="Only the disputes on this date (default: every date).")] = None,
+    as_known_on: KnownOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, csv or json.")] = "text",
+) -> None:
+    """Pairs of figures that cannot both be true (their ranges do not overlap), with both quotes.
+
+    Example: figures disputes killed --place Mariupol
+    """
+    from .query import disputes
+
+    _filters(metric, group)
+    _formats(fmt, ("text", "csv", "json"))
+    try:
+        frame = disputes(metric, area=area, place=place, group=group, on=_parse_date(on, "--on"),
+                         as_known_on=_parse_date(as_known_on, "--as-known-on"), db=_store(),
+                         sources=resolve_sources_path(state.sources))
+    except FiguresError as exc:
+        raise _fail(exc) from None
+    if fmt != "text":
+        _frame_out(frame, fmt, list(frame.columns))
+        return
+    if frame.empty:
+        typer.echo(f"No disputes: every two {metric} figures that count at the same time overlap.")
+        return
+    out = Console(width=160)
+    for r in frame.itertuples():
+        span = f"{r.first_date:%Y-%m-%d}" + ("" if r.first_date == r.last_date else f" to {r.last_date:%Y-%m-%d}")
+        out.print(f"[bold]{span}[/bold]: {r.source_a} ({r.as_of_a:%Y-%m-%d}) {_span(r.low_a, r.high_a)} "
+                  f"vs {r.source_b} ({r.as_of_b:%Y-%m-%d}) {_span(r.low_b, r.high_b)}; gap {r.gap:,}",
+                  highlight=False)
+        out.print(f"  {r.source_a}: \u201c{r.quote_a}\u201d\n    {r.url_a}", highlight=False, soft_wrap=True)
+        out.print(f"  {r.source_b}: \u201c{r.quote_b}\u201d\n    {r.url_b}", highlight=False, soft_wrap=True)
+
+
+def _span(low: Any, high: Any) -> str:
+    import pandas as pd
+
+    return f"at least {low:,}" if pd.isna(high) else f"{low:,}" if low == high else f"{low:,} to {high:,}"
 
 
 def _cells(row: dict[str, Any], columns: list[str]) -> list[str]:
@@ -386,6 +526,8 @@ def _cells(row: dict[str, Any], columns: list[str]) -> list[str]:
         v = row[c]
         if v is None:
             cells.append("")
+        elif isinstance(v, bool):
+            cells.append("yes" if v else "")
         elif isinstance(v, int):
             cells.append(f"{v:,}")
         elif hasattr(v, "date") and c in ("as_of", "period_start", "period_end"):
@@ -408,22 +550,52 @@ def _plain(column: str, value: Any) -> Any:
 
 @app.command("export")
 def export_command(
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, json or parquet (parquet needs figures-tally[parquet]).")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout; parquet needs a file).")] = None,
+    metric: Annotated[str | None, typer.Option("--metric", help="Only this metric.")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="Only this ISO3 area.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source id.")] = None,
+    hxl: Annotated[bool, typer.Option("--hxl", help="Add an HXL hashtag row under the header (CSV), for HDX.")] = False,
 ) -> None:
     """Every stored observation, tidy, one row each, with provenance columns.
 
-    Example: figures export --format csv --out observations.csv
+    Example: figures export --format csv --hxl --metric killed --out killed.csv
     """
-    if fmt not in ("csv", "json"):
-        raise _fail(ValueError(f"unknown format {fmt!r}; use csv or json"))
-    rows = _store().rows()
+    from .query import hxl_row, observations
+
+    _formats(fmt, ("csv", "json", "parquet"))
+    if hxl and fmt != "csv":
+        raise _fail(ValueError("--hxl adds a row of hashtags to a CSV; use it with --format csv"))
+    if metric is not None:
+        _filters(metric, None)
+    frame = observations(metric, area=area, source_id=source, db=_store())
+    if fmt == "parquet":
+        if out is None:
+            raise _fail(ValueError("parquet is binary; give a file with --out"))
+        try:
+            frame.to_parquet(out, index=False)
+        except ImportError:
+            raise _fail(ValueError("writing parquet needs pyarrow: pip install 'figures-tally[parquet]'")) from None
+        err.print(f"wrote {len(frame)} observations to {out}")
+        return
+    rows = [{str(k): _plain(str(k), v) for k, v in r.items()} for r in frame.to_dict("records")]
+    handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        if hxl:
+            tags = hxl_row(list(frame.columns), frame["metric"].unique().tolist())
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(list(frame.columns))
+            writer.writerow([tags[c] for c in frame.columns])
+            for r in rows:
+                writer.writerow(["" if r[c] is None else r[c].isoformat() if isinstance(r[c], date) else r[c]
+                                 for c in frame.columns])
+        else:
+            _emit_rows(rows, fmt, handle) if rows else handle.write(",".join(frame.columns) + "\n" if fmt == "csv" else "[]\n")
+    finally:
+        if out:
+            handle.close()
     if out:
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            _emit_rows(rows, fmt, handle)
         err.print(f"wrote {len(rows)} observations to {out}")
-    else:
-        _emit_rows(rows, fmt)
 
 
 @app.command("chart")

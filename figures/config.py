@@ -7,6 +7,7 @@ environment variables through `Settings`.
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -68,6 +69,9 @@ class SourceConfig(BaseModel):
     area: str = Field(pattern=r"^[A-Z]{3}$")
     cadence: Literal["daily", "weekly", "monthly", "yearly", "irregular"]
     params: dict[str, Any] = Field(default_factory=dict)
+    #: How long this source's figures count after their date (default: the `reconcile:` setting,
+    #: or a month or a year for monthly and yearly sources).
+    stale_after_days: int | None = Field(default=None, ge=0)
 
 
 class ChartConfig(BaseModel):
@@ -88,6 +92,25 @@ class ChartConfig(BaseModel):
         return None if value is None else str(value)
 
 
+class ReconcileConfig(BaseModel):
+    """The `reconcile:` section of sources.yaml: how conflicting figures are weighed over time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: A stated cumulative figure counts for this many days after its date.
+    stale_after_days: int = Field(default=14, ge=0)
+    #: Per area (ISO3), the date from which incident figures are summed into running totals.
+    count_from: dict[str, date] = Field(default_factory=dict)
+
+    @field_validator("count_from")
+    @classmethod
+    def _areas(cls, value: dict[str, date]) -> dict[str, date]:
+        for area in value:
+            if not (len(area) == 3 and area.isalpha() and area.isupper()):
+                raise ValueError(f"{area!r} is not an ISO 3166 alpha-3 code such as UKR")
+        return value
+
+
 class SourcesFile(BaseModel):
     """The whole of sources.yaml."""
 
@@ -95,6 +118,7 @@ class SourcesFile(BaseModel):
 
     sources: list[SourceConfig]
     charts: list[ChartConfig] = Field(default_factory=list)
+    reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
     path: str = "sources.yaml"
 
     def get(self, source_id: str) -> SourceConfig:

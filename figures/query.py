@@ -1,9 +1,9 @@
-"""Ranges and DataFrames for users: the figure as of a date, and every observation, tidy.
+"""Ranges and DataFrames for users: the consensus as of a date, weekly series, disputes, and
+every observation, tidy. The reconciliation itself lives in `figures.reconcile`.
 
-Until reconciliation lands, `query` answers with the best-ranked source that has a figure for
-the date (sources.yaml order), and reports the envelope of every source beside it.
-Incident-scope observations (daily flows) are summed into a running total per source; the
-total is derived at query time and never stored, so it cannot be counted twice.
+>>> figures.query("killed", area="UKR", group="civilians", on="2022-03-24").low
+1081
+>>> figures.series("refugees", area="UKR")            # one row per ISO week, as of its Sunday
 """
 
 from __future__ import annotations
@@ -12,68 +12,87 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
-from .models import Observation, utc
+from .errors import FiguresError
+from .models import HXL_TAGS, Observation, utc
+from .reconcile import CADENCE_DAYS, STALE_AFTER, Band, Figure, Options, reconcile, voice_of
 from .store import OBSERVATION_COLUMNS, Store, open_store
+from .store import observations as observations_table
 
-#: A cumulative figure older than this no longer answers for a later date.
-STALE_AFTER = timedelta(days=14)
+__all__ = ["DISPUTE_COLUMNS", "EVIDENCE_COLUMNS", "HXL_COLUMNS", "SERIES_COLUMNS", "STALE_AFTER", "QueryResult",
+           "disputes", "hxl_row", "latest_vintages", "observations", "query", "series", "typed_frame"]
 
 #: Columns of `QueryResult.observations`, in order.
 EVIDENCE_COLUMNS = [
-    "source_id", "publisher", "metric", "group", "area", "place", "record_id", "as_of", "period_start",
+    "source_id", "voice", "publisher", "metric", "group", "area", "place", "record_id", "as_of", "period_start",
     "period_end", "scope", "modality", "low", "best", "high", "text", "rule", "url", "title",
     "published_at", "retrieved_at", "snapshot_sha256", "locator", "quote", "attributed_to",
-    "adapter", "adapter_version",
+    "adapter", "adapter_version", "counts", "in_consensus",
 ]
 
+#: Columns of `series()`, in order (see docs/reconciliation.md).
+SERIES_COLUMNS = ["period", "period_start", "period_end", "as_of", "low", "best", "high", "envelope_low", "envelope_high",
+                  "n_sources", "disputed", "best_derived", "inconsistent", "low_from", "high_from", "sources"]
 
-@dataclass(frozen=True)
-class SourceFigure:
-    """One source's figure for a date: a stated cumulative value or a running total of incidents."""
+#: Columns of `disputes()`, in order.
+DISPUTE_COLUMNS = ["first_date", "last_date", "source_a", "as_of_a", "low_a", "best_a", "high_a", "rule_a",
+                   "quote_a", "url_a", "source_b", "as_of_b", "low_b", "best_b", "high_b", "rule_b", "quote_b",
+                   "url_b", "gap"]
 
-    source_id: str
-    publisher: str
-    as_of: date
-    low: int
-    best: int | None
-    high: int | None
-    rule: str
-    evidence: list[Observation] = field(repr=False)
+_LOAD = ["id", "record_key", "source_id", "publisher", "attributed_to", "group", "area", "place", "as_of",
+         "period_start", "period_end", "scope", "modality", "low", "best", "high", "rule", "retrieved_at"]
 
 
 @dataclass(frozen=True)
 class QueryResult:
-    """The answer to "how many, as of this date": a range, its sources, and the evidence."""
+    """The answer to "how many, as of this date": a band, its sources, its disputes, the evidence.
+
+    `high=None` means no upper bound is known. `best_derived` says the best figure was not stated
+    by anyone but placed in the middle of the range (log scale).
+    """
 
     metric: str
     area: str | None
     place: str | None
     group: str
     on: date
+    as_known_on: date | datetime | None
     low: int | None
     best: int | None
     high: int | None
+    best_derived: bool
     envelope_low: int | None
     envelope_high: int | None
     n_sources: int
     disputed: bool
-    source_id: str | None
-    rule: str | None
-    as_of: date | None
-    figures: list[SourceFigure]
-    observations: pd.DataFrame
+    inconsistent: bool
+    low_from: str | None
+    high_from: str | None
+    figures: list[Figure]
+    disputes: list[tuple[Figure, Figure]]
+    observations: pd.DataFrame = field(repr=False)
+    projections: pd.DataFrame = field(repr=False)
+
+    @property
+    def as_of(self) -> date | None:
+        """The latest date any counting figure is as of."""
+        return max((f.as_of for f in self.figures), default=None)
 
     def __str__(self) -> str:
+        where = " ".join(x for x in (self.area, self.place) if x)
         if self.low is None:
-            return f"{self.metric}: no figure as of {self.on}"
+            return f"{self.metric} {where}: no figure as of {self.on}".replace("  ", " ")
         high = "no upper bound" if self.high is None else f"{self.high:,}"
-        best = "-" if self.best is None else f"{self.best:,}"
-        return (f"{self.metric} {self.area or ''} as of {self.on}: low {self.low:,}, best {best}, "
-                f"high {high} ({self.source_id}, {self.rule}, as of {self.as_of})")
+        best = "-" if self.best is None else f"{self.best:,}" + (" (derived)" if self.best_derived else "")
+        flag = ", DISPUTED" if self.disputed else ""
+        return (f"{self.metric} {where} ({self.group}) as of {self.on}: low {self.low:,}, best {best}, high {high}; "
+                f"{self.n_sources} source{'s' if self.n_sources != 1 else ''}{flag}")
 
 
 def latest_vintages(found: Sequence[Observation]) -> list[Observation]:
@@ -86,51 +105,383 @@ def latest_vintages(found: Sequence[Observation]) -> list[Observation]:
     return list(latest.values())
 
 
-def source_figure(found: Sequence[Observation], on: date, stale_after: timedelta = STALE_AFTER) -> SourceFigure | None:
-    """One source's figure as of `on`, from its reported observations (latest vintages only)."""
-    reported = [o for o in found if o.modality == "reported"]
-    incidents = sorted((o for o in reported if o.scope == "incident" and o.period_end and o.period_end <= on),
-                       key=lambda o: o.period_end or o.as_of)
-    stocks = [o for o in reported if o.scope == "cumulative" and o.as_of <= on and on - o.as_of <= stale_after]
-    if stocks:
-        last = max(stocks, key=lambda o: (o.as_of, o.provenance.retrieved_at))
-        e = last.estimate
-        return SourceFigure(last.provenance.source_id, last.provenance.publisher, last.as_of,
-                            e.low, e.best, e.high, e.rule, [last])
-    if incidents and on - (incidents[-1].period_end or on) <= stale_after:
-        low = sum(o.estimate.low for o in incidents)
-        best = None if any(o.estimate.best is None for o in incidents) else sum(o.estimate.best or 0 for o in incidents)
-        high = None if any(o.estimate.high is None for o in incidents) else sum(o.estimate.high or 0 for o in incidents)
-        first, last = incidents[0], incidents[-1]
-        return SourceFigure(first.provenance.source_id, first.provenance.publisher,
-                            last.period_end or last.as_of, low, best, high,
-                            f"sum-of-incidents:{len(incidents)}", incidents)
-    return None
+def _day(value: date | datetime | str | None, name: str) -> date | None:
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FiguresError(f"{name}={value!r} is not a date; give YYYY-MM-DD") from None
 
 
-def _known_on(as_known_on: date | datetime | None) -> datetime | None:
+def _known_on(as_known_on: date | datetime | str | None) -> datetime | None:
+    """The last instant that counts: a date means its whole day (UTC)."""
     if as_known_on is None:
         return None
     if isinstance(as_known_on, datetime):
-        return utc(as_known_on)  # the store compares UTC wall-clock times
-    return datetime.combine(as_known_on, time.max, tzinfo=UTC)
+        return utc(as_known_on)
+    day = _day(as_known_on, "as_known_on")
+    return datetime.combine(day, time.max, tzinfo=UTC) if day else None
 
 
-def _evidence_frame(found: Sequence[Observation]) -> pd.DataFrame:
-    rows = []
-    for o in found:
-        e, p = o.estimate, o.provenance
-        rows.append({
-            "source_id": p.source_id, "publisher": p.publisher, "metric": o.metric, "group": o.group,
-            "area": o.area, "place": o.place, "record_id": o.record_id, "as_of": o.as_of,
-            "period_start": o.period_start,
-            "period_end": o.period_end, "scope": o.scope, "modality": o.modality, "low": e.low,
-            "best": e.best, "high": e.high, "text": e.text, "rule": e.rule, "url": p.url,
-            "title": p.title, "published_at": p.published_at, "retrieved_at": p.retrieved_at,
-            "snapshot_sha256": p.snapshot_sha256, "locator": p.locator, "quote": p.quote,
-            "attributed_to": p.attributed_to, "adapter": p.adapter, "adapter_version": p.adapter_version,
-        })
-    return typed_frame(pd.DataFrame(rows, columns=EVIDENCE_COLUMNS))
+def _store(db: str | Store | None) -> Store:
+    return db if isinstance(db, Store) else open_store(db)
+
+
+def _where(metric: str, area: str | None, place: str | None, group: str | None,
+           known_on: datetime | None) -> list[Any]:
+    t = observations_table.c
+    clauses: list[Any] = [t.metric == metric]
+    if area is not None:
+        clauses.append(t.area == area.upper())
+    if group is not None:
+        clauses.append(t.group == group)
+    if place is None:  # the whole area: its own figures, and every incident anywhere in it
+        clauses.append(sa.or_(t.place.is_(None), t.scope == "incident"))
+    else:
+        clauses.append(sa.func.lower(t.place) == place.lower())
+    if known_on is not None:
+        clauses.append(t.retrieved_at <= known_on)
+    return clauses
+
+
+def _resolve(store: Store, metric: str, area: str | None, place: str | None, group: str | None,
+             known_on: datetime | None) -> tuple[str | None, str]:
+    """Fill in an area or group left out: the only one the data has ('all' when there are several)."""
+    if area is not None and group is not None:
+        return area.upper(), group
+    t = observations_table.c
+    clauses = _where(metric, area, place, group, known_on)
+    with store.engine.connect() as conn:
+        pairs = conn.execute(sa.select(t.area, t.group).where(*clauses).distinct()).all()
+    areas = sorted({a for a, _ in pairs})
+    if area is None:
+        if len(areas) > 1:
+            raise FiguresError(f"{metric}{' in ' + place if place else ''} is known for several areas "
+                               f"({', '.join(areas)}); pick one with area= / --area")
+        area = areas[0] if areas else None
+    if group is None:
+        groups = sorted({g for a, g in pairs if area is None or a == area})
+        group = "all" if "all" in groups or not groups else groups[0]
+        if len(groups) > 1 and "all" not in groups:
+            raise FiguresError(f"{metric} has figures for several groups ({', '.join(groups)}); "
+                               "pick one with group= / --group")
+    return area, group
+
+
+def _load(store: Store, metric: str, area: str | None, place: str | None, group: str,
+          known_on: datetime | None) -> pd.DataFrame:
+    """The latest vintage (as known on `known_on`) of every matching record, lean columns only."""
+    t = observations_table.c
+    query = sa.select(*[t[c] for c in _LOAD]).where(*_where(metric, area, place, group, known_on))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=_LOAD)
+    if frame.empty:
+        return frame
+    frame = frame.sort_values(["retrieved_at", "id"], kind="mergesort")
+    return frame.drop_duplicates("record_key", keep="last")
+
+
+def _ordinals(column: pd.Series) -> np.ndarray:
+    return np.array([d.toordinal() if d is not None and d == d else -1 for d in column], dtype=np.int64)
+
+
+def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
+    """The reconciler's input: voices, ranks, staleness per row, ordinal dates, floats with NaN/inf."""
+    out = pd.DataFrame({
+        "id": frame["id"].to_numpy(), "source_id": frame["source_id"].to_numpy(),
+        "scope": frame["scope"].to_numpy(), "modality": frame["modality"].to_numpy(),
+        "as_of": _ordinals(frame["as_of"]), "period_start": _ordinals(frame["period_start"]),
+        "period_end": _ordinals(frame["period_end"]),
+        "low": frame["low"].astype(float).to_numpy(),
+        "best": pd.to_numeric(frame["best"], errors="coerce").astype(float).to_numpy(),
+        "high": pd.to_numeric(frame["high"], errors="coerce").astype(float).fillna(np.inf).to_numpy(),
+        "rule": frame["rule"].to_numpy(), "retrieved_at": frame["retrieved_at"].to_numpy(),
+    })
+    voices = {}
+    out["voice"] = [voices.setdefault(k, voice_of(*k)) for k in
+                    zip(frame["publisher"], frame["attributed_to"], frame["source_id"], frame["scope"], strict=True)]
+    ranks = {s: options.rank(s) for s in out["source_id"].unique()}
+    stale = {s: options.stale_days(s) for s in ranks}
+    out["rank"] = out["source_id"].map(ranks)
+    out["stale_days"] = out["source_id"].map(stale)
+    out["direct"] = [not isinstance(a, str) or voice_of(p, None, s) == v for a, p, s, v in
+                     zip(frame["attributed_to"], frame["publisher"], frame["source_id"], out["voice"], strict=True)]
+    return out
+
+
+def options_for(area: str | None, *, stale_after: timedelta | None = None, count_from: date | str | None = None,
+                source_order: Sequence[str] | None = None, sources: str | Path | None = None) -> Options:
+    """The reconciler's options: explicit arguments first, then sources.yaml, then the defaults."""
+    config = _configured(sources)
+    order = list(source_order) if source_order is not None else config["order"]
+    start = _day(count_from, "count_from") if count_from is not None else config["count_from"].get(area or "")
+    stale = stale_after if stale_after is not None else timedelta(days=config["stale_after_days"])
+    return Options(stale_after=stale, count_from=start, source_order=order, stale_by_source=config["stale"])
+
+
+def _configured(sources: str | Path | None = None) -> dict[str, Any]:
+    """What sources.yaml says about reconciliation; read again only when the file changes."""
+    from .config import resolve_sources_path
+
+    path = resolve_sources_path(sources)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _configured_from(str(path), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _configured_from(path: str, stamp: int) -> dict[str, Any]:
+    from .config import load_sources
+    from .errors import ConfigError
+
+    try:
+        parsed = load_sources(path)
+    except ConfigError:
+        return {"order": [], "count_from": {}, "stale_after_days": STALE_AFTER.days, "stale": {}}
+    stale = {s.id: s.stale_after_days if s.stale_after_days is not None else CADENCE_DAYS.get(s.cadence, 0)
+             for s in parsed.sources}
+    return {"order": [s.id for s in parsed.sources], "count_from": dict(parsed.reconcile.count_from),
+            "stale_after_days": parsed.reconcile.stale_after_days, "stale": stale}
+
+
+def _evidence(store: Store, ids: Sequence[int], band: Band | None, voices: dict[int, str]) -> pd.DataFrame:
+    """Full provenance rows for the given observation ids, in EVIDENCE_COLUMNS order."""
+    rows: list[dict[str, Any]] = []
+    t = observations_table.c
+    wanted = sorted(set(ids))
+    counting = {i for f in (band.figures if band else []) for i in f.evidence_ids}
+    agreeing = {i for f in (band.figures if band else []) if f.in_consensus for i in f.evidence_ids}
+    columns = [c for c in EVIDENCE_COLUMNS if c not in ("voice", "counts", "in_consensus")]
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            for r in conn.execute(sa.select(t.id, *[t[c] for c in columns]).where(t.id.in_(chunk)).order_by(t.id)):
+                d = dict(r._mapping)
+                oid = d.pop("id")
+                d.update(voice=voices.get(oid), counts=oid in counting, in_consensus=oid in agreeing)
+                rows.append(d)
+    frame = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+    frame = typed_frame(frame)
+    for column in ("counts", "in_consensus"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def query(
+    metric: str,
+    *,
+    area: str | None = None,
+    place: str | None = None,
+    group: str | None = None,
+    on: date | str | None = None,
+    as_known_on: date | datetime | str | None = None,
+    db: str | Store | None = None,
+    stale_after: timedelta | None = None,
+    count_from: date | str | None = None,
+    source_order: Sequence[str] | None = None,
+    sources: str | Path | None = None,
+) -> QueryResult:
+    """The consensus for `metric` as of `on` (default today): `query("killed", area="UKR", group="civilians")`.
+
+    `place=None` means the whole area (its own figures and every incident in it), not each place.
+    `as_known_on` uses only what had been retrieved by then. `area` and `group` left out are
+    filled in when the data has only one ('all' when there are several groups).
+    """
+    day = _day(on, "on") or date.today()
+    store = _store(db)
+    known = _known_on(as_known_on)
+    area, group = _resolve(store, metric, area, place, group, known)
+    options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
+                          sources=sources)
+    frame = _load(store, metric, area, place, group, known)
+    rows = _prepare(frame, options) if not frame.empty else frame
+    result = reconcile(rows, [day], options) if not frame.empty else None
+    band = result.band(0) if result else None
+    voices = dict(zip(rows["id"], rows["voice"], strict=True)) if result else {}
+    ids = [i for f in (band.figures if band else []) for i in f.evidence_ids]
+    projected = _projections(store, rows, day, options, voices) if result else pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return QueryResult(
+        metric=metric, area=area, place=place, group=group, on=day, as_known_on=as_known_on,
+        low=band.low if band else None, best=band.best if band else None, high=band.high if band else None,
+        best_derived=band.best_derived if band else False,
+        envelope_low=band.envelope_low if band else None, envelope_high=band.envelope_high if band else None,
+        n_sources=band.n_sources if band else 0, disputed=band.disputed if band else False,
+        inconsistent=band.inconsistent if band else False, low_from=band.low_from if band else None,
+        high_from=band.high_from if band else None, figures=band.figures if band else [],
+        disputes=band.disputes if band else [], observations=_evidence(store, ids, band, voices),
+        projections=projected,
+    )
+
+
+def _projections(store: Store, rows: pd.DataFrame, day: date, options: Options, voices: dict[int, str]) -> pd.DataFrame:
+    """Projections stated by `day` about `day` or later (or not yet stale): listed, never counted."""
+    ordinal = day.toordinal()
+    keep = rows[(rows["modality"] != "reported") & (rows["as_of"] + rows["stale_days"] >= ordinal)]
+    return _evidence(store, keep["id"].tolist(), None, voices)
+
+
+def _periods(freq: str, first: date, last: date) -> list[tuple[str, date, date]]:
+    """(label, start, end) of every period from the one holding `first` to the one holding `last`."""
+    out = []
+    if freq == "W":
+        monday = first - timedelta(days=first.weekday())
+        while monday <= last:
+            iso = monday.isocalendar()
+            out.append((f"{iso.year}-W{iso.week:02d}", monday, monday + timedelta(days=6)))
+            monday += timedelta(days=7)
+    elif freq == "D":
+        day = first
+        while day <= last:
+            out.append((day.isoformat(), day, day))
+            day += timedelta(days=1)
+    elif freq in ("M", "ME"):
+        start = first.replace(day=1)
+        while start <= last:
+            nxt = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+            out.append((f"{start:%Y-%m}", start, nxt - timedelta(days=1)))
+            start = nxt
+    else:
+        raise FiguresError(f"freq={freq!r}: give 'W' (ISO weeks, the default), 'D' (days) or 'M' (months)")
+    return out
+
+
+def series(
+    metric: str,
+    *,
+    area: str | None = None,
+    place: str | None = None,
+    group: str | None = None,
+    freq: str = "W",
+    start: date | str | None = None,
+    end: date | str | None = None,
+    as_known_on: date | datetime | str | None = None,
+    db: str | Store | None = None,
+    stale_after: timedelta | None = None,
+    count_from: date | str | None = None,
+    source_order: Sequence[str] | None = None,
+    sources: str | Path | None = None,
+) -> pd.DataFrame:
+    """The consensus band per period (ISO weeks by default, each as of its last day, never past
+    `end`), one row per period in which at least one source counts. Columns: SERIES_COLUMNS."""
+    first, last = _day(start, "start"), _day(end, "end")
+    store = _store(db)
+    known = _known_on(as_known_on)
+    area, group = _resolve(store, metric, area, place, group, known)
+    options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
+                          sources=sources)
+    frame = _load(store, metric, area, place, group, known)
+    if frame.empty:
+        return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
+    rows = _prepare(frame, options)
+    reported = rows[rows["modality"] == "reported"]
+    if reported.empty:
+        return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
+    dates = np.where(reported["scope"] == "incident", reported["period_end"], reported["as_of"])
+    first = first or date.fromordinal(int(dates.min()))
+    last = last or date.fromordinal(int(dates.max()))
+    periods = _periods(freq, first, last)
+    ends = [min(e, last) for _, _, e in periods]
+    result = reconcile(rows, ends, options).frame().set_index("date")
+    out = pd.DataFrame([{"period": label, "period_start": s, "period_end": e, **result.loc[min(e, last)].to_dict()}
+                        for label, s, e in periods], columns=[*SERIES_COLUMNS, "date"])
+    out = out[out["n_sources"] > 0].reset_index(drop=True)
+    return _series_frame(out[SERIES_COLUMNS])
+
+
+def _series_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The documented dtypes, empty or not."""
+    out = frame.copy()
+    for column in ("low", "best", "high", "envelope_low", "envelope_high"):
+        values = pd.to_numeric(out[column], errors="coerce").astype(float)
+        out[column] = values.where(np.isfinite(values)).round().astype("Int64")
+    for column in ("period_start", "period_end", "as_of"):
+        out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+    out["n_sources"] = out["n_sources"].astype("int64")
+    for column in ("disputed", "best_derived", "inconsistent"):
+        out[column] = out[column].astype(bool)
+    for column in ("period", "low_from", "high_from", "sources"):
+        out[column] = out[column].fillna("").astype(str)
+    return out
+
+
+def disputes(
+    metric: str,
+    *,
+    area: str | None = None,
+    place: str | None = None,
+    group: str | None = None,
+    on: date | str | None = None,
+    as_known_on: date | datetime | str | None = None,
+    db: str | Store | None = None,
+    stale_after: timedelta | None = None,
+    source_order: Sequence[str] | None = None,
+    sources: str | Path | None = None,
+) -> pd.DataFrame:
+    """Every pair of figures whose ranges do not overlap while both count (on `on`, or on any date),
+    with both quotes: one row per pair, the lower range first. Columns: DISPUTE_COLUMNS."""
+    store = _store(db)
+    known = _known_on(as_known_on)
+    area, group = _resolve(store, metric, area, place, group, known)
+    options = options_for(area, stale_after=stale_after, source_order=source_order, sources=sources)
+    frame = _load(store, metric, area, place, group, known)
+    if frame.empty:
+        return _dispute_frame([])
+    rows = _prepare(frame, options)
+    if on is not None:
+        days = [_day(on, "on")]
+    else:
+        from .reconcile import _tracks, change_points
+
+        days = [date.fromordinal(int(d)) for d in change_points(_tracks(rows, options)) if d > 0]
+    result = reconcile(rows, days, options)  # type: ignore[arg-type]
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for i in range(len(result.dates)):
+        band = result.band(i)
+        for a, b in band.disputes:
+            key = (a.label + str((a.low, a.high)), b.label + str((b.low, b.high)))
+            found = pairs.setdefault(key, {"first_date": band.on, "a": a, "b": b})
+            found["last_date"] = band.on
+    quotes = _quotes(store, [f.evidence_ids[-1] for p in pairs.values() for f in (p["a"], p["b"])])
+    out = []
+    for p in pairs.values():
+        a, b = p["a"], p["b"]
+        row: dict[str, Any] = {"first_date": p["first_date"], "last_date": p["last_date"]}
+        for side, f in (("a", a), ("b", b)):
+            quote, url = quotes.get(f.evidence_ids[-1], ("", ""))
+            row.update({f"source_{side}": f.voice, f"as_of_{side}": f.as_of, f"low_{side}": f.low,
+                        f"best_{side}": f.best, f"high_{side}": f.high, f"rule_{side}": f.rule,
+                        f"quote_{side}": quote, f"url_{side}": url})
+        row["gap"] = b.low - (a.high or 0)
+        out.append(row)
+    return _dispute_frame(sorted(out, key=lambda r: (r["first_date"], r["source_a"], r["source_b"])))
+
+
+def _quotes(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    t = observations_table.c
+    out: dict[int, tuple[str, str]] = {}
+    wanted = sorted(set(ids))
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            for r in conn.execute(sa.select(t.id, t.quote, t.url).where(t.id.in_(wanted[i:i + 500]))):
+                out[r.id] = (r.quote, r.url)
+    return out
+
+
+def _dispute_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=DISPUTE_COLUMNS)
+    for column in ("first_date", "last_date", "as_of_a", "as_of_b"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+    for column in ("low_a", "best_a", "high_a", "low_b", "best_b", "high_b", "gap"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("source_a", "rule_a", "quote_a", "url_a", "source_b", "rule_b", "quote_b", "url_b"):
+        frame[column] = frame[column].astype(str)
+    return frame
 
 
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,154 +499,56 @@ def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rank(source_order: Sequence[str] | None, source_id: str) -> tuple[int, str]:
-    order = list(source_order or [])
-    return (order.index(source_id) if source_id in order else len(order), source_id)
-
-
-def _load(store: Store, metric: str, area: str | None, place: str | None, group: str,
-          as_known_on: date | datetime | None) -> dict[str, list[Observation]]:
-    """The latest vintage of every matching record, by source."""
-    found = store.select(metric=metric, area=area, place=place, group=group, known_on=_known_on(as_known_on))
-    by_source: dict[str, list[Observation]] = {}
-    for o in latest_vintages(found):
-        by_source.setdefault(o.provenance.source_id, []).append(o)
-    return by_source
-
-
-def _figures(by_source: dict[str, list[Observation]], day: date, source_order: Sequence[str]) -> list[SourceFigure]:
-    """Each source's figure for `day`, best-ranked first."""
-    found = [f for f in (source_figure(obs, day) for obs in by_source.values()) if f is not None]
-    return sorted(found, key=lambda f: _rank(source_order, f.source_id))
-
-
-def _summary(figures: Sequence[SourceFigure]) -> dict[str, Any]:
-    """The answer's numbers: the top-ranked figure, the envelope of all, and whether any pair conflicts."""
-    top = figures[0] if figures else None
-    disputed = any(
-        (a.high is not None and a.high < b.low) or (b.high is not None and b.high < a.low)
-        for i, a in enumerate(figures) for b in figures[i + 1:]
-    )
-    return {
-        "low": top.low if top else None, "best": top.best if top else None, "high": top.high if top else None,
-        "envelope_low": min((f.low for f in figures), default=None), "envelope_high": _envelope_high(figures),
-        "n_sources": len(figures), "disputed": disputed, "source_id": top.source_id if top else None,
-        "rule": top.rule if top else None, "as_of": top.as_of if top else None,
-    }
-
-
-def query(
-    metric: str,
+def observations(
+    metric: str | Store | None = None,
     *,
     area: str | None = None,
     place: str | None = None,
-    group: str = "all",
-    on: date | str | None = None,
-    as_known_on: date | datetime | None = None,
+    group: str | None = None,
+    source_id: str | None = None,
+    as_known_on: date | datetime | str | None = None,
     db: str | Store | None = None,
-    source_order: Sequence[str] | None = None,
-) -> QueryResult:
-    """The figure for `metric` as of `on` (default today): `query("refugees", area="UKR", on="2022-03-01")`.
-
-    `place=None` means the whole area, not every place in it. `as_known_on` uses only what had
-    been retrieved by then. `source_order` ranks sources (default: sources.yaml order).
-    """
-    day = date.fromisoformat(on) if isinstance(on, str) else (on or date.today())
-    store = db if isinstance(db, Store) else open_store(db)
-    order = _configured_order() if source_order is None else source_order
-    figures = _figures(_load(store, metric, area, place, group, as_known_on), day, order)
-    return QueryResult(metric=metric, area=area, place=place, group=group, on=day, **_summary(figures),
-                       figures=figures, observations=_evidence_frame([o for f in figures for o in f.evidence]))
-
-
-def _envelope_high(figures: Sequence[SourceFigure]) -> int | None:
-    """The highest high; None when there is no figure or any source leaves its upper end open."""
-    highs = [f.high for f in figures]
-    if not highs or any(h is None for h in highs):
-        return None
-    return max(h for h in highs if h is not None)
-
-
-def _configured_order() -> list[str]:
-    """The source ids in sources.yaml order (the preference); read again only when the file changes."""
-    from .config import resolve_sources_path
-
-    path = resolve_sources_path()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        return []
-    return list(_order_of(str(path), stamp))
-
-
-@functools.lru_cache(maxsize=8)
-def _order_of(path: str, stamp: int) -> tuple[str, ...]:
-    from .config import load_sources
-    from .errors import ConfigError
-
-    try:
-        return tuple(s.id for s in load_sources(path).sources)
-    except ConfigError:
-        return ()
-
-
-def observations(db: str | Store | None = None, *, metric: str | None = None, area: str | None = None,
-                 source_id: str | None = None) -> pd.DataFrame:
-    """Every stored observation as a tidy DataFrame with provenance columns (a new frame each call)."""
-    store = db if isinstance(db, Store) else open_store(db)
-    frame = pd.DataFrame(store.rows(), columns=OBSERVATION_COLUMNS)
-    for column, value in (("metric", metric), ("area", area), ("source_id", source_id)):
-        if value is not None:
-            frame = frame[frame[column] == value]
-    return typed_frame(frame.reset_index(drop=True))
-
-
-def series(
-    metric: str,
-    *,
-    area: str | None = None,
-    place: str | None = None,
-    group: str = "all",
-    start: date | str | None = None,
-    end: date | str | None = None,
-    as_known_on: date | datetime | None = None,
-    db: str | Store | None = None,
-    source_order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Weekly values (ISO weeks, as of each Sunday) between `start` and `end`, one row a week."""
-    start = date.fromisoformat(start) if isinstance(start, str) else start
-    end = date.fromisoformat(end) if isinstance(end, str) else end
-    store = db if isinstance(db, Store) else open_store(db)
-    order = _configured_order() if source_order is None else source_order
-    by_source = _load(store, metric, area, place, group, as_known_on)
-    columns = ["week", "period_start", "period_end", "low", "best", "high", "envelope_low",
-               "envelope_high", "n_sources", "disputed", "source_id"]
-    found = [o for obs in by_source.values() for o in obs]
-    if not found:
-        return _series_frame([], columns)
-    first = start or min(o.period_start or o.as_of for o in found)
-    last = end or max(o.as_of for o in found)
-    sunday = first + timedelta(days=6 - first.weekday())
-    rows = []
-    while sunday <= last + timedelta(days=6 - last.weekday()):
-        day = min(sunday, end) if end else sunday  # never read past `end`
-        figures = _figures(by_source, day, order)
-        if figures:
-            summary = _summary(figures)
-            iso = sunday.isocalendar()
-            rows.append({"week": f"{iso.year}-W{iso.week:02d}", "period_start": sunday - timedelta(days=6),
-                         "period_end": sunday, **{c: summary[c] for c in columns[3:]}})
-        sunday += timedelta(days=7)
-    return _series_frame(rows, columns)
+    """Every stored observation matching the filters, tidy, with provenance (a new frame each call).
+
+    Unlike `query`, nothing is left out: every vintage, projection and place is a row.
+    `observations(store)` also works: a Store in the first place is the store to read.
+    """
+    if isinstance(metric, Store):
+        metric, db = None, metric
+    store = _store(db)
+    t = observations_table.c
+    query = sa.select(*[t[c] for c in OBSERVATION_COLUMNS]).order_by(t.id)
+    for column, value in (("metric", metric), ("area", area.upper() if area else None), ("group", group),
+                          ("source_id", source_id)):
+        if value is not None:
+            query = query.where(t[column] == value)
+    if place is not None:
+        query = query.where(sa.func.lower(t.place) == place.lower())
+    known = _known_on(as_known_on)
+    if known is not None:
+        query = query.where(t.retrieved_at <= known)
+    with store.engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=OBSERVATION_COLUMNS)
+    return typed_frame(frame)
 
 
-def _series_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """The weekly frame with its documented dtypes, empty or not."""
-    frame = typed_frame(pd.DataFrame(rows, columns=columns))
-    for column in ("envelope_low", "envelope_high"):
-        frame[column] = frame[column].astype("Int64")
-    frame["n_sources"] = frame["n_sources"].astype("int64")
-    frame["disputed"] = frame["disputed"].astype("bool")
-    frame["week"] = frame["week"].astype("str")
-    frame["source_id"] = frame["source_id"].astype("str")
-    return frame
+#: HXL hashtags of the export columns (the value columns take the metric's tag, see `hxl_row`).
+HXL_COLUMNS = {
+    "id": "#meta+id", "source_id": "#meta+source", "metric": "#indicator+code", "group": "#indicator+group",
+    "area": "#country+code", "place": "#loc+name", "record_id": "#meta+record", "as_of": "#date",
+    "period_start": "#date+start", "period_end": "#date+end", "scope": "#indicator+scope",
+    "modality": "#indicator+modality", "text": "#description+figure", "rule": "#meta+rule",
+    "publisher": "#org+name", "url": "#meta+url", "title": "#meta+title", "published_at": "#date+published",
+    "retrieved_at": "#date+retrieved", "snapshot_sha256": "#meta+sha256", "locator": "#meta+locator",
+    "quote": "#description+quote", "attributed_to": "#org+attributed", "adapter": "#meta+adapter",
+    "adapter_version": "#meta+adapter+version", "stored_at": "#date+stored",
+}
+
+
+def hxl_row(columns: Sequence[str], metrics: Sequence[str]) -> dict[str, str]:
+    """The HXL hashtag of each column. With one metric the counts carry its tag
+    (`#affected+killed+min`, `#affected+killed`, `#affected+killed+max`); with several, `#affected+num`."""
+    base = HXL_TAGS[metrics[0]] if len(set(metrics)) == 1 else "#affected+num"
+    values = {"low": f"{base}+min", "best": base, "high": f"{base}+max"}
+    return {c: values.get(c) or HXL_COLUMNS.get(c, "") for c in columns}

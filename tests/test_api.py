@@ -29,9 +29,10 @@ def test_readme_python_example_runs(offline_store, repo_root: Path, monkeypatch)
     exec(compile(code, "README.md", "exec"), namespace)  # the example uses the default store
     answer = namespace["answer"]
     assert (answer.low, answer.best, answer.high) == (819_228, 819_228, 819_228)
-    assert answer.source_id == "unhcr-ukraine-crossings"
+    assert [f.source_ids for f in answer.figures] == [("unhcr-ukraine-crossings",)]
     weekly = namespace["weekly"]
-    assert isinstance(weekly, pd.DataFrame) and weekly["week"].iloc[0] == "2022-W08"
+    assert isinstance(weekly, pd.DataFrame) and weekly["period"].iloc[0] == "2022-W08"
+    assert isinstance(namespace["disputes"], pd.DataFrame)
 
 
 def test_observations_returns_a_new_frame_each_call(offline_store):

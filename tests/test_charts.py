@@ -186,7 +186,8 @@ def test_figure_band_and_open_ended_arrows(tmp_path: Path) -> None:
     arrows = [t for t in ax.texts if t.get_text() == "" and getattr(t, "arrowprops", None)]
     assert len(arrows) == 6  # one per "at least" figure from the ministry
     shown = texts(fig)
-    assert shown["latest"] == "3,100 to 5,500\n(best 3,900),\n3 Jun, OHCHR"
+    # the consensus: OHCHR's 3,100-5,500 (best 3,900) narrowed by the ministry's "at least 3,500"
+    assert shown["latest"] == "3,500 to 5,500\n(best 3,900),\n7 Jun, Ministry of Health"
     assert "no change since 2023-W22" in shown["subtitle"]
     assert "OHCHR: stated totals; Ministry of Health: stated totals" in " ".join(shown["footer"].split())
     markers = {line.get_marker() for gid, line in lines(fig).items() if gid.startswith("source:")}
@@ -250,7 +251,7 @@ def test_csv_is_the_plotted_series_and_points(replayed: Store, cfg: SourcesFile,
     weekly = csv[csv["series"] == "weekly"]
     expected = series("refugees", area="UKR", end=date(2022, 3, 27), db=replayed,
                       source_order=[s.id for s in cfg.sources])
-    assert list(weekly["week"]) == list(expected["week"])
+    assert list(weekly["week"]) == list(expected["period"])
     assert list(weekly["best"]) == list(expected["best"])
     assert list(weekly["low"]) == list(expected["low"])
     points = csv[csv["series"] == CROSSINGS]

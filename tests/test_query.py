@@ -64,17 +64,22 @@ OBSERVATIONS_SCHEMA = pa.DataFrameSchema(
 )
 SERIES_SCHEMA = pa.DataFrameSchema(
     {
-        "week": pa.Column(str, pa.Check.str_matches(r"^\d{4}-W\d{2}$"), unique=True),
-        "period_start": pa.Column("datetime64[us]"),
+        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-W\d{2}$"), unique=True),
+        "period_start": pa.Column("datetime64[us]", pa.Check(lambda s: (s.dt.day_of_week == 0).all())),
         "period_end": pa.Column("datetime64[us]", pa.Check(lambda s: (s.dt.day_of_week == 6).all())),
+        "as_of": pa.Column("datetime64[us]"),
         "low": pa.Column("Int64", pa.Check.ge(0)),
         "best": pa.Column("Int64", nullable=True),
         "high": pa.Column("Int64", nullable=True),
-        "envelope_low": pa.Column(nullable=True),
-        "envelope_high": pa.Column(nullable=True),
-        "n_sources": pa.Column(int, pa.Check.ge(1)),
+        "envelope_low": pa.Column("Int64", pa.Check.ge(0)),
+        "envelope_high": pa.Column("Int64", nullable=True),
+        "n_sources": pa.Column("int64", pa.Check.ge(1)),
         "disputed": pa.Column(bool),
-        "source_id": pa.Column(str),
+        "best_derived": pa.Column(bool),
+        "inconsistent": pa.Column(bool),
+        "low_from": pa.Column(str),
+        "high_from": pa.Column(str),
+        "sources": pa.Column(str),
     },
     strict=True, ordered=True,
 )
@@ -85,9 +90,10 @@ def test_running_total_of_daily_crossings(offline_store: Store) -> None:
     expected = total_through(date(2022, 3, 1))
     assert expected == 819_228
     assert (answer.low, answer.best, answer.high) == (expected, expected, expected)
-    assert answer.rule is not None and answer.rule.startswith("sum-of-incidents")
-    assert answer.rule == "sum-of-incidents:6"
-    assert answer.source_id == "unhcr-ukraine-crossings"
+    [figure] = answer.figures
+    assert figure.rule == "sum-of-incidents:6" and figure.kind == "incidents"
+    assert figure.source_ids == ("unhcr-ukraine-crossings",) and figure.voice == "UNHCR"
+    assert (answer.low_from, answer.high_from) == ("UNHCR 2022-03-01", "UNHCR 2022-03-01")
     assert answer.as_of == answer.on == date(2022, 3, 1)
     assert (answer.n_sources, answer.disputed) == (1, False)
     assert (answer.envelope_low, answer.envelope_high) == (expected, expected)
@@ -109,7 +115,8 @@ def test_evidence_lists_every_day_summed(offline_store: Store) -> None:
 def test_a_place_answers_with_its_own_stock(offline_store: Store) -> None:
     answer = query("refugees", area="UKR", place="Poland", on="2022-04-30", db=offline_store)
     assert (answer.low, answer.best, answer.high) == (2_922_978, 2_922_978, 2_922_978)
-    assert (answer.source_id, answer.rule, answer.as_of) == ("unhcr-ukraine-by-country", "exact", date(2022, 4, 25))
+    [figure] = answer.figures
+    assert (figure.source_ids, figure.rule, answer.as_of) == (("unhcr-ukraine-by-country",), "exact", date(2022, 4, 25))
     assert answer.observations["locator"].tolist() == ["$.data[0]"]
     assert answer.observations["place"].tolist() == ["Poland"]
 
@@ -117,16 +124,16 @@ def test_a_place_answers_with_its_own_stock(offline_store: Store) -> None:
 def test_the_whole_area_is_not_every_place_in_it(offline_store: Store) -> None:
     # the per-country stocks are about places; place=None asks about Ukraine as a whole
     answer = query("refugees", area="UKR", on="2022-04-25", db=offline_store)
-    assert answer.source_id == "unhcr-ukraine-crossings"
+    assert [f.source_ids for f in answer.figures] == [("unhcr-ukraine-crossings",)]
     assert answer.best == total_through(LAST_DAY) == 5_264_767
 
 
 def test_before_any_data_there_is_no_figure(offline_store: Store) -> None:
     answer = query("refugees", area="UKR", on="2022-02-23", db=offline_store)
-    assert (answer.low, answer.best, answer.high, answer.source_id, answer.rule) == (None, None, None, None, None)
+    assert (answer.low, answer.best, answer.high, answer.low_from, answer.as_of) == (None, None, None, None, None)
     assert answer.n_sources == 0 and answer.figures == []
     assert answer.observations.empty and list(answer.observations.columns) == EVIDENCE_COLUMNS
-    assert str(answer) == "refugees: no figure as of 2022-02-23"
+    assert str(answer) == "refugees UKR: no figure as of 2022-02-23"
 
 
 def test_a_stale_figure_no_longer_answers(offline_store: Store) -> None:
@@ -175,31 +182,31 @@ def test_query_returns_new_frames_and_leaves_the_store_alone(offline_store: Stor
 def test_weekly_series_uses_iso_weeks_ending_on_sunday(offline_store: Store) -> None:
     frame = series("refugees", area="UKR", db=offline_store)
     SERIES_SCHEMA.validate(frame)
-    assert frame["week"].iloc[0] == "2022-W08"  # 24 February 2022 was the Thursday of ISO week 8
-    assert frame["week"].iloc[1] == "2022-W09"
-    assert frame["week"].iloc[-1] == "2022-W17"  # the week of 25 April
+    assert frame["period"].iloc[0] == "2022-W08"  # 24 February 2022 was the Thursday of ISO week 8
+    assert frame["period"].iloc[1] == "2022-W09"
+    assert frame["period"].iloc[-1] == "2022-W17"  # the week of 25 April
     assert len(frame) == 10
     for _, row in frame.iterrows():
         sunday = row["period_end"].date()
         assert sunday.weekday() == 6
         assert row["period_start"].date() == sunday - timedelta(days=6)
-        assert row["week"] == f"{sunday.isocalendar().year}-W{sunday.isocalendar().week:02d}"
+        assert row["period"] == f"{sunday.isocalendar().year}-W{sunday.isocalendar().week:02d}"
         assert row["best"] == total_through(sunday)
-    w09 = frame.set_index("week").loc["2022-W09"]
+    w09 = frame.set_index("period").loc["2022-W09"]
     assert w09["period_end"] == pd.Timestamp("2022-03-06")
     assert w09["best"] == total_through(date(2022, 3, 6))
 
 
 def test_series_between_dates(offline_store: Store) -> None:
     frame = series("refugees", area="UKR", start=date(2022, 3, 7), end=date(2022, 3, 20), db=offline_store)
-    assert frame["week"].tolist() == ["2022-W10", "2022-W11"]
+    assert frame["period"].tolist() == ["2022-W10", "2022-W11"]
     assert frame["best"].tolist() == [total_through(date(2022, 3, 13)), total_through(date(2022, 3, 20))]
 
 
 def test_series_for_a_place(offline_store: Store) -> None:
     frame = series("refugees", area="UKR", place="Poland", db=offline_store)
     SERIES_SCHEMA.validate(frame)
-    assert frame[["week", "best"]].values.tolist() == [["2022-W17", 2_922_978]]
+    assert frame[["period", "best"]].values.tolist() == [["2022-W17", 2_922_978]]
 
 
 def test_an_empty_series_has_the_same_dtypes(offline_store: Store) -> None:
@@ -223,8 +230,8 @@ def test_observations_frame_has_documented_columns_and_dtypes(offline_store: Sto
 
 def test_observations_filters(offline_store: Store) -> None:
     assert len(observations(offline_store, source_id="unhcr-ukraine-by-country")) == 7
-    assert len(observations(offline_store, metric="refugees", area="UKR")) == 68
-    empty = observations(offline_store, metric="killed")
+    assert len(observations("refugees", area="UKR", db=offline_store)) == 68
+    empty = observations("killed", db=offline_store)
     assert empty.empty and list(empty.columns) == OBSERVATION_COLUMNS
     assert observations(offline_store, source_id="unhcr-ukraine-by-country").index.tolist() == list(range(7))
 

@@ -243,7 +243,7 @@ def test_real_recorded_across_europe_is_a_cumulative_stock(shared_fixtures: Path
     store.add(snapshot, found)
     assert query("refugees", area="UKR", on="2022-08-03", db=store, source_order=[source.id]).best == 6_307_137
     answer = query("refugees", area="UKR", on="2022-06-04", db=store, source_order=[source.id])
-    assert (answer.best, answer.as_of, answer.rule) == (by_day[date(2022, 6, 3)], date(2022, 6, 3), "exact")
+    assert (answer.best, answer.as_of, answer.figures[0].rule) == (by_day[date(2022, 6, 3)], date(2022, 6, 3), "exact")
 
 
 # --- revisions --------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_a_revised_day_adds_one_row_and_history_stays_queryable(store: Store, so
     assert store.count() == {"snapshots": 2, "observations": 62}
 
     now = query("refugees", area="UKR", on="2022-02-24", db=store)
-    assert (now.best, now.rule) == (79_209, "sum-of-incidents:1")
+    assert (now.best, now.figures[0].rule) == (79_209, "sum-of-incidents:1")
     assert now.observations["snapshot_sha256"].tolist() == [june.sha256]
     then = query("refugees", area="UKR", on="2022-02-24", as_known_on=date(2022, 4, 26), db=store)
     assert then.best == 79_982

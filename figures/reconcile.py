@@ -1,0 +1,452 @@
+"""Conflicting observations -> one honest band per date, with the disputes left visible.
+
+The rules, in the order they apply (docs/reconciliation.md says the same, with examples):
+
+1. **Voices.** A figure belongs to whoever stated it: the organisation a text attributes it to
+   ("according to OHCHR"), else the publisher, else the configured source. Aliases of one body
+   ("the UN human rights office", "OHCHR") are one voice. Event datasets (incident scope) are
+   the publisher's own counts, so their attribution (the reports UCDP coded) does not move them.
+2. **Vintages.** Only the latest retrieved version of each record counts (`as_known_on` cuts
+   the store first), so a revised day is never counted twice.
+3. **Per voice, per date.** A voice's stated figure counts from its `as_of` until it goes
+   stale (`stale_after`, 14 days by default, longer for a source whose cadence is monthly or
+   yearly). Its incident figures (events, daily flows) are summed per source from `count_from`,
+   lows, bests and highs separately, into a running total that counts from the last incident
+   until it goes stale. Where a voice has both, the more recent one counts. The same figure
+   repeated by several outlets (same voice, date and range) counts once, every outlet kept.
+   Projections never count; they are listed beside the answer.
+4. **Consensus at a date.** The envelope runs from the lowest low to the highest high (open when
+   any counting figure is open). The consensus range is the narrowest range consistent with the
+   most voices: the region covered by the largest number of ranges, which is the intersection
+   of those ranges; where groups of equal size disagree it spans all of them. An open upper
+   end stays open unless another voice in the group bounds it. The best figure is the median of
+   the stated bests, else the middle of the consensus range on a log scale (flagged `derived`),
+   kept inside the consensus range. Two voices whose ranges do not overlap are a dispute.
+5. **Running totals do not fall.** Over time, a consensus low raises every later date's low and
+   a consensus upper bound caps every earlier date's high. Where a later cap falls below an
+   earlier floor the figures contradict each other: the upper end is left open and the date is
+   marked disputed. `low_from` and `high_from` name the figure that set each bound.
+
+Everything here works on plain arrays; `figures.query` loads the store and builds the frames.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+#: A stated cumulative figure older than this no longer counts (the issue's default).
+STALE_AFTER = timedelta(days=14)
+#: A source that publishes less often than that counts for at least one of its periods.
+CADENCE_DAYS = {"daily": 0, "weekly": 0, "irregular": 0, "monthly": 31, "yearly": 366}
+
+#: Names of one body, lower case, without a leading "the" -> the voice they stand for.
+ALIASES = {
+    "ohchr": "OHCHR", "un human rights office": "OHCHR", "un human rights monitoring mission": "OHCHR",
+    "un human rights monitoring mission in ukraine": "OHCHR", "hrmmu": "OHCHR",
+    "office of the un high commissioner for human rights": "OHCHR",
+    "un office of the high commissioner for human rights": "OHCHR",
+    "united nations human rights office": "OHCHR", "un rights office": "OHCHR",
+    "unhcr": "UNHCR", "un refugee agency": "UNHCR", "united nations refugee agency": "UNHCR",
+    "un high commissioner for refugees": "UNHCR", "office of the un high commissioner for refugees": "UNHCR",
+    "iom": "IOM", "international organization for migration": "IOM", "iom dtm": "IOM",
+    "un migration agency": "IOM", "ocha": "OCHA", "un humanitarian office": "OCHA",
+    "un office for the coordination of humanitarian affairs": "OCHA",
+    "acled": "ACLED", "armed conflict location & event data project": "ACLED",
+    "armed conflict location and event data project": "ACLED",
+    "ucdp": "UCDP", "uppsala conflict data program": "UCDP", "uppsala conflict data program (ucdp)": "UCDP",
+    "who": "WHO", "world health organization": "WHO", "unicef": "UNICEF",
+}
+
+#: Columns `reconcile` needs in its input frame.
+INPUT_COLUMNS = ["id", "source_id", "voice", "scope", "modality", "as_of", "period_start", "period_end",
+                 "low", "best", "high", "rank", "stale_days", "direct", "retrieved_at"]
+
+
+#: Publishers that pass on other bodies' figures: their observations belong to the body named.
+RELAYS = {"OCHA Centre for Humanitarian Data (HDX HAPI)", "HDX HAPI", "ReliefWeb", "HDX"}
+
+
+def voice_of(publisher: str | None, attributed_to: str | None, source_id: str, scope: str = "cumulative") -> str:
+    """Who stated the figure: `voice_of("ReliefWeb", "the UN human rights office", "rw")` is 'OHCHR'.
+
+    A relay's figures (HDX HAPI, ReliefWeb) belong to whom they name. An event dataset's own
+    attribution lists the reports it coded ("Reuters News;AFP"): its events stay its publisher's.
+    """
+    named = isinstance(attributed_to, str) and attributed_to.strip() and ";" not in attributed_to
+    relay = isinstance(publisher, str) and publisher.strip() in RELAYS
+    said = attributed_to if named and (scope != "incident" or relay) else None
+    for name in (said, publisher):
+        if isinstance(name, str) and name.strip() and name.strip().lower() != "unknown":
+            return canonical(name)
+    return source_id
+
+
+def canonical(name: str) -> str:
+    """One spelling per body: aliases mapped, "the" and spacing dropped, else the name as written."""
+    key = re.sub(r"\s+", " ", name.strip()).lower()
+    key = re.sub(r"^the ", "", key)
+    key = re.sub(r"\s*\((?:via [^)]*)\)$", "", key)
+    return ALIASES.get(key, re.sub(r"\s+", " ", re.sub(r"^(?i:the) ", "", name.strip())))
+
+
+@dataclass(frozen=True)
+class Options:
+    """How figures count: staleness, where running totals start, and the source preference."""
+
+    stale_after: timedelta = STALE_AFTER
+    count_from: date | None = None
+    source_order: Sequence[str] = ()
+    stale_by_source: Mapping[str, int] = field(default_factory=dict)
+
+    def stale_days(self, source_id: str) -> int:
+        """How many days a figure of this source counts after its date."""
+        return max(self.stale_after.days, self.stale_by_source.get(source_id, 0))
+
+    def rank(self, source_id: str) -> int:
+        order = list(self.source_order)
+        return order.index(source_id) if source_id in order else len(order)
+
+
+@dataclass
+class _Track:
+    """One voice's figures over time, as steps: figure k counts from starts[k] to until[k]."""
+
+    voice: str
+    kind: str  # "stated" or "incidents"
+    rank: int
+    starts: np.ndarray
+    until: np.ndarray
+    low: np.ndarray
+    best: np.ndarray
+    high: np.ndarray
+    evidence: list[np.ndarray]  # row ids behind figure k
+    rules: list[str]
+    source_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One voice's counting figure at a date. `high=None`: no upper bound stated."""
+
+    voice: str
+    kind: str
+    as_of: date
+    low: int
+    best: int | None
+    high: int | None
+    rule: str
+    source_ids: tuple[str, ...]
+    evidence_ids: tuple[int, ...]
+    in_consensus: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.voice} {self.as_of.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Band:
+    """The answer at one date."""
+
+    on: date
+    low: int | None
+    best: int | None
+    high: int | None
+    best_derived: bool
+    envelope_low: int | None
+    envelope_high: int | None
+    n_sources: int
+    disputed: bool
+    inconsistent: bool
+    low_from: str | None
+    high_from: str | None
+    figures: list[Figure]
+    disputes: list[tuple[Figure, Figure]]
+
+
+@dataclass
+class Reconciled:
+    """Bands at the asked dates, and what is needed to explain them."""
+
+    dates: np.ndarray  # ordinals asked for
+    columns: dict[str, np.ndarray]
+    tracks: list[_Track]
+    picks: np.ndarray  # (voices, dates): index of the chosen track figure, -1 when none
+    chosen_track: np.ndarray  # (voices, dates): which of the voice's tracks
+    voice_tracks: list[list[int]]
+    voices: list[str]
+
+    def band(self, i: int) -> Band:
+        """The band at the i-th asked date, with each voice's figure and the disputed pairs."""
+        c = {k: v[i] for k, v in self.columns.items()}
+        figures = [f for f in (self._figure(v, i) for v in range(len(self.voices))) if f is not None]
+        in_group = set(self.columns["group_voices"][i])
+        figures = [_with(f, in_consensus=f.voice in in_group) for f in figures]
+        disputes = [(a, b) for a in figures for b in figures
+                    if a is not b and a.high is not None and a.high < b.low]
+        return Band(
+            on=date.fromordinal(int(self.dates[i])), low=_int(c["low"]), best=_int(c["best"]),
+            high=_int(c["high"]), best_derived=bool(c["best_derived"]), envelope_low=_int(c["envelope_low"]),
+            envelope_high=_int(c["envelope_high"]), n_sources=int(c["n_sources"]), disputed=bool(c["disputed"]),
+            inconsistent=bool(c["inconsistent"]), low_from=c["low_from"] or None,
+            high_from=c["high_from"] or None, figures=figures, disputes=disputes,
+        )
+
+    def _figure(self, v: int, i: int) -> Figure | None:
+        k = int(self.picks[v, i])
+        if k < 0:
+            return None
+        t = self.tracks[self.voice_tracks[v][int(self.chosen_track[v, i])]]
+        return Figure(voice=t.voice, kind=t.kind, as_of=date.fromordinal(int(t.starts[k])),
+                      low=int(t.low[k]), best=_int(t.best[k]), high=_int(t.high[k]), rule=t.rules[k],
+                      source_ids=tuple(t.source_ids), evidence_ids=tuple(int(x) for x in t.evidence[k]))
+
+    def frame(self) -> pd.DataFrame:
+        """One row per asked date (dates with no counting figure included, n_sources 0)."""
+        c = self.columns
+        return pd.DataFrame({
+            "date": [date.fromordinal(int(d)) for d in self.dates],
+            "as_of": [date.fromordinal(int(d)) if d > 0 else None for d in c["as_of"]],
+            **{k: c[k] for k in ("low", "best", "high", "envelope_low", "envelope_high")},
+            "n_sources": c["n_sources"].astype("int64"), "disputed": c["disputed"].astype(bool),
+            "best_derived": c["best_derived"].astype(bool), "inconsistent": c["inconsistent"].astype(bool),
+            "low_from": c["low_from"], "high_from": c["high_from"],
+            "sources": [", ".join(v) for v in c["voices_counting"]],
+        })
+
+
+def _with(f: Figure, **changes: object) -> Figure:
+    from dataclasses import replace
+
+    return replace(f, **changes)  # type: ignore[arg-type]
+
+
+def _int(value: object) -> int | None:
+    if value is None:
+        return None
+    x = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(x) or math.isinf(x) else int(x)
+
+
+def _tracks(rows: pd.DataFrame, options: Options) -> list[_Track]:
+    """Each voice's stated figures, and each of its sources' incident running totals."""
+    tracks: list[_Track] = []
+    reported = rows[rows["modality"] == "reported"]
+    stated = reported[reported["scope"] != "incident"]
+    for voice, g in stated.groupby("voice", sort=True):
+        tracks.append(_stated_track(str(voice), g))
+    incidents = reported[reported["scope"] == "incident"]
+    if options.count_from is not None:
+        incidents = incidents[incidents["period_start"] >= options.count_from.toordinal()]
+    for (voice, source_id), g in incidents.groupby(["voice", "source_id"], sort=True):
+        tracks.append(_incident_track(str(voice), str(source_id), g))
+    return tracks
+
+
+def _stated_track(voice: str, g: pd.DataFrame) -> _Track:
+    """Per as_of, one figure: the same range from several outlets counts once (all kept as evidence);
+    different ranges on one day: the voice's own publication first, then the narrowest, then the latest."""
+    g = g.assign(width=(g["high"] - g["low"]).fillna(np.inf))
+    g = g.sort_values(["as_of", "direct", "width", "retrieved_at", "id"],
+                      ascending=[True, False, True, False, True], kind="mergesort")
+    starts, until, low, best, high, evidence, rules, sources = [], [], [], [], [], [], [], set()
+    for as_of, day in g.groupby("as_of", sort=True):
+        top = day.iloc[0]
+        same = day[(day["low"] == top["low"]) & _same(day["best"], top["best"]) & _same(day["high"], top["high"])]
+        starts.append(int(as_of))
+        until.append(int(as_of) + int(same["stale_days"].max()))
+        low.append(float(top["low"]))
+        best.append(float(top["best"]))
+        high.append(float(top["high"]))
+        evidence.append(same["id"].to_numpy())
+        rules.append(str(top["rule"]))
+        sources.update(same["source_id"])
+    return _Track(voice, "stated", int(g["rank"].min()), np.array(starts, dtype=np.int64),
+                  np.array(until, dtype=np.int64), np.array(low), np.array(best), np.array(high),
+                  evidence, rules, sorted(sources))
+
+
+def _same(column: pd.Series, value: float) -> pd.Series:
+    return (column == value) | (column.isna() & (value != value))  # NaN equals NaN here
+
+
+def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
+    """A running total: figure k is the sum of every incident that ended by its date."""
+    g = g.sort_values(["period_end", "id"], kind="mergesort")
+    ends = g["period_end"].to_numpy(dtype=np.int64)
+    low = np.cumsum(g["low"].to_numpy(dtype=float))
+    best = np.cumsum(g["best"].to_numpy(dtype=float))  # NaN once any incident has no best
+    high = np.cumsum(g["high"].to_numpy(dtype=float))  # inf once any incident is open
+    last = np.r_[ends[1:] != ends[:-1], True]  # the last incident of each end date
+    ids = g["id"].to_numpy()
+    idx = np.flatnonzero(last)
+    stale = int(g["stale_days"].max())
+    n = len(idx)
+    return _Track(voice, "incidents", int(g["rank"].min()), ends[idx], ends[idx] + stale, low[idx], best[idx],
+                  high[idx], [ids[: i + 1] for i in idx], [f"sum-of-incidents:{i + 1}" for i in idx][:n],
+                  [source_id])
+
+
+def change_points(tracks: Sequence[_Track]) -> np.ndarray:
+    """Every date on which some voice's figure starts or stops counting."""
+    parts = [t.starts for t in tracks] + [t.until + 1 for t in tracks]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None = None) -> Reconciled:
+    """The band at each of `dates`, from `rows` (latest vintages, columns INPUT_COLUMNS; dates as ordinals)."""
+    options = options or Options()
+    asked = np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64)
+    tracks = _tracks(rows, options)
+    voices = sorted({t.voice for t in tracks}, key=lambda v: (min(t.rank for t in tracks if t.voice == v), v))
+    voice_tracks = [[i for i, t in enumerate(tracks) if t.voice == v] for v in voices]
+    # every change point up to the last asked date and beyond it: a floor carries forward, a cap back
+    grid = np.union1d(change_points(tracks), asked)
+    at = np.searchsorted(grid, asked)
+    low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
+    cols = _consensus(low, best, high, valid, start, voices, grid)
+    _consistent(cols, valid.any(axis=0))
+    out = {k: (v[at] if isinstance(v, np.ndarray) else [v[i] for i in at]) for k, v in cols.items()}
+    return Reconciled(asked, out, tracks, picks[:, at], chosen[:, at], voice_tracks, voices)
+
+
+def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]], grid: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For each voice and grid date, the figure that counts: (low, best, high, valid, as_of, pick, track)."""
+    v, g = len(voice_tracks), len(grid)
+    low = np.full((v, g), np.nan)
+    best = np.full((v, g), np.nan)
+    high = np.full((v, g), np.nan)
+    start = np.full((v, g), -1, dtype=np.int64)
+    picks = np.full((v, g), -1, dtype=np.int64)
+    chosen = np.zeros((v, g), dtype=np.int64)
+    for vi, indices in enumerate(voice_tracks):
+        best_start = np.full(g, -1, dtype=np.int64)
+        best_kind = np.full(g, 2, dtype=np.int64)  # 0 stated, 1 incidents: stated wins a tie
+        for j, ti in enumerate(indices):
+            t = tracks[ti]
+            k = np.searchsorted(t.starts, grid, side="right") - 1
+            ok = k >= 0
+            kk = np.where(ok, k, 0)
+            ok &= grid <= t.until[kk]
+            s = np.where(ok, t.starts[kk], -1)
+            kind = 0 if t.kind == "stated" else 1
+            better = ok & ((s > best_start) | ((s == best_start) & (kind < best_kind)))
+            best_start = np.where(better, s, best_start)
+            best_kind = np.where(better, kind, best_kind)
+            low[vi] = np.where(better, t.low[kk], low[vi])
+            best[vi] = np.where(better, t.best[kk], best[vi])
+            high[vi] = np.where(better, t.high[kk], high[vi])
+            picks[vi] = np.where(better, kk, picks[vi])
+            chosen[vi] = np.where(better, j, chosen[vi])
+        start[vi] = best_start
+    high = np.where(np.isnan(high) & ~np.isnan(low), np.inf, high)  # open upper ends are +inf
+    valid = ~np.isnan(low)
+    return low, best, high, valid, start, picks, chosen
+
+
+def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.ndarray, start: np.ndarray,
+               voices: Sequence[str], grid: np.ndarray) -> dict[str, object]:
+    """Envelope, consensus range, best and disputes at every grid date (vectorised over voices)."""
+    n = valid.sum(axis=0)
+    lo = np.where(valid, low, np.inf)
+    hi = np.where(valid, high, -np.inf)
+    env_low = np.where(n > 0, lo.min(axis=0), np.nan)
+    env_high = np.where(n > 0, hi.max(axis=0), np.nan)
+    # depth[i] = how many ranges cover voice i's low; the deepest points are the consensus
+    cover = (valid[None, :, :] & valid[:, None, :]
+             & (low[None, :, :] <= low[:, None, :]) & (low[:, None, :] <= high[None, :, :]))
+    depth = cover.sum(axis=1)
+    top = depth.max(axis=0) if len(voices) else np.zeros(len(grid), dtype=np.int64)
+    tied = valid & (depth == top[None, :]) & (top[None, :] > 0)
+    region_high = np.where(cover, high[None, :, :], np.inf).min(axis=1)  # (voices, grid)
+    region_from = np.where(cover, high[None, :, :], np.inf).argmin(axis=1)
+    c_low = np.where(tied, low, np.inf).min(axis=0)
+    low_voice = np.where(tied, low, np.inf).argmin(axis=0)
+    c_high = np.where(tied, region_high, -np.inf).max(axis=0)
+    high_i = np.where(tied, region_high, -np.inf).argmax(axis=0)
+    high_voice = region_from[high_i, np.arange(len(grid))] if len(voices) else np.zeros(len(grid), dtype=np.int64)
+    c_low = np.where(n > 0, c_low, np.nan)
+    c_high = np.where(n > 0, c_high, np.nan)
+    disputed = (valid[:, None, :] & valid[None, :, :] & (high[:, None, :] < low[None, :, :])).any(axis=(0, 1))
+    medians = np.full(len(grid), np.nan)
+    has_best = (valid & ~np.isnan(best)).any(axis=0)
+    if has_best.any():
+        medians[has_best] = np.nanmedian(np.where(valid, best, np.nan)[:, has_best], axis=0)
+    label = [f"{voices[i]} {date.fromordinal(int(start[i, g])).isoformat()}" if n[g] else ""
+             for g, i in enumerate(low_voice)] if len(voices) else [""] * len(grid)
+    high_label = [f"{voices[i]} {date.fromordinal(int(start[i, g])).isoformat()}"
+                  if n[g] and np.isfinite(c_high[g]) else "" for g, i in enumerate(high_voice)] if len(voices) else [""] * len(grid)
+    group = [[voices[i] for i in np.flatnonzero(tied[:, g] | _covers_group(cover, tied, g))] for g in range(len(grid))]
+    counting = [[voices[i] for i in np.flatnonzero(valid[:, g])] for g in range(len(grid))]
+    latest = np.where(valid, start, -1).max(axis=0) if len(voices) else np.full(len(grid), -1)
+    return {"as_of": latest, "low": c_low, "high": c_high, "median": medians, "envelope_low": env_low, "envelope_high": env_high,
+            "n_sources": n, "disputed": disputed, "low_from": label, "high_from": high_label,
+            "group_voices": group, "voices_counting": counting}
+
+
+def _covers_group(cover: np.ndarray, tied: np.ndarray, g: int) -> np.ndarray:
+    """Voices whose range covers a deepest point: the group the consensus agrees with."""
+    rows = np.flatnonzero(tied[:, g])
+    return cover[rows, :, g].any(axis=0) if len(rows) else np.zeros(cover.shape[0], dtype=bool)
+
+
+def _consistent(cols: dict[str, object], counting: np.ndarray) -> None:
+    """Running totals never fall: carry each low forward and each upper bound back, in place."""
+    low = np.asarray(cols["low"], dtype=float).copy()
+    high = np.asarray(cols["high"], dtype=float).copy()
+    low_from = list(cols["low_from"])  # type: ignore[call-overload]
+    high_from = list(cols["high_from"])  # type: ignore[call-overload]
+    g = len(low)
+    floor_at = np.full(g, -1, dtype=np.int64)  # the column whose low is the highest so far
+    cap_at = np.full(g, -1, dtype=np.int64)  # the column whose high is the lowest from here on
+    top = -1
+    for i in range(g):
+        if counting[i] and (top < 0 or low[i] > low[top]):
+            top = i
+        floor_at[i] = top
+    top = -1
+    for i in range(g - 1, -1, -1):
+        if counting[i] and (top < 0 or high[i] < high[top]):
+            top = i
+        cap_at[i] = top
+    floor = np.where(floor_at >= 0, low[np.maximum(floor_at, 0)], -np.inf)
+    cap = np.where(cap_at >= 0, high[np.maximum(cap_at, 0)], np.inf)
+    inconsistent = np.zeros(g, dtype=bool)
+    for i in np.flatnonzero(counting):
+        if floor[i] > low[i]:
+            low[i] = floor[i]
+            low_from[i] = low_from[floor_at[i]]
+        if cap[i] < high[i]:
+            if cap[i] >= low[i]:
+                high[i] = cap[i]
+                high_from[i] = high_from[cap_at[i]]
+            else:
+                inconsistent[i] = True
+        if high[i] < low[i]:  # the stated bounds contradict an earlier floor: leave the top open
+            high[i] = np.inf
+            high_from[i] = ""
+            inconsistent[i] = True
+    env_low = np.fmin(np.asarray(cols["envelope_low"], dtype=float), low)
+    env_high = np.asarray(cols["envelope_high"], dtype=float)
+    env_high = np.where(counting & np.isinf(high), np.inf, np.fmax(env_high, np.where(np.isinf(high), np.nan, high)))
+    best = np.asarray(cols["median"], dtype=float).copy()
+    derived = np.isnan(best) & counting & np.isfinite(high)
+    best[derived] = np.expm1((np.log1p(low[derived]) + np.log1p(high[derived])) / 2)
+    best = np.minimum(np.maximum(best, low), high)  # inside the consensus range (NaN stays NaN)
+    best = np.where(counting, np.floor(best + 0.5), np.nan)
+    cols.update(low=np.where(counting, low, np.nan), high=np.where(counting, high, np.nan), best=best,
+                best_derived=derived, envelope_low=env_low, envelope_high=env_high,
+                low_from=np.array(low_from, dtype=object), high_from=np.array(high_from, dtype=object),
+                inconsistent=inconsistent, disputed=np.asarray(cols["disputed"]) | inconsistent)
+    for key in ("group_voices", "voices_counting"):
+        listed = np.empty(g, dtype=object)
+        for i, value in enumerate(cols[key]):  # type: ignore[call-overload]
+            listed[i] = value
+        cols[key] = listed
