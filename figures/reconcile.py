@@ -93,7 +93,11 @@ def canonical(name: str) -> str:
     key = re.sub(r"\s+", " ", name.strip()).lower()
     key = re.sub(r"^the ", "", key)
     key = re.sub(r"\s*\((?:via [^)]*)\)$", "", key)
-    return ALIASES.get(key, re.sub(r"\s+", " ", re.sub(r"^(?i:the) ", "", name.strip())))
+    spelled = re.fullmatch(r"(.+?)\s*\(([^)]+)\)", key)  # "UN human rights office (OHCHR)"
+    for candidate in (key, *(spelled.groups() if spelled else ())):
+        if candidate in ALIASES:
+            return ALIASES[candidate]
+    return re.sub(r"\s+", " ", re.sub(r"^(?i:the) ", "", name.strip()))
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,19 @@ def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None
     # every change point up to the last asked date and beyond it: a floor carries forward, a cap back
     grid = np.union1d(change_points(tracks), asked)
     at = np.searchsorted(grid, asked)
+    if not voices:  # nothing reported counts (only projections, or incidents before count_from)
+        empty = np.full(len(asked), np.nan)
+        blank = np.empty(len(asked), dtype=object)
+        for i in range(len(asked)):
+            blank[i] = []
+        columns = {"as_of": np.full(len(asked), -1), "low": empty, "high": empty, "best": empty,
+                   "envelope_low": empty, "envelope_high": empty, "n_sources": np.zeros(len(asked), dtype=np.int64),
+                   "disputed": np.zeros(len(asked), dtype=bool), "best_derived": np.zeros(len(asked), dtype=bool),
+                   "inconsistent": np.zeros(len(asked), dtype=bool), "low_from": np.full(len(asked), "", dtype=object),
+                   "high_from": np.full(len(asked), "", dtype=object), "group_voices": blank,
+                   "voices_counting": blank, "median": empty}
+        none = np.zeros((0, len(asked)), dtype=np.int64)
+        return Reconciled(asked, columns, tracks, none, none, voice_tracks, voices)
     low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
     cols = _consensus(low, best, high, valid, start, voices, grid)
     _consistent(cols, valid.any(axis=0))
