@@ -394,7 +394,7 @@ def query_command(
         out.print(f"[red]dispute:[/red] {a.label} says at most {a.high:,}; {b.label} says at least {b.low:,}",
                   highlight=False)
     if not result.projections.empty:
-        out.print(f"Projections listed, not counted: " + "; ".join(
+        out.print("Projections listed, not counted: " + "; ".join(
             f"{r.publisher} {r.text!r} for {r.as_of:%Y-%m-%d}" for r in result.projections.itertuples()),
             highlight=False)
     table = Table(title="Observations it rests on")
@@ -506,7 +506,8 @@ def disputes_command(
         return
     out = Console(width=160)
     for r in frame.itertuples():
-        span = f"{r.first_date:%Y-%m-%d}" + ("" if r.first_date == r.last_date else f" to {r.last_date:%Y-%m-%d}")
+        first, last = f"{r.first_date:%Y-%m-%d}", f"{r.last_date:%Y-%m-%d}"
+        span = first if first == last else f"{first} to {last}"
         out.print(f"[bold]{span}[/bold]: {r.source_a} ({r.as_of_a:%Y-%m-%d}) {_span(r.low_a, r.high_a)} "
                   f"vs {r.source_b} ({r.as_of_b:%Y-%m-%d}) {_span(r.low_b, r.high_b)}; gap {r.gap:,}",
                   highlight=False)

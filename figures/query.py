@@ -37,7 +37,8 @@ EVIDENCE_COLUMNS = [
 ]
 
 #: Columns of `series()`, in order (see docs/reconciliation.md).
-SERIES_COLUMNS = ["period", "period_start", "period_end", "as_of", "low", "best", "high", "envelope_low", "envelope_high",
+SERIES_COLUMNS = ["period", "period_start", "period_end", "as_of", "low", "best", "high", "envelope_low",
+                  "envelope_high",
                   "n_sources", "disputed", "best_derived", "inconsistent", "low_from", "high_from", "sources"]
 
 #: Columns of `disputes()`, in order.
@@ -62,7 +63,7 @@ class QueryResult:
     place: str | None
     group: str
     on: date
-    as_known_on: date | datetime | None
+    as_known_on: date | datetime | str | None
     low: int | None
     best: int | None
     high: int | None
@@ -201,7 +202,7 @@ def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
         "high": pd.to_numeric(frame["high"], errors="coerce").astype(float).fillna(np.inf).to_numpy(),
         "rule": frame["rule"].to_numpy(), "retrieved_at": frame["retrieved_at"].to_numpy(),
     })
-    voices = {}
+    voices: dict[tuple[Any, ...], str] = {}
     out["voice"] = [voices.setdefault(k, voice_of(*k)) for k in
                     zip(frame["publisher"], frame["attributed_to"], frame["source_id"], frame["scope"], strict=True)]
     ranks = {s: options.rank(s) for s in out["source_id"].unique()}

@@ -35,8 +35,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,7 @@ class Reconciled:
     """Bands at the asked dates, and what is needed to explain them."""
 
     dates: np.ndarray  # ordinals asked for
-    columns: dict[str, np.ndarray]
+    columns: dict[str, Any]
     tracks: list[_Track]
     picks: np.ndarray  # (voices, dates): index of the chosen track figure, -1 when none
     chosen_track: np.ndarray  # (voices, dates): which of the voice's tracks
@@ -226,10 +227,8 @@ class Reconciled:
         })
 
 
-def _with(f: Figure, **changes: object) -> Figure:
-    from dataclasses import replace
-
-    return replace(f, **changes)  # type: ignore[arg-type]
+def _with(f: Figure, **changes: Any) -> Figure:
+    return replace(f, **changes)
 
 
 def _int(value: object) -> int | None:
@@ -244,13 +243,13 @@ def _tracks(rows: pd.DataFrame, options: Options) -> list[_Track]:
     tracks: list[_Track] = []
     reported = rows[rows["modality"] == "reported"]
     stated = reported[reported["scope"] != "incident"]
-    for voice, g in stated.groupby("voice", sort=True):
-        tracks.append(_stated_track(str(voice), g))
+    for name, g in stated.groupby("voice", sort=True):
+        tracks.append(_stated_track(str(name), g))
     incidents = reported[reported["scope"] == "incident"]
     if options.count_from is not None:
         incidents = incidents[incidents["period_start"] >= options.count_from.toordinal()]
-    for (voice, source_id), g in incidents.groupby(["voice", "source_id"], sort=True):
-        tracks.append(_incident_track(str(voice), str(source_id), g))
+    for (voice, source_id), flows in incidents.groupby(["voice", "source_id"], sort=True):
+        tracks.append(_incident_track(str(voice), str(source_id), flows))
     return tracks
 
 
@@ -261,11 +260,12 @@ def _stated_track(voice: str, g: pd.DataFrame) -> _Track:
     g = g.sort_values(["as_of", "direct", "width", "retrieved_at", "id"],
                       ascending=[True, False, True, False, True], kind="mergesort")
     starts, until, low, best, high, evidence, rules, sources = [], [], [], [], [], [], [], set()
-    for as_of, day in g.groupby("as_of", sort=True):
+    for _, day in g.groupby("as_of", sort=True):
+        as_of = int(day["as_of"].iloc[0])
         top = day.iloc[0]
         same = day[(day["low"] == top["low"]) & _same(day["best"], top["best"]) & _same(day["high"], top["high"])]
-        starts.append(int(as_of))
-        until.append(int(as_of) + int(same["stale_days"].max()))
+        starts.append(as_of)
+        until.append(as_of + int(same["stale_days"].max()))
         low.append(float(top["low"]))
         best.append(float(top["best"]))
         high.append(float(top["high"]))
@@ -329,12 +329,13 @@ def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None
         return Reconciled(asked, columns, tracks, none, none, voice_tracks, voices)
     low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
     cols = _consensus(low, best, high, valid, start, voices, grid)
-    _consistent(cols, valid.any(axis=0))
+    _consistent(cols, np.asarray(valid.any(axis=0)))
     out = {k: (v[at] if isinstance(v, np.ndarray) else [v[i] for i in at]) for k, v in cols.items()}
     return Reconciled(asked, out, tracks, picks[:, at], chosen[:, at], voice_tracks, voices)
 
 
-def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]], grid: np.ndarray) -> tuple[np.ndarray, ...]:
+def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]],
+               grid: np.ndarray) -> tuple[np.ndarray, ...]:
     """For each voice and grid date, the figure that counts: (low, best, high, valid, as_of, pick, track)."""
     v, g = len(voice_tracks), len(grid)
     low = np.full((v, g), np.nan)
@@ -369,7 +370,7 @@ def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]], 
 
 
 def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.ndarray, start: np.ndarray,
-               voices: Sequence[str], grid: np.ndarray) -> dict[str, object]:
+               voices: Sequence[str], grid: np.ndarray) -> dict[str, Any]:
     """Envelope, consensus range, best and disputes at every grid date (vectorised over voices)."""
     n = valid.sum(axis=0)
     lo = np.where(valid, low, np.inf)
@@ -380,7 +381,7 @@ def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.nd
     cover = (valid[None, :, :] & valid[:, None, :]
              & (low[None, :, :] <= low[:, None, :]) & (low[:, None, :] <= high[None, :, :]))
     depth = cover.sum(axis=1)
-    top = depth.max(axis=0) if len(voices) else np.zeros(len(grid), dtype=np.int64)
+    top = depth.max(axis=0)
     tied = valid & (depth == top[None, :]) & (top[None, :] > 0)
     region_high = np.where(cover, high[None, :, :], np.inf).min(axis=1)  # (voices, grid)
     region_from = np.where(cover, high[None, :, :], np.inf).argmin(axis=1)
@@ -388,7 +389,7 @@ def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.nd
     low_voice = np.where(tied, low, np.inf).argmin(axis=0)
     c_high = np.where(tied, region_high, -np.inf).max(axis=0)
     high_i = np.where(tied, region_high, -np.inf).argmax(axis=0)
-    high_voice = region_from[high_i, np.arange(len(grid))] if len(voices) else np.zeros(len(grid), dtype=np.int64)
+    high_voice = region_from[high_i, np.arange(len(grid))]
     c_low = np.where(n > 0, c_low, np.nan)
     c_high = np.where(n > 0, c_high, np.nan)
     disputed = (valid[:, None, :] & valid[None, :, :] & (high[:, None, :] < low[None, :, :])).any(axis=(0, 1))
@@ -396,37 +397,40 @@ def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.nd
     has_best = (valid & ~np.isnan(best)).any(axis=0)
     if has_best.any():
         medians[has_best] = np.nanmedian(np.where(valid, best, np.nan)[:, has_best], axis=0)
-    label = [f"{voices[i]} {date.fromordinal(int(start[i, g])).isoformat()}" if n[g] else ""
-             for g, i in enumerate(low_voice)] if len(voices) else [""] * len(grid)
-    high_label = [f"{voices[i]} {date.fromordinal(int(start[i, g])).isoformat()}"
-                  if n[g] and np.isfinite(c_high[g]) else "" for g, i in enumerate(high_voice)] if len(voices) else [""] * len(grid)
-    group = [[voices[i] for i in np.flatnonzero(tied[:, g] | _covers_group(cover, tied, g))] for g in range(len(grid))]
-    counting = [[voices[i] for i in np.flatnonzero(valid[:, g])] for g in range(len(grid))]
-    latest = np.where(valid, start, -1).max(axis=0) if len(voices) else np.full(len(grid), -1)
-    return {"as_of": latest, "low": c_low, "high": c_high, "median": medians, "envelope_low": env_low, "envelope_high": env_high,
-            "n_sources": n, "disputed": disputed, "low_from": label, "high_from": high_label,
-            "group_voices": group, "voices_counting": counting}
+    def named(i: int, g: int) -> str:
+        return f"{voices[i]} {date.fromordinal(int(start[i, g])).isoformat()}"
+
+    label = [named(i, g) if n[g] else "" for g, i in enumerate(low_voice)]
+    high_label = [named(i, g) if n[g] and np.isfinite(c_high[g]) else "" for g, i in enumerate(high_voice)]
+    group = [[voices[int(i)] for i in np.flatnonzero(tied[:, g] | _covers_group(cover, tied, g))]
+             for g in range(len(grid))]
+    counting = [[voices[int(i)] for i in np.flatnonzero(valid[:, g])] for g in range(len(grid))]
+    return {"as_of": np.where(valid, start, -1).max(axis=0), "low": c_low, "high": c_high, "median": medians,
+            "envelope_low": env_low, "envelope_high": env_high, "n_sources": n, "disputed": disputed,
+            "low_from": label, "high_from": high_label, "group_voices": group, "voices_counting": counting}
 
 
 def _covers_group(cover: np.ndarray, tied: np.ndarray, g: int) -> np.ndarray:
     """Voices whose range covers a deepest point: the group the consensus agrees with."""
     rows = np.flatnonzero(tied[:, g])
-    return cover[rows, :, g].any(axis=0) if len(rows) else np.zeros(cover.shape[0], dtype=bool)
+    if not len(rows):
+        return np.zeros(cover.shape[0], dtype=bool)
+    return np.asarray(cover[rows, :, g].any(axis=0))
 
 
-def _consistent(cols: dict[str, object], counting: np.ndarray) -> None:
+def _consistent(cols: dict[str, Any], counting: np.ndarray) -> None:
     """Running totals never fall: carry each low forward and each upper bound back, in place."""
     low = np.asarray(cols["low"], dtype=float).copy()
     high = np.asarray(cols["high"], dtype=float).copy()
-    low_from = list(cols["low_from"])  # type: ignore[call-overload]
-    high_from = list(cols["high_from"])  # type: ignore[call-overload]
+    low_from = list(cols["low_from"])
+    high_from = list(cols["high_from"])
     g = len(low)
     floor_at = np.full(g, -1, dtype=np.int64)  # the column whose low is the highest so far
     cap_at = np.full(g, -1, dtype=np.int64)  # the column whose high is the lowest from here on
-    top = -1
+    top: int = -1
     for i in range(g):
         if counting[i] and (top < 0 or low[i] > low[top]):
-            top = i
+            top = int(i)
         floor_at[i] = top
     top = -1
     for i in range(g - 1, -1, -1):
@@ -436,20 +440,20 @@ def _consistent(cols: dict[str, object], counting: np.ndarray) -> None:
     floor = np.where(floor_at >= 0, low[np.maximum(floor_at, 0)], -np.inf)
     cap = np.where(cap_at >= 0, high[np.maximum(cap_at, 0)], np.inf)
     inconsistent = np.zeros(g, dtype=bool)
-    for i in np.flatnonzero(counting):
-        if floor[i] > low[i]:
-            low[i] = floor[i]
-            low_from[i] = low_from[floor_at[i]]
-        if cap[i] < high[i]:
-            if cap[i] >= low[i]:
-                high[i] = cap[i]
-                high_from[i] = high_from[cap_at[i]]
+    for k in np.flatnonzero(counting):
+        if floor[k] > low[k]:
+            low[k] = floor[k]
+            low_from[k] = low_from[floor_at[k]]
+        if cap[k] < high[k]:
+            if cap[k] >= low[k]:
+                high[k] = cap[k]
+                high_from[k] = high_from[cap_at[k]]
             else:
-                inconsistent[i] = True
-        if high[i] < low[i]:  # the stated bounds contradict an earlier floor: leave the top open
-            high[i] = np.inf
-            high_from[i] = ""
-            inconsistent[i] = True
+                inconsistent[k] = True
+        if high[k] < low[k]:  # the stated bounds contradict an earlier floor: leave the top open
+            high[k] = np.inf
+            high_from[k] = ""
+            inconsistent[k] = True
     env_low = np.fmin(np.asarray(cols["envelope_low"], dtype=float), low)
     env_high = np.asarray(cols["envelope_high"], dtype=float)
     env_high = np.where(counting & np.isinf(high), np.inf, np.fmax(env_high, np.where(np.isinf(high), np.nan, high)))
@@ -464,6 +468,6 @@ def _consistent(cols: dict[str, object], counting: np.ndarray) -> None:
                 inconsistent=inconsistent, disputed=np.asarray(cols["disputed"]) | inconsistent)
     for key in ("group_voices", "voices_counting"):
         listed = np.empty(g, dtype=object)
-        for i, value in enumerate(cols[key]):  # type: ignore[call-overload]
+        for i, value in enumerate(cols[key]):
             listed[i] = value
         cols[key] = listed
