@@ -9,7 +9,8 @@ every observation, tidy. The reconciliation itself lives in `figures.reconcile`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 
 from .errors import FiguresError
 from .models import HXL_TAGS, Observation, utc
-from .reconcile import CADENCE_DAYS, STALE_AFTER, Band, Figure, Options, reconcile, voice_of
+from .reconcile import CADENCE_DAYS, STALE_AFTER, Band, Figure, Options, Reconciled, reconcile_all, voice_of
 from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
@@ -77,8 +78,19 @@ class QueryResult:
     high_from: str | None
     figures: list[Figure]
     disputes: list[tuple[Figure, Figure]]
-    observations: pd.DataFrame = field(repr=False)
-    projections: pd.DataFrame = field(repr=False)
+    _evidence: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+    _projected: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def observations(self) -> pd.DataFrame:
+        """The observations the counting figures rest on, with provenance (EVIDENCE_COLUMNS), read on
+        first use: a running total of events rests on every event."""
+        return self._evidence()
+
+    @functools.cached_property
+    def projections(self) -> pd.DataFrame:
+        """Projections stated for this date or later and not yet stale: listed, never counted."""
+        return self._projected()
 
     @property
     def as_of(self) -> date | None:
@@ -172,45 +184,60 @@ def _resolve(store: Store, metric: str, area: str | None, place: str | None, gro
     return area, group
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+_DATES = ("as_of", "period_start", "period_end")
+
+
 def _load(store: Store, metric: str, area: str | None, place: str | None, group: str,
           known_on: datetime | None) -> pd.DataFrame:
-    """The latest vintage (as known on `known_on`) of every matching record, lean columns only."""
+    """The latest vintage (as known on `known_on`) of every matching record, lean columns only.
+
+    Dates are read as the database gives them (SQLite: ISO text) and converted in bulk to
+    ordinals (-1 for none); counts to floats (best NaN and high +inf where not stated).
+    """
     t = observations_table.c
-    query = sa.select(*[t[c] for c in _LOAD]).where(*_where(metric, area, place, group, known_on))
+    raw = [sa.type_coerce(t[c], sa.String) if c in _DATES else t[c] for c in _LOAD]
+    query = sa.select(*raw).where(*_where(metric, area, place, group, known_on))
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=_LOAD)
-    if frame.empty:
-        return frame
+    if not rows:
+        return pd.DataFrame(columns=_LOAD)
+    columns = dict(zip(_LOAD, zip(*rows, strict=True), strict=True))
+    frame = pd.DataFrame({c: np.asarray(v, dtype=object) for c, v in columns.items() if c not in _DATES})
+    for c in _DATES:
+        frame[c] = _ordinals(columns[c])
+    frame["low"] = frame["low"].astype(float)
+    frame["best"] = pd.to_numeric(frame["best"]).astype(float)
+    frame["high"] = pd.to_numeric(frame["high"]).astype(float).fillna(np.inf)
+    frame["id"] = frame["id"].astype(np.int64)
+    frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True, format="ISO8601")
     frame = frame.sort_values(["retrieved_at", "id"], kind="mergesort")
-    return frame.drop_duplicates("record_key", keep="last")
+    return frame.drop_duplicates("record_key", keep="last").reset_index(drop=True)
 
 
-def _ordinals(column: pd.Series) -> np.ndarray:
-    return np.array([d.toordinal() if d is not None and d == d else -1 for d in column], dtype=np.int64)
+def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
+    """Dates (ISO text or date objects, None for none) as proleptic ordinals, -1 for none."""
+    if all(isinstance(v, str) for v in values):
+        return np.array(values, dtype="datetime64[D]").astype(np.int64) + _EPOCH
+    return np.array([-1 if v is None else (date.fromisoformat(v[:10]) if isinstance(v, str) else v).toordinal()
+                     for v in values], dtype=np.int64)
 
 
 def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
-    """The reconciler's input: voices, ranks, staleness per row, ordinal dates, floats with NaN/inf."""
-    out = pd.DataFrame({
-        "id": frame["id"].to_numpy(), "source_id": frame["source_id"].to_numpy(),
-        "scope": frame["scope"].to_numpy(), "modality": frame["modality"].to_numpy(),
-        "as_of": _ordinals(frame["as_of"]), "period_start": _ordinals(frame["period_start"]),
-        "period_end": _ordinals(frame["period_end"]),
-        "low": frame["low"].astype(float).to_numpy(),
-        "best": pd.to_numeric(frame["best"], errors="coerce").astype(float).to_numpy(),
-        "high": pd.to_numeric(frame["high"], errors="coerce").astype(float).fillna(np.inf).to_numpy(),
-        "rule": frame["rule"].to_numpy(), "retrieved_at": frame["retrieved_at"].to_numpy(),
-    })
+    """The reconciler's input: voices, ranks and staleness per row, beside the loaded columns."""
+    out = frame[["id", "source_id", "scope", "modality", "as_of", "period_start", "period_end", "low", "best",
+                 "high", "rule", "retrieved_at"]].copy()
     voices: dict[tuple[Any, ...], str] = {}
-    out["voice"] = [voices.setdefault(k, voice_of(*k)) for k in
-                    zip(frame["publisher"], frame["attributed_to"], frame["source_id"], frame["scope"], strict=True)]
+    direct: dict[tuple[Any, ...], bool] = {}
+    keys = list(zip(frame["publisher"], frame["attributed_to"], frame["source_id"], frame["scope"], strict=True))
+    for key in set(keys):
+        voices[key] = voice_of(*key)
+        direct[key] = not isinstance(key[1], str) or voice_of(key[0], None, key[2]) == voices[key]
+    out["voice"] = [voices[k] for k in keys]
+    out["direct"] = [direct[k] for k in keys]
     ranks = {s: options.rank(s) for s in out["source_id"].unique()}
-    stale = {s: options.stale_days(s) for s in ranks}
     out["rank"] = out["source_id"].map(ranks)
-    out["stale_days"] = out["source_id"].map(stale)
-    out["direct"] = [not isinstance(a, str) or voice_of(p, None, s) == v for a, p, s, v in
-                     zip(frame["attributed_to"], frame["publisher"], frame["source_id"], out["voice"], strict=True)]
+    out["stale_days"] = out["source_id"].map({s: options.stale_days(s) for s in ranks})
     return out
 
 
@@ -300,13 +327,10 @@ def query(
     area, group = _resolve(store, metric, area, place, group, known)
     options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
                           sources=sources)
-    frame = _load(store, metric, area, place, group, known)
-    rows = _prepare(frame, options) if not frame.empty else frame
-    result = reconcile(rows, [day], options) if not frame.empty else None
-    band = result.band(0) if result else None
-    voices = dict(zip(rows["id"], rows["voice"], strict=True)) if result else {}
+    rows, result = _reconciled(store, metric, area, place, group, known, options)
+    band = result.band_on(day) if result is not None else None
+    voices = dict(zip(rows["id"], rows["voice"], strict=True)) if result is not None else {}
     ids = [i for f in (band.figures if band else []) for i in f.evidence_ids]
-    projected = _projections(store, rows, day, options, voices) if result else pd.DataFrame(columns=EVIDENCE_COLUMNS)
     return QueryResult(
         metric=metric, area=area, place=place, group=group, on=day, as_known_on=as_known_on,
         low=band.low if band else None, best=band.best if band else None, high=band.high if band else None,
@@ -315,13 +339,43 @@ def query(
         n_sources=band.n_sources if band else 0, disputed=band.disputed if band else False,
         inconsistent=band.inconsistent if band else False, low_from=band.low_from if band else None,
         high_from=band.high_from if band else None, figures=band.figures if band else [],
-        disputes=band.disputes if band else [], observations=_evidence(store, ids, band, voices),
-        projections=projected,
+        disputes=band.disputes if band else [],
+        _evidence=lambda: _evidence(store, ids, band, voices),
+        _projected=lambda: _projections(store, rows, day, voices),
     )
 
 
-def _projections(store: Store, rows: pd.DataFrame, day: date, options: Options, voices: dict[int, str]) -> pd.DataFrame:
+#: Reconciled selections, by store, its last observation id, the selection and the options.
+_CACHE: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, Reconciled | None]] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _reconciled(store: Store, metric: str, area: str | None, place: str | None, group: str,
+                known: datetime | None, options: Options) -> tuple[pd.DataFrame, Reconciled | None]:
+    """The selection's rows and its bands at every change point, cached until the store changes.
+
+    The store is append-only, so its highest observation id says whether anything was added.
+    """
+    with store.engine.connect() as conn:
+        last = conn.execute(sa.select(sa.func.max(observations_table.c.id))).scalar()
+    key = (store.url, last, metric, area, place, group, known, options.stale_after, options.count_from,
+           tuple(options.source_order), tuple(sorted(options.stale_by_source.items())))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    frame = _load(store, metric, area, place, group, known)
+    rows = _prepare(frame, options) if not frame.empty else frame.assign(voice=[], stale_days=[])
+    found = (rows, reconcile_all(rows, options) if not frame.empty else None)
+    _CACHE[key] = found
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return found
+
+
+def _projections(store: Store, rows: pd.DataFrame, day: date, voices: dict[int, str]) -> pd.DataFrame:
     """Projections stated by `day` about `day` or later (or not yet stale): listed, never counted."""
+    if rows.empty:
+        return _evidence(store, [], None, voices)
     ordinal = day.toordinal()
     keep = rows[(rows["modality"] != "reported") & (rows["as_of"] + rows["stale_days"] >= ordinal)]
     return _evidence(store, keep["id"].tolist(), None, voices)
@@ -376,21 +430,16 @@ def series(
     area, group = _resolve(store, metric, area, place, group, known)
     options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
                           sources=sources)
-    frame = _load(store, metric, area, place, group, known)
-    if frame.empty:
-        return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
-    rows = _prepare(frame, options)
+    rows, result = _reconciled(store, metric, area, place, group, known, options)
     reported = rows[rows["modality"] == "reported"]
-    if reported.empty:
+    if result is None or reported.empty:
         return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
     dates = np.where(reported["scope"] == "incident", reported["period_end"], reported["as_of"])
     first = first or date.fromordinal(int(dates.min()))
     last = last or date.fromordinal(int(dates.max()))
     periods = _periods(freq, first, last)
-    ends = [min(e, last) for _, _, e in periods]
-    result = reconcile(rows, ends, options).frame().set_index("date")
-    out = pd.DataFrame([{"period": label, "period_start": s, "period_end": e, **result.loc[min(e, last)].to_dict()}
-                        for label, s, e in periods], columns=[*SERIES_COLUMNS, "date"])
+    out = result.frame([min(e, last) for _, _, e in periods]).assign(
+        period=[p[0] for p in periods], period_start=[p[1] for p in periods], period_end=[p[2] for p in periods])
     out = out[out["n_sources"] > 0].reset_index(drop=True)
     return _series_frame(out[SERIES_COLUMNS])
 
@@ -421,6 +470,7 @@ def disputes(
     as_known_on: date | datetime | str | None = None,
     db: str | Store | None = None,
     stale_after: timedelta | None = None,
+    count_from: date | str | None = None,
     source_order: Sequence[str] | None = None,
     sources: str | Path | None = None,
 ) -> pd.DataFrame:
@@ -429,21 +479,15 @@ def disputes(
     store = _store(db)
     known = _known_on(as_known_on)
     area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, stale_after=stale_after, source_order=source_order, sources=sources)
-    frame = _load(store, metric, area, place, group, known)
-    if frame.empty:
+    options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
+                          sources=sources)
+    _, result = _reconciled(store, metric, area, place, group, known, options)
+    if result is None:
         return _dispute_frame([])
-    rows = _prepare(frame, options)
-    if on is not None:
-        days = [_day(on, "on")]
-    else:
-        from .reconcile import _tracks, change_points
-
-        days = [date.fromordinal(int(d)) for d in change_points(_tracks(rows, options)) if d > 0]
-    result = reconcile(rows, days, options)  # type: ignore[arg-type]
+    day = _day(on, "on")
+    bands = [result.band_on(day)] if day is not None else [result.band(i) for i in range(len(result.dates))]
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for i in range(len(result.dates)):
-        band = result.band(i)
+    for band in bands:
         for a, b in band.disputes:
             key = (a.label + str((a.low, a.high)), b.label + str((b.low, b.high)))
             found = pairs.setdefault(key, {"first_date": band.on, "a": a, "b": b})

@@ -188,6 +188,23 @@ class Reconciled:
     voice_tracks: list[list[int]]
     voices: list[str]
 
+    def locate(self, day: date) -> int:
+        """The index of the asked date that holds for `day` (-1 before the first).
+
+        Between change points nothing counts differently, so `reconcile(rows, change_points)`
+        answers for every date: the band at `day` is the band at the last change point before it.
+        """
+        return int(np.searchsorted(self.dates, day.toordinal(), side="right")) - 1
+
+    def band_on(self, day: date) -> Band:
+        """The band on any date, from a result evaluated at every change point."""
+        i = self.locate(day)
+        if i < 0:
+            return Band(on=day, low=None, best=None, high=None, best_derived=False, envelope_low=None,
+                        envelope_high=None, n_sources=0, disputed=False, inconsistent=False, low_from=None,
+                        high_from=None, figures=[], disputes=[])
+        return replace(self.band(i), on=day)
+
     def band(self, i: int) -> Band:
         """The band at the i-th asked date, with each voice's figure and the disputed pairs."""
         c = {k: v[i] for k, v in self.columns.items()}
@@ -213,11 +230,20 @@ class Reconciled:
                       low=int(t.low[k]), best=_int(t.best[k]), high=_int(t.high[k]), rule=t.rules[k],
                       source_ids=tuple(t.source_ids), evidence_ids=tuple(int(x) for x in t.evidence[k]))
 
-    def frame(self) -> pd.DataFrame:
-        """One row per asked date (dates with no counting figure included, n_sources 0)."""
-        c = self.columns
+    def frame(self, days: Sequence[date] | None = None) -> pd.DataFrame:
+        """One row per asked date, or per date of `days` (dates with no counting figure included,
+        n_sources 0; dates before the first change point have no row values at all)."""
+        if days is not None:
+            at = np.array([self.locate(d) for d in days], dtype=np.int64)
+            return self._rows(at, [d.toordinal() for d in days])
+        return self._rows(np.arange(len(self.dates)), self.dates)
+
+    def _rows(self, at: np.ndarray, ordinals: Sequence[int] | np.ndarray) -> pd.DataFrame:
+        if (at < 0).any():
+            raise ValueError("a date before the first evaluated date; evaluate with reconcile_all")
+        c = {key: values[at] for key, values in self.columns.items()}
         return pd.DataFrame({
-            "date": [date.fromordinal(int(d)) for d in self.dates],
+            "date": [date.fromordinal(int(d)) for d in ordinals],
             "as_of": [date.fromordinal(int(d)) if d > 0 else None for d in c["as_of"]],
             **{k: c[k] for k in ("low", "best", "high", "envelope_low", "envelope_high")},
             "n_sources": c["n_sources"].astype("int64"), "disputed": c["disputed"].astype(bool),
@@ -256,29 +282,29 @@ def _tracks(rows: pd.DataFrame, options: Options) -> list[_Track]:
 def _stated_track(voice: str, g: pd.DataFrame) -> _Track:
     """Per as_of, one figure: the same range from several outlets counts once (all kept as evidence);
     different ranges on one day: the voice's own publication first, then the narrowest, then the latest."""
-    g = g.assign(width=(g["high"] - g["low"]).fillna(np.inf))
-    g = g.sort_values(["as_of", "direct", "width", "retrieved_at", "id"],
-                      ascending=[True, False, True, False, True], kind="mergesort")
-    starts, until, low, best, high, evidence, rules, sources = [], [], [], [], [], [], [], set()
-    for _, day in g.groupby("as_of", sort=True):
-        as_of = int(day["as_of"].iloc[0])
-        top = day.iloc[0]
-        same = day[(day["low"] == top["low"]) & _same(day["best"], top["best"]) & _same(day["high"], top["high"])]
-        starts.append(as_of)
-        until.append(as_of + int(same["stale_days"].max()))
-        low.append(float(top["low"]))
-        best.append(float(top["best"]))
-        high.append(float(top["high"]))
-        evidence.append(same["id"].to_numpy())
-        rules.append(str(top["rule"]))
-        sources.update(same["source_id"])
-    return _Track(voice, "stated", int(g["rank"].min()), np.array(starts, dtype=np.int64),
-                  np.array(until, dtype=np.int64), np.array(low), np.array(best), np.array(high),
-                  evidence, rules, sorted(sources))
-
-
-def _same(column: pd.Series, value: float) -> pd.Series:
-    return (column == value) | (column.isna() & (value != value))  # NaN equals NaN here
+    width = (g["high"] - g["low"]).to_numpy(dtype=float)
+    retrieved = pd.to_datetime(g["retrieved_at"], utc=True).dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    order = np.lexsort((g["id"].to_numpy(), -retrieved.astype(np.int64),
+                        width, ~g["direct"].to_numpy(dtype=bool), g["as_of"].to_numpy()))
+    as_of = g["as_of"].to_numpy(dtype=np.int64)[order]
+    low = g["low"].to_numpy(dtype=float)[order]
+    best = g["best"].to_numpy(dtype=float)[order]
+    high = g["high"].to_numpy(dtype=float)[order]
+    ids = g["id"].to_numpy()[order]
+    stale = g["stale_days"].to_numpy(dtype=np.int64)[order]
+    rules = g["rule"].to_numpy()[order]
+    sources = g["source_id"].to_numpy()[order]
+    starts, first = np.unique(as_of, return_index=True)
+    group = np.searchsorted(starts, as_of)  # the as_of group of each row
+    rep = first[group]  # its group's chosen row
+    same = ((low == low[rep]) & ((best == best[rep]) | (np.isnan(best) & np.isnan(best[rep])))
+            & (high == high[rep]))
+    kept = np.flatnonzero(same)
+    bounds = np.searchsorted(group[kept], np.arange(len(starts)))
+    until = starts + np.maximum.reduceat(stale[kept], bounds)
+    evidence = np.split(ids[kept], bounds[1:])
+    return _Track(voice, "stated", int(g["rank"].min()), starts, until, low[first], best[first], high[first],
+                  evidence, [str(r) for r in rules[first]], sorted(set(sources[kept])))
 
 
 def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
@@ -298,6 +324,13 @@ def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
                   [source_id])
 
 
+def reconcile_all(rows: pd.DataFrame, options: Options | None = None) -> Reconciled:
+    """The bands at every change point (and at the first day of the calendar, when nothing counts):
+    with `Reconciled.band_on` and `Reconciled.frame(days)` they answer for any date."""
+    tracks = _tracks(rows, options or Options())
+    return _evaluate(tracks, np.union1d([1], change_points(tracks)).astype(np.int64))
+
+
 def change_points(tracks: Sequence[_Track]) -> np.ndarray:
     """Every date on which some voice's figure starts or stops counting."""
     parts = [t.starts for t in tracks] + [t.until + 1 for t in tracks]
@@ -307,8 +340,11 @@ def change_points(tracks: Sequence[_Track]) -> np.ndarray:
 def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None = None) -> Reconciled:
     """The band at each of `dates`, from `rows` (latest vintages, columns INPUT_COLUMNS; dates as ordinals)."""
     options = options or Options()
-    asked = np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64)
-    tracks = _tracks(rows, options)
+    return _evaluate(_tracks(rows, options), np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64))
+
+
+def _evaluate(tracks: list[_Track], asked: np.ndarray) -> Reconciled:
+    """The bands at the `asked` ordinals, with every change point taken into account."""
     voices = sorted({t.voice for t in tracks}, key=lambda v: (min(t.rank for t in tracks if t.voice == v), v))
     voice_tracks = [[i for i, t in enumerate(tracks) if t.voice == v] for v in voices]
     # every change point up to the last asked date and beyond it: a floor carries forward, a cap back
@@ -316,6 +352,7 @@ def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None
     at = np.searchsorted(grid, asked)
     if not voices:  # nothing reported counts (only projections, or incidents before count_from)
         empty = np.full(len(asked), np.nan)
+        none = np.zeros((0, len(asked)), dtype=np.int64)
         blank = np.empty(len(asked), dtype=object)
         for i in range(len(asked)):
             blank[i] = []
@@ -325,7 +362,6 @@ def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None
                    "inconsistent": np.zeros(len(asked), dtype=bool), "low_from": np.full(len(asked), "", dtype=object),
                    "high_from": np.full(len(asked), "", dtype=object), "group_voices": blank,
                    "voices_counting": blank, "median": empty}
-        none = np.zeros((0, len(asked)), dtype=np.int64)
         return Reconciled(asked, columns, tracks, none, none, voice_tracks, voices)
     low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
     cols = _consensus(low, best, high, valid, start, voices, grid)
