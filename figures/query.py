@@ -27,7 +27,7 @@ from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
 __all__ = ["DISPUTE_COLUMNS", "EVIDENCE_COLUMNS", "HXL_COLUMNS", "SERIES_COLUMNS", "STALE_AFTER", "QueryResult",
-           "disputes", "hxl_row", "latest_vintages", "observations", "query", "series", "typed_frame"]
+           "clear_cache", "disputes", "hxl_row", "latest_vintages", "observations", "query", "series", "typed_frame"]
 
 #: Columns of `QueryResult.observations`, in order.
 EVIDENCE_COLUMNS = [
@@ -283,8 +283,8 @@ def _evidence(store: Store, ids: Sequence[int], band: Band | None, voices: dict[
     rows: list[dict[str, Any]] = []
     t = observations_table.c
     wanted = sorted(set(ids))
-    counting = {i for f in (band.figures if band else []) for i in f.evidence_ids}
-    agreeing = {i for f in (band.figures if band else []) if f.in_consensus for i in f.evidence_ids}
+    counting = {int(i) for f in (band.figures if band else []) for i in f.evidence_ids}
+    agreeing = {int(i) for f in (band.figures if band else []) if f.in_consensus for i in f.evidence_ids}
     columns = [c for c in EVIDENCE_COLUMNS if c not in ("voice", "counts", "in_consensus")]
     with store.engine.connect() as conn:
         for i in range(0, len(wanted), 500):
@@ -329,8 +329,11 @@ def query(
                           sources=sources)
     rows, result = _reconciled(store, metric, area, place, group, known, options)
     band = result.band_on(day) if result is not None else None
-    voices = dict(zip(rows["id"], rows["voice"], strict=True)) if result is not None else {}
-    ids = [i for f in (band.figures if band else []) for i in f.evidence_ids]
+    def ids() -> list[int]:
+        return [int(i) for f in (band.figures if band else []) for i in f.evidence_ids]
+
+    def voices() -> dict[int, str]:
+        return dict(zip(rows["id"].tolist(), rows["voice"], strict=True)) if result is not None else {}
     return QueryResult(
         metric=metric, area=area, place=place, group=group, on=day, as_known_on=as_known_on,
         low=band.low if band else None, best=band.best if band else None, high=band.high if band else None,
@@ -340,14 +343,19 @@ def query(
         inconsistent=band.inconsistent if band else False, low_from=band.low_from if band else None,
         high_from=band.high_from if band else None, figures=band.figures if band else [],
         disputes=band.disputes if band else [],
-        _evidence=lambda: _evidence(store, ids, band, voices),
-        _projected=lambda: _projections(store, rows, day, voices),
+        _evidence=lambda: _evidence(store, ids(), band, voices()),
+        _projected=lambda: _projections(store, rows, day, voices()),
     )
 
 
 #: Reconciled selections, by store, its last observation id, the selection and the options.
 _CACHE: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, Reconciled | None]] = OrderedDict()
 _CACHE_SIZE = 16
+
+
+def clear_cache() -> None:
+    """Forget every reconciled selection (they are also forgotten when the store grows)."""
+    _CACHE.clear()
 
 
 def _reconciled(store: Store, metric: str, area: str | None, place: str | None, group: str,
@@ -492,13 +500,13 @@ def disputes(
             key = (a.label + str((a.low, a.high)), b.label + str((b.low, b.high)))
             found = pairs.setdefault(key, {"first_date": band.on, "a": a, "b": b})
             found["last_date"] = band.on
-    quotes = _quotes(store, [f.evidence_ids[-1] for p in pairs.values() for f in (p["a"], p["b"])])
+    quotes = _quotes(store, [int(f.evidence_ids[-1]) for p in pairs.values() for f in (p["a"], p["b"])])
     out = []
     for p in pairs.values():
         a, b = p["a"], p["b"]
         row: dict[str, Any] = {"first_date": p["first_date"], "last_date": p["last_date"]}
         for side, f in (("a", a), ("b", b)):
-            quote, url = quotes.get(f.evidence_ids[-1], ("", ""))
+            quote, url = quotes.get(int(f.evidence_ids[-1]), ("", ""))
             row.update({f"source_{side}": f.voice, f"as_of_{side}": f.as_of, f"low_{side}": f.low,
                         f"best_{side}": f.best, f"high_{side}": f.high, f"rule_{side}": f.rule,
                         f"quote_{side}": quote, f"url_{side}": url})

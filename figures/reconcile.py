@@ -136,7 +136,7 @@ class _Track:
     source_ids: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Figure:
     """One voice's counting figure at a date. `high=None`: no upper bound stated."""
 
@@ -148,7 +148,8 @@ class Figure:
     high: int | None
     rule: str
     source_ids: tuple[str, ...]
-    evidence_ids: tuple[int, ...]
+    #: The ids of the stored observations behind the figure (every event of a running total).
+    evidence_ids: np.ndarray
     in_consensus: bool = False
 
     @property
@@ -228,7 +229,7 @@ class Reconciled:
         t = self.tracks[self.voice_tracks[v][int(self.chosen_track[v, i])]]
         return Figure(voice=t.voice, kind=t.kind, as_of=date.fromordinal(int(t.starts[k])),
                       low=int(t.low[k]), best=_int(t.best[k]), high=_int(t.high[k]), rule=t.rules[k],
-                      source_ids=tuple(t.source_ids), evidence_ids=tuple(int(x) for x in t.evidence[k]))
+                      source_ids=tuple(t.source_ids), evidence_ids=t.evidence[k])
 
     def frame(self, days: Sequence[date] | None = None) -> pd.DataFrame:
         """One row per asked date, or per date of `days` (dates with no counting figure included,
