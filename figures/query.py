@@ -47,8 +47,8 @@ DISPUTE_COLUMNS = ["first_date", "last_date", "source_a", "as_of_a", "low_a", "b
                    "quote_a", "url_a", "source_b", "as_of_b", "low_b", "best_b", "high_b", "rule_b", "quote_b",
                    "url_b", "gap"]
 
-_LOAD = ["id", "record_key", "source_id", "publisher", "attributed_to", "group", "area", "place", "as_of",
-         "period_start", "period_end", "scope", "modality", "low", "best", "high", "rule", "retrieved_at"]
+_LOAD = ["id", "record_key", "source_id", "publisher", "attributed_to", "as_of", "period_start", "period_end",
+         "scope", "modality", "low", "best", "high", "rule", "retrieved_at"]
 
 
 @dataclass(frozen=True)
@@ -217,24 +217,24 @@ def _load(store: Store, metric: str, area: str | None, place: str | None, group:
 
 def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
     """Dates (ISO text or date objects, None for none) as proleptic ordinals, -1 for none."""
-    if all(isinstance(v, str) for v in values):
-        return np.array(values, dtype="datetime64[D]").astype(np.int64) + _EPOCH
-    return np.array([-1 if v is None else (date.fromisoformat(v[:10]) if isinstance(v, str) else v).toordinal()
-                     for v in values], dtype=np.int64)
+    days = np.array(values, dtype="datetime64[D]")
+    return np.where(np.isnat(days), -1, days.astype(np.int64) + _EPOCH)
 
 
 def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
     """The reconciler's input: voices, ranks and staleness per row, beside the loaded columns."""
     out = frame[["id", "source_id", "scope", "modality", "as_of", "period_start", "period_end", "low", "best",
                  "high", "rule", "retrieved_at"]].copy()
-    voices: dict[tuple[Any, ...], str] = {}
-    direct: dict[tuple[Any, ...], bool] = {}
-    keys = list(zip(frame["publisher"], frame["attributed_to"], frame["source_id"], frame["scope"], strict=True))
-    for key in set(keys):
-        voices[key] = voice_of(*key)
-        direct[key] = not isinstance(key[1], str) or voice_of(key[0], None, key[2]) == voices[key]
-    out["voice"] = [voices[k] for k in keys]
-    out["direct"] = [direct[k] for k in keys]
+    who = ["publisher", "attributed_to", "source_id", "scope"]
+    combos = frame.groupby(who, dropna=False, sort=False).ngroup().to_numpy()
+    firsts = frame[who].drop_duplicates().itertuples(index=False, name=None)
+    voice, direct = [], []
+    for publisher, attributed, source_id, scope in firsts:
+        named = voice_of(publisher, attributed, source_id, scope)
+        voice.append(named)
+        direct.append(not isinstance(attributed, str) or voice_of(publisher, None, source_id) == named)
+    out["voice"] = np.array(voice, dtype=object)[combos]
+    out["direct"] = np.array(direct, dtype=bool)[combos]
     ranks = {s: options.rank(s) for s in out["source_id"].unique()}
     out["rank"] = out["source_id"].map(ranks)
     out["stale_days"] = out["source_id"].map({s: options.stale_days(s) for s in ranks})
