@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -70,7 +71,7 @@ def main_options(
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -109,10 +110,10 @@ def _report(o: Any) -> None:
     err.print(f"{mark} {o.source_id}: {o.added} new observations, {o.known} already stored, "
               f"{o.snapshots} new snapshots", highlight=False)
     for problem in o.problems:
-        err.print(f"  [yellow]skipped:[/yellow] {problem}", highlight=False)
+        err.print(f"  [yellow]skipped:[/yellow] {escape(problem)}", highlight=False)
     if o.error:
         label = "[yellow]why:[/yellow]" if o.status == "skipped" else "[red]error:[/red]"
-        err.print(f"  {label} {o.error}", highlight=False)
+        err.print(f"  {label} {escape(o.error)}", highlight=False)
 
 
 @app.command("sources")
@@ -150,7 +151,7 @@ def sources_command(
     else:
         _emit_rows(rows, fmt)
     for problem in plugin_errors():
-        err.print(f"[yellow]plugin not loaded:[/yellow] {problem}", highlight=False)
+        err.print(f"[yellow]plugin not loaded:[/yellow] {escape(problem)}", highlight=False)
 
 
 @app.command("update")
@@ -620,7 +621,7 @@ def chart_command(
     for path in written:
         typer.echo(str(path))
     for message in messages:
-        err.print(f"[yellow]skipped:[/yellow] {message}", highlight=False)
+        err.print(f"[yellow]skipped:[/yellow] {escape(message)}", highlight=False)
     if not written:
         err.print("no chart written; run 'figures update' first, or pick a --week with data")
         raise typer.Exit(1)

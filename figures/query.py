@@ -433,6 +433,8 @@ def series(
     """The consensus band per period (ISO weeks by default, each as of its last day, never past
     `end`), one row per period in which at least one source counts. Columns: SERIES_COLUMNS."""
     first, last = _day(start, "start"), _day(end, "end")
+    if freq not in ("W", "D", "M", "ME"):
+        raise FiguresError(f"freq={freq!r}: give 'W' (ISO weeks, the default), 'D' (days) or 'M' (months)")
     store = _store(db)
     known = _known_on(as_known_on)
     area, group = _resolve(store, metric, area, place, group, known)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from figures.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS = ["sources", "update", "ingest", "extract", "query", "export", "chart"]
+COMMANDS = ["sources", "update", "ingest", "extract", "query", "series", "disputes", "export", "chart"]
 
 
 @pytest.fixture
@@ -184,6 +184,11 @@ def test_query_without_data_exits_1_and_says_what_to_do(loaded):
     (["query", "killed", "--on", "yesterday"], "not a date"),
     (["query", "killed", "--format", "xml"], "unknown format"),
     (["export", "--format", "xml"], "unknown format"),
+    (["export", "--format", "json", "--hxl"], "--hxl adds a row of hashtags to a CSV"),
+    (["export", "--format", "parquet"], "give a file with --out"),
+    (["series", "killed", "--freq", "Y"], "freq='Y'"),
+    (["series", "dead"], "unknown metric 'dead'"),
+    (["disputes", "killed", "--format", "xml"], "unknown format"),
 ])
 def test_bad_arguments_are_named(cli, args, message):
     result = cli(*args)
@@ -310,3 +315,81 @@ def test_ingest_reads_a_saved_csv_as_csv(cli, shared_fixtures):
     result = cli("ingest", str(path), "--adapter", "hdx-hapi", "--source", "hdx-hapi-ukraine-conflict")
     assert result.exit_code == 0, result.output
     assert re.search(r"ok hdx-hapi-ukraine-conflict: [1-9]\d* new observations", result.stderr)
+
+
+# --- reconciliation: query, series, disputes, export -------------------------------------------
+
+def test_query_shows_each_source_the_band_and_the_dispute(loaded):
+    result = loaded("query", "killed", "--area", "UKR", "--group", "civilians", "--on", "2022-03-27")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "killed UKR (civilians) as of 2022-03-27: low 1,151" in out
+    assert "high no upper bound" in out and "low set by OHCHR 2022-03-27" in out
+    assert "OHCHR" in out and "OCHA" in out and "at-least-verified" in out
+    data = json.loads(loaded("query", "killed", "--area", "UKR", "--group", "civilians", "--on", "2022-03-27",
+                             "--format", "json").stdout)
+    assert data["low"] == 1151 and data["high"] is None and data["n_sources"] == len(data["figures"])
+    assert {f["source"] for f in data["figures"]} >= {"OHCHR", "OCHA"}
+
+
+def test_series_prints_weekly_bands(loaded):
+    result = loaded("series", "killed", "--area", "UKR", "--group", "civilians")
+    assert result.exit_code == 0, result.output
+    assert "2022-W12" in result.stdout and "1,151" in result.stdout
+    rows = list(csv.DictReader(io.StringIO(loaded("series", "refugees", "--area", "UKR", "--format", "csv").stdout)))
+    assert rows[0]["period"] == "2022-W08" and rows[0]["period_end"] == "2022-02-27"
+    assert rows[-1]["period"] == "2022-W17" and rows[-1]["best"] == "5264767"
+    assert [int(r["low"]) for r in rows] == sorted(int(r["low"]) for r in rows)
+    daily = json.loads(loaded("series", "refugees", "--area", "UKR", "--freq", "D", "--start", "2022-02-24",
+                              "--end", "2022-02-26", "--format", "json").stdout)
+    offline = json.loads(next((REPO / "figures" / "data" / "offline").glob("unhcr_timeseries_sv54_pg5457_*.json"))
+                         .read_text(encoding="utf-8"))["data"]["timeseries"]
+    first_three = [r["individuals"] for r in offline[:3]]
+    assert [d["best"] for d in daily] == [sum(first_three[:i + 1]) for i in range(3)]
+
+
+def test_series_without_data_exits_1(loaded):
+    result = loaded("series", "idps", "--area", "SYR")
+    assert result.exit_code == 1
+    assert "figures update" in result.stderr
+
+
+def test_disputes_lists_both_quotes(loaded):
+    result = loaded("disputes", "killed", "--area", "UKR", "--group", "civilians", "--on", "2022-03-27")
+    assert result.exit_code == 0, result.output
+    assert " vs " in result.stdout and "gap" in result.stdout
+    assert "https://" in result.stdout
+    rows = list(csv.DictReader(io.StringIO(loaded("disputes", "killed", "--area", "UKR", "--group", "civilians",
+                                                  "--format", "csv").stdout)))
+    assert rows and all(int(r["gap"]) > 0 and r["quote_a"] and r["quote_b"] for r in rows)
+    none = loaded("disputes", "refugees", "--area", "UKR")
+    assert none.exit_code == 0 and "No disputes" in none.stdout
+
+
+def test_export_with_an_hxl_row_and_filters(loaded, tmp_path):
+    out = tmp_path / "killed.csv"
+    result = loaded("export", "--metric", "killed", "--area", "UKR", "--hxl", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    header, tags = next(csv.reader([lines[0]])), next(csv.reader([lines[1]]))
+    assert len(header) == len(tags)
+    tagged = dict(zip(header, tags, strict=True))
+    assert tagged["low"] == "#affected+killed+min" and tagged["best"] == "#affected+killed"
+    assert tagged["high"] == "#affected+killed+max" and tagged["area"] == "#country+code"
+    assert all(t.startswith("#") for t in tags)
+    body = list(csv.DictReader(io.StringIO("\n".join([lines[0], *lines[2:]]))))
+    assert body and {r["metric"] for r in body} == {"killed"} and {r["area"] for r in body} == {"UKR"}
+
+
+def test_export_parquet_needs_pyarrow_or_writes_the_file(loaded, tmp_path):
+    out = tmp_path / "all.parquet"
+    result = loaded("export", "--format", "parquet", "--out", str(out))
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        assert result.exit_code == 2 and "figures-tally[parquet]" in result.output
+        return
+    assert result.exit_code == 0
+    import pandas as pd
+
+    assert len(pd.read_parquet(out)) > 100
