@@ -350,7 +350,7 @@ def query(
 
 #: Reconciled selections, by store, its last observation id, the selection and the options.
 _CACHE: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, Reconciled | None]] = OrderedDict()
-_CACHE_SIZE = 16
+_CACHE_SIZE = 32
 
 
 def clear_cache() -> None:

@@ -210,7 +210,7 @@ class Reconciled:
         """The band at the i-th asked date, with each voice's figure and the disputed pairs."""
         c = {k: v[i] for k, v in self.columns.items()}
         figures = [f for f in (self._figure(v, i) for v in range(len(self.voices))) if f is not None]
-        in_group = set(self.columns["group_voices"][i])
+        in_group = {self.voices[int(v)] for v in np.flatnonzero(self.columns["group_mask"][i])}
         figures = [_with(f, in_consensus=f.voice in in_group) for f in figures]
         disputes = [(a, b) for a in figures for b in figures
                     if a is not b and a.high is not None and a.high < b.low]
@@ -218,8 +218,8 @@ class Reconciled:
             on=date.fromordinal(int(self.dates[i])), low=_int(c["low"]), best=_int(c["best"]),
             high=_int(c["high"]), best_derived=bool(c["best_derived"]), envelope_low=_int(c["envelope_low"]),
             envelope_high=_int(c["envelope_high"]), n_sources=int(c["n_sources"]), disputed=bool(c["disputed"]),
-            inconsistent=bool(c["inconsistent"]), low_from=c["low_from"] or None,
-            high_from=c["high_from"] or None, figures=figures, disputes=disputes,
+            inconsistent=bool(c["inconsistent"]), low_from=self._label(c["low_src"], c["low_at"]) or None,
+            high_from=self._label(c["high_src"], c["high_at"]) or None, figures=figures, disputes=disputes,
         )
 
     def _figure(self, v: int, i: int) -> Figure | None:
@@ -249,9 +249,14 @@ class Reconciled:
             **{k: c[k] for k in ("low", "best", "high", "envelope_low", "envelope_high")},
             "n_sources": c["n_sources"].astype("int64"), "disputed": c["disputed"].astype(bool),
             "best_derived": c["best_derived"].astype(bool), "inconsistent": c["inconsistent"].astype(bool),
-            "low_from": c["low_from"], "high_from": c["high_from"],
-            "sources": [", ".join(v) for v in c["voices_counting"]],
+            "low_from": [self._label(v, d) for v, d in zip(c["low_src"], c["low_at"], strict=True)],
+            "high_from": [self._label(v, d) for v, d in zip(c["high_src"], c["high_at"], strict=True)],
+            "sources": [", ".join(self.voices[int(v)] for v in np.flatnonzero(row)) for row in c["valid_mask"]],
         })
+
+    def _label(self, voice: int, day: int) -> str:
+        """`OHCHR 2022-03-24`: the voice and as-of date of a figure, '' for none."""
+        return f"{self.voices[int(voice)]} {date.fromordinal(int(day)).isoformat()}" if voice >= 0 else ""
 
 
 def _with(f: Figure, **changes: Any) -> Figure:
@@ -354,15 +359,13 @@ def _evaluate(tracks: list[_Track], asked: np.ndarray) -> Reconciled:
     if not voices:  # nothing reported counts (only projections, or incidents before count_from)
         empty = np.full(len(asked), np.nan)
         none = np.zeros((0, len(asked)), dtype=np.int64)
-        blank = np.empty(len(asked), dtype=object)
-        for i in range(len(asked)):
-            blank[i] = []
-        columns = {"as_of": np.full(len(asked), -1), "low": empty, "high": empty, "best": empty,
+        minus = np.full(len(asked), -1, dtype=np.int64)
+        columns = {"as_of": minus, "low": empty, "high": empty, "best": empty,
                    "envelope_low": empty, "envelope_high": empty, "n_sources": np.zeros(len(asked), dtype=np.int64),
                    "disputed": np.zeros(len(asked), dtype=bool), "best_derived": np.zeros(len(asked), dtype=bool),
-                   "inconsistent": np.zeros(len(asked), dtype=bool), "low_from": np.full(len(asked), "", dtype=object),
-                   "high_from": np.full(len(asked), "", dtype=object), "group_voices": blank,
-                   "voices_counting": blank, "median": empty}
+                   "inconsistent": np.zeros(len(asked), dtype=bool), "low_src": minus, "low_at": minus,
+                   "high_src": minus, "high_at": minus, "group_mask": np.zeros((len(asked), 0), dtype=bool),
+                   "valid_mask": np.zeros((len(asked), 0), dtype=bool), "median": empty}
         return Reconciled(asked, columns, tracks, none, none, voice_tracks, voices)
     low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
     cols = _consensus(low, best, high, valid, start, voices, grid)
@@ -434,33 +437,26 @@ def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.nd
     has_best = (valid & ~np.isnan(best)).any(axis=0)
     if has_best.any():
         medians[has_best] = np.nanmedian(np.where(valid, best, np.nan)[:, has_best], axis=0)
-    def named(i: int, g: int) -> str:
-        return f"{voices[i]} {date.fromordinal(int(start[i, g])).isoformat()}"
-
-    label = [named(i, g) if n[g] else "" for g, i in enumerate(low_voice)]
-    high_label = [named(i, g) if n[g] and np.isfinite(c_high[g]) else "" for g, i in enumerate(high_voice)]
-    group = [[voices[int(i)] for i in np.flatnonzero(tied[:, g] | _covers_group(cover, tied, g))]
-             for g in range(len(grid))]
-    counting = [[voices[int(i)] for i in np.flatnonzero(valid[:, g])] for g in range(len(grid))]
+    columns = np.arange(len(grid))
     return {"as_of": np.where(valid, start, -1).max(axis=0), "low": c_low, "high": c_high, "median": medians,
             "envelope_low": env_low, "envelope_high": env_high, "n_sources": n, "disputed": disputed,
-            "low_from": label, "high_from": high_label, "group_voices": group, "voices_counting": counting}
+            "low_src": np.where(n > 0, low_voice, -1), "low_at": start[low_voice, columns],
+            "high_src": np.where((n > 0) & np.isfinite(c_high), high_voice, -1), "high_at": start[high_voice, columns],
+            "group_mask": _group(cover, tied).T, "valid_mask": valid.T}
 
 
-def _covers_group(cover: np.ndarray, tied: np.ndarray, g: int) -> np.ndarray:
-    """Voices whose range covers a deepest point: the group the consensus agrees with."""
-    rows = np.flatnonzero(tied[:, g])
-    if not len(rows):
-        return np.zeros(cover.shape[0], dtype=bool)
-    return np.asarray(cover[rows, :, g].any(axis=0))
+def _group(cover: np.ndarray, tied: np.ndarray) -> np.ndarray:
+    """(voices, dates): the voices whose range covers one of the deepest points, the group the
+    consensus agrees with."""
+    return tied | (cover & tied[:, None, :]).any(axis=0)
 
 
 def _consistent(cols: dict[str, Any], counting: np.ndarray) -> None:
     """Running totals never fall: carry each low forward and each upper bound back, in place."""
     low = np.asarray(cols["low"], dtype=float).copy()
     high = np.asarray(cols["high"], dtype=float).copy()
-    low_from = list(cols["low_from"])
-    high_from = list(cols["high_from"])
+    low_src, low_at = cols["low_src"].copy(), cols["low_at"].copy()
+    high_src, high_at = cols["high_src"].copy(), cols["high_at"].copy()
     g = len(low)
     floor_at = np.full(g, -1, dtype=np.int64)  # the column whose low is the highest so far
     cap_at = np.full(g, -1, dtype=np.int64)  # the column whose high is the lowest from here on
@@ -480,16 +476,16 @@ def _consistent(cols: dict[str, Any], counting: np.ndarray) -> None:
     for k in np.flatnonzero(counting):
         if floor[k] > low[k]:
             low[k] = floor[k]
-            low_from[k] = low_from[floor_at[k]]
+            low_src[k], low_at[k] = low_src[floor_at[k]], low_at[floor_at[k]]
         if cap[k] < high[k]:
             if cap[k] >= low[k]:
                 high[k] = cap[k]
-                high_from[k] = high_from[cap_at[k]]
+                high_src[k], high_at[k] = high_src[cap_at[k]], high_at[cap_at[k]]
             else:
                 inconsistent[k] = True
         if high[k] < low[k]:  # the stated bounds contradict an earlier floor: leave the top open
             high[k] = np.inf
-            high_from[k] = ""
+            high_src[k] = -1
             inconsistent[k] = True
     env_low = np.fmin(np.asarray(cols["envelope_low"], dtype=float), low)
     env_high = np.asarray(cols["envelope_high"], dtype=float)
@@ -501,10 +497,5 @@ def _consistent(cols: dict[str, Any], counting: np.ndarray) -> None:
     best = np.where(counting, np.floor(best + 0.5), np.nan)
     cols.update(low=np.where(counting, low, np.nan), high=np.where(counting, high, np.nan), best=best,
                 best_derived=derived, envelope_low=env_low, envelope_high=env_high,
-                low_from=np.array(low_from, dtype=object), high_from=np.array(high_from, dtype=object),
+                low_src=low_src, low_at=low_at, high_src=high_src, high_at=high_at,
                 inconsistent=inconsistent, disputed=np.asarray(cols["disputed"]) | inconsistent)
-    for key in ("group_voices", "voices_counting"):
-        listed = np.empty(g, dtype=object)
-        for i, value in enumerate(cols[key]):
-            listed[i] = value
-        cols[key] = listed
