@@ -294,10 +294,12 @@ def _evidence(store: Store, ids: Sequence[int], band: Band | None, voices: dict[
                 oid = d.pop("id")
                 d.update(voice=voices.get(oid), counts=oid in counting, in_consensus=oid in agreeing)
                 rows.append(d)
-    frame = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
-    frame = typed_frame(frame)
+    frame = typed_frame(pd.DataFrame(rows, columns=EVIDENCE_COLUMNS))
     for column in ("counts", "in_consensus"):
         frame[column] = frame[column].astype(bool)
+    for column in ("source_id", "voice", "publisher", "metric", "group", "area", "scope", "modality", "text",
+                   "rule", "url", "snapshot_sha256", "locator", "quote", "adapter", "adapter_version"):
+        frame[column] = frame[column].astype(str)
     return frame
 
 

@@ -227,3 +227,45 @@ def test_group_and_area_left_out_are_filled_in_or_asked_for(full_offline_store: 
     assert query("injured", area="UKR", on="2022-03-24", db=full_offline_store).group == "civilians"
     with pytest.raises(figures.FiguresError, match="several areas"):
         query("killed", on="2022-03-24", db=full_offline_store)
+
+
+EVIDENCE_SCHEMA = pa.DataFrameSchema(
+    {
+        "source_id": pa.Column(str), "voice": pa.Column(str), "publisher": pa.Column(str),
+        "metric": pa.Column(str), "group": pa.Column(str), "area": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$")),
+        "place": pa.Column(nullable=True), "record_id": pa.Column(nullable=True),
+        "as_of": pa.Column("datetime64[us]"), "period_start": pa.Column("datetime64[us]", nullable=True),
+        "period_end": pa.Column("datetime64[us]", nullable=True), "scope": pa.Column(str),
+        "modality": pa.Column(str), "low": pa.Column("Int64", pa.Check.ge(0)), "best": pa.Column("Int64", nullable=True),
+        "high": pa.Column("Int64", nullable=True), "text": pa.Column(str), "rule": pa.Column(str),
+        "url": pa.Column(str), "title": pa.Column(nullable=True),
+        "published_at": pa.Column(pd.DatetimeTZDtype("us", "UTC"), nullable=True),
+        "retrieved_at": pa.Column(pd.DatetimeTZDtype("us", "UTC")),
+        "snapshot_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")), "locator": pa.Column(str),
+        "quote": pa.Column(str), "attributed_to": pa.Column(nullable=True), "adapter": pa.Column(str),
+        "adapter_version": pa.Column(str), "counts": pa.Column(bool), "in_consensus": pa.Column(bool),
+    },
+    strict=True, ordered=True,
+)
+
+
+def test_query_evidence_frame_has_documented_columns(full_offline_store: Store) -> None:
+    answer = query("killed", area="UKR", group="civilians", on="2022-03-27", db=full_offline_store)
+    frame = answer.observations
+    EVIDENCE_SCHEMA.validate(frame)
+    assert frame["counts"].all()
+    assert set(frame.loc[~frame["in_consensus"], "voice"]) == {f.voice for f in answer.figures if not f.in_consensus}
+    assert answer.observations is frame  # read once, then kept
+    empty = query("killed", area="UKR", group="civilians", on="2021-01-01", db=full_offline_store).observations
+    EVIDENCE_SCHEMA.validate(empty)
+    assert empty.empty
+
+
+def test_observations_takes_the_same_filters(full_offline_store: Store) -> None:
+    everything = figures.observations(db=full_offline_store)
+    killed = figures.observations("killed", area="ukr", group="civilians", db=full_offline_store)
+    assert set(killed["metric"]) == {"killed"} and set(killed["group"]) == {"civilians"}
+    assert len(killed) < len(everything)
+    poland = figures.observations("refugees", place="poland", db=full_offline_store)
+    assert set(poland["place"]) == {"Poland"}
+    assert figures.observations("killed", as_known_on="2000-01-01", db=full_offline_store).empty
