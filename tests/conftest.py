@@ -7,10 +7,13 @@ real store, cache or a stray ./sources.yaml or ./.env.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from figures.config import SourcesFile, load_sources
 from figures.http import build_client
@@ -52,16 +55,56 @@ def sources_file(repo_root: Path) -> SourcesFile:
     return load_sources(repo_root / "sources.yaml")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh, empty SQLite store in tmp_path.
+#: A PostgreSQL database the tests may create schemas in (`.ci/run` starts one and sets this).
+POSTGRES = os.environ.get("FIGURES_TEST_POSTGRES")
+#: The test modules whose stores run on both backends: the store, query and reconciliation suite.
+BOTH_BACKENDS = {"test_store", "test_query", "test_reconcile_store", "test_pipeline", "test_postgres"}
 
-    It is the file `open_store()` opens under the isolated FIGURES_HOME, so code that opens the
-    default store (the CLI, `query(db=None)`) sees the same data.
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the store, query and reconciliation tests on SQLite and on PostgreSQL."""
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "store" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the `store` fixture runs on: SQLite unless a test module asks for both."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def store(tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A fresh, empty store: SQLite in tmp_path, or a new schema of the PostgreSQL test database.
+
+    It is the store `open_store()` opens (the SQLite file under the isolated FIGURES_HOME, or
+    FIGURES_DB for PostgreSQL), so code that opens the default store (the CLI, `query(db=None)`)
+    sees the same data.
     """
-    opened = Store(f"sqlite:///{tmp_path / 'figures.sqlite'}")
-    yield opened
-    opened.close()
+    if backend == "sqlite":
+        opened = Store(f"sqlite:///{tmp_path / 'figures.sqlite'}")
+        yield opened
+        opened.close()
+        return
+    if not POSTGRES:
+        pytest.skip("FIGURES_TEST_POSTGRES is not set: .ci/run starts PostgreSQL and sets it "
+                    "(postgresql+psycopg://user@127.0.0.1:PORT/DB)")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = sa.engine.make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    monkeypatch.setenv("FIGURES_DB", rendered)
+    opened = Store(rendered)
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 UNHCR_SOURCES = ("unhcr-ukraine-crossings", "unhcr-ukraine-by-country")
