@@ -184,9 +184,11 @@ def update_command(
             raise typer.Exit(1)
         return
     if offline:
-        client = build_client(contact=settings.contact, transport=replay_transport())
+        client = build_client(contact=settings.contact, transport=replay_transport(),
+                              max_bytes=int(settings.max_response_mb * 2**20))
     else:
-        client = build_client(contact=settings.contact, cache_dir=settings.http_cache_dir())
+        client = build_client(contact=settings.contact, cache_dir=settings.http_cache_dir(),
+                              max_bytes=int(settings.max_response_mb * 2**20))
     try:
         ids = source_ids or []
         chosen = [config.get(i) for i in ids] if ids else config.sources

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     sources: Path | None = None
     cache_dir: Path | None = None
     contact: str = "figures-maintainers@proton.me"
+    #: The largest response a source may send, in MB (2^20 bytes); larger ones are refused.
+    max_response_mb: float = Field(default=512, gt=0)
 
     def data_dir(self) -> Path:
         """Where the embedded store lives: `$FIGURES_HOME` or the user data directory."""

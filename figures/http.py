@@ -34,6 +34,56 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: The largest response body read by default (FIGURES_MAX_RESPONSE_MB changes it).
+MAX_RESPONSE_BYTES = 512 * 2**20
+
+
+class ResponseTooLarge(httpx.HTTPError):
+    """A response body beyond the configured limit: refused, never stored."""
+
+
+class _Capped(httpx.SyncByteStream):
+    """A response body that stops with ResponseTooLarge once it passes `limit` bytes."""
+
+    def __init__(self, inner: httpx.SyncByteStream, limit: int, url: str) -> None:
+        self.inner, self.limit, self.url, self.seen = inner, limit, url, 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for chunk in self.inner:
+            self.seen += len(chunk)
+            if self.seen > self.limit:
+                raise ResponseTooLarge(_too_large(self.url, self.limit))
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _too_large(url: str, limit: int) -> str:
+    return (f"the response from {url} is larger than {limit / 2**20:,.0f} MB, the limit for one response; "
+            "set FIGURES_MAX_RESPONSE_MB higher if the source really serves that much, or ask for less "
+            "(a shorter date range, a smaller page)")
+
+
+class LimitTransport(httpx.BaseTransport):
+    """Refuses a response whose declared or actual size passes `limit` bytes."""
+
+    def __init__(self, inner: httpx.BaseTransport, limit: int = MAX_RESPONSE_BYTES) -> None:
+        self.inner, self.limit = inner, limit
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        declared = response.headers.get("Content-Length", "")
+        url = str(request.url.copy_with(query=None))  # no query: it may carry a token
+        if declared.isdigit() and int(declared) > self.limit:
+            response.close()
+            raise ResponseTooLarge(_too_large(url, self.limit))
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _Capped(response.stream, self.limit, url)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def user_agent(contact: str) -> str:
@@ -119,13 +169,15 @@ def build_client(
     transport: httpx.BaseTransport | None = None,
     attempts: int = 4,
     sleep: Callable[[float], None] = time.sleep,
+    max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> httpx.Client:
-    """Build the client adapters use; `cache_dir=None` turns the HTTP cache off.
+    """Build the client adapters use; `cache_dir=None` turns the HTTP cache off. A response larger
+    than `max_bytes` is refused with ResponseTooLarge (an httpx.HTTPError, so a SourceError).
 
     >>> client = build_client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     """
     inner = transport if transport is not None else httpx.HTTPTransport()
-    chain: httpx.BaseTransport = RetryTransport(inner, attempts=attempts, sleep=sleep)
+    chain: httpx.BaseTransport = RetryTransport(LimitTransport(inner, max_bytes), attempts=attempts, sleep=sleep)
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         storage = hishel.SqliteStorage(database_path=cache_dir / "http-cache.sqlite")

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from figures import __version__
-from figures.http import MAX_RETRY_AFTER, build_client, response_time, retry_after_seconds, user_agent
+from figures.http import MAX_RETRY_AFTER, ResponseTooLarge, build_client, response_time, retry_after_seconds, user_agent
 
 URL = "https://data.unhcr.org/population/get/timeseries?sv_id=54&population_group=5457"
 
@@ -247,3 +247,37 @@ def test_response_time_falls_back_to_now(headers: dict[str, str]) -> None:
     moment = response_time(httpx.Response(200, headers=headers))
     assert before <= moment <= datetime.now(UTC)
     assert moment.tzinfo is not None
+
+
+# --- response size limit ------------------------------------------------------------------------
+
+def test_a_response_larger_than_the_limit_is_refused_by_its_declared_size() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Length": str(10 * 2**20)}, content=b"x" * 10)
+
+    client = build_client(transport=httpx.MockTransport(handler), max_bytes=2**20, sleep=lambda s: None)
+    with pytest.raises(ResponseTooLarge, match="larger than 1 MB") as caught:
+        client.get("https://example.org/huge?token=secret")
+    assert "secret" not in str(caught.value)
+    assert "FIGURES_MAX_RESPONSE_MB" in str(caught.value)
+
+
+def test_a_streamed_response_is_cut_at_the_limit() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(b"y" * (3 * 2**20)))
+
+    client = build_client(transport=httpx.MockTransport(handler), max_bytes=2**20, sleep=lambda s: None)
+    with pytest.raises(ResponseTooLarge):
+        client.get("https://example.org/stream")
+    small = build_client(transport=httpx.MockTransport(handler), max_bytes=4 * 2**20)
+    assert len(small.get("https://example.org/stream").content) == 3 * 2**20
+
+
+def test_a_too_large_response_becomes_a_clear_source_error() -> None:
+    from figures.errors import SourceError
+    from figures.sources.base import get_snapshot
+
+    client = build_client(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=b"z" * 5000)),
+                          max_bytes=1000)
+    with pytest.raises(SourceError, match="larger than .* the limit for one response"):
+        get_snapshot(client, "big-source", "https://example.org/export.csv")
