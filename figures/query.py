@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from .errors import FiguresError
 from .models import HXL_TAGS, Observation, utc
-from .reconcile import CADENCE_DAYS, STALE_AFTER, Band, Figure, Options, Reconciled, reconcile_all, voice_of
+from .reconcile import CADENCE_DAYS, PROSE_ADAPTERS, STALE_AFTER, Band, Figure, Options, Reconciled, reconcile_all, voice_of
 from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
@@ -47,8 +47,8 @@ DISPUTE_COLUMNS = ["first_date", "last_date", "source_a", "as_of_a", "low_a", "b
                    "quote_a", "url_a", "source_b", "as_of_b", "low_b", "best_b", "high_b", "rule_b", "quote_b",
                    "url_b", "gap"]
 
-_LOAD = ["id", "record_key", "source_id", "publisher", "attributed_to", "as_of", "period_start", "period_end",
-         "scope", "modality", "low", "best", "high", "rule", "retrieved_at"]
+_LOAD = ["id", "record_key", "source_id", "publisher", "attributed_to", "adapter", "as_of", "period_start",
+         "period_end", "scope", "modality", "low", "best", "high", "rule", "retrieved_at"]
 
 
 @dataclass(frozen=True)
@@ -236,6 +236,7 @@ def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
     out["voice"] = np.array(voice, dtype=object)[combos]
     out["direct"] = np.array(direct, dtype=bool)[combos]
     ranks = {s: options.rank(s) for s in out["source_id"].unique()}
+    out["prose"] = frame["adapter"].isin(PROSE_ADAPTERS).to_numpy()
     out["rank"] = out["source_id"].map(ranks)
     out["stale_days"] = out["source_id"].map({s: options.stale_days(s) for s in ranks})
     return out

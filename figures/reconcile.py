@@ -65,9 +65,13 @@ ALIASES = {
     "who": "WHO", "world health organization": "WHO", "unicef": "UNICEF",
 }
 
+#: Adapters that read prose: their incident figures ("12 killed in Kharkiv on Tuesday") are about
+#: one event each, not a complete count of events, so they are never summed into a running total.
+PROSE_ADAPTERS = frozenset({"text", "reliefweb", "ohchr"})
+
 #: Columns `reconcile` needs in its input frame.
 INPUT_COLUMNS = ["id", "source_id", "voice", "scope", "modality", "as_of", "period_start", "period_end",
-                 "low", "best", "high", "rank", "stale_days", "direct", "retrieved_at"]
+                 "low", "best", "high", "rank", "stale_days", "direct", "prose", "retrieved_at"]
 
 
 #: Publishers that pass on other bodies' figures: their observations belong to the body named.
@@ -277,7 +281,7 @@ def _tracks(rows: pd.DataFrame, options: Options) -> list[_Track]:
     stated = reported[reported["scope"] != "incident"]
     for name, g in stated.groupby("voice", sort=True):
         tracks.append(_stated_track(str(name), g))
-    incidents = reported[reported["scope"] == "incident"]
+    incidents = reported[(reported["scope"] == "incident") & ~reported["prose"]]
     if options.count_from is not None:
         incidents = incidents[incidents["period_start"] >= options.count_from.toordinal()]
     for (voice, source_id), flows in incidents.groupby(["voice", "source_id"], sort=True):
@@ -387,6 +391,7 @@ def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]],
     for vi, indices in enumerate(voice_tracks):
         best_start = np.full(g, -1, dtype=np.int64)
         best_kind = np.full(g, 2, dtype=np.int64)  # 0 stated, 1 incidents: stated wins a tie
+        best_rank = np.full(g, np.iinfo(np.int64).max, dtype=np.int64)  # then the preferred source
         for j, ti in enumerate(indices):
             t = tracks[ti]
             k = np.searchsorted(t.starts, grid, side="right") - 1
@@ -395,9 +400,11 @@ def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]],
             ok &= grid <= t.until[kk]
             s = np.where(ok, t.starts[kk], -1)
             kind = 0 if t.kind == "stated" else 1
-            better = ok & ((s > best_start) | ((s == best_start) & (kind < best_kind)))
+            same = (s == best_start) & (kind == best_kind)
+            better = ok & ((s > best_start) | ((s == best_start) & (kind < best_kind)) | (same & (t.rank < best_rank)))
             best_start = np.where(better, s, best_start)
             best_kind = np.where(better, kind, best_kind)
+            best_rank = np.where(better, t.rank, best_rank)
             low[vi] = np.where(better, t.low[kk], low[vi])
             best[vi] = np.where(better, t.best[kk], best[vi])
             high[vi] = np.where(better, t.high[kk], high[vi])

@@ -26,7 +26,7 @@ D0 = date(2022, 3, 1)
 def fig(voice: str, day: date | int, low: int, best: int | None = None, high: int | None | str = "same", *,
         scope: str = "cumulative", modality: str = "reported", source_id: str | None = None,
         start: date | None = None, rule: str = "exact", direct: bool = True, stale_days: int = 14,
-        rank: int = 0, retrieved: int = 0) -> dict[str, Any]:
+        rank: int = 0, retrieved: int = 0, prose: bool = False) -> dict[str, Any]:
     """One observation as the reconciler reads it. `high="same"`: a point figure (high = best or low)."""
     day = D0 + timedelta(days=day) if isinstance(day, int) else day
     if high == "same":
@@ -37,7 +37,7 @@ def fig(voice: str, day: date | int, low: int, best: int | None = None, high: in
         "as_of": end, "period_start": (start or day).toordinal() if scope == "incident" else -1,
         "period_end": end if scope == "incident" else -1, "low": float(low),
         "best": math.nan if best is None else float(best), "high": math.inf if high is None else float(high),
-        "rank": rank, "stale_days": stale_days, "direct": direct,
+        "rank": rank, "stale_days": stale_days, "direct": direct, "prose": prose,
         "retrieved_at": pd.Timestamp("2022-06-01") + pd.Timedelta(seconds=retrieved), "rule": rule,
     }
 
@@ -181,6 +181,20 @@ def test_rival_sources_are_never_summed_together() -> None:
     b = band(rows, 1)
     assert sorted((f.voice, f.low) for f in b.figures) == [("ACLED", 40), ("UCDP", 30)]
     assert (b.envelope_low, b.envelope_high, b.n_sources) == (30, 40, 2)
+
+
+def test_incidents_read_from_prose_are_never_summed() -> None:
+    # "12 killed in Kharkiv on Tuesday" in a news story is one event, not a count of all events
+    rows = frame(fig("OHCHR", 0, 1081, 1081, None), fig("Reuters", 1, 12, scope="incident", prose=True),
+                 fig("Reuters", 2, 7, scope="incident", prose=True))
+    b = band(rows, 2)
+    assert (b.n_sources, b.low, b.disputed) == (1, 1081, False)
+
+
+def test_of_two_running_totals_of_one_voice_the_preferred_source_counts() -> None:
+    rows = frame(*crossings("UCDP", [0, 1], [10, 20], source_id="ged-api", rank=1),
+                 *crossings("UCDP", [0, 1], [11, 21], source_id="ged-csv", rank=0))
+    assert band(rows, 1).figures[0].source_ids == ("ged-csv",)
 
 
 def test_a_running_total_goes_stale_after_its_last_incident() -> None:
