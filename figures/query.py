@@ -22,7 +22,17 @@ import sqlalchemy as sa
 
 from .errors import FiguresError
 from .models import HXL_TAGS, Observation, utc
-from .reconcile import CADENCE_DAYS, PROSE_ADAPTERS, STALE_AFTER, Band, Figure, Options, Reconciled, reconcile_all, voice_of
+from .reconcile import (
+    CADENCE_DAYS,
+    PROSE_ADAPTERS,
+    STALE_AFTER,
+    Band,
+    Figure,
+    Options,
+    Reconciled,
+    reconcile_all,
+    voice_of,
+)
 from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
