@@ -94,6 +94,10 @@ class ChartConfig(BaseModel):
         return None if value is None else str(value)
 
 
+#: The metrics whose figures are running totals that cannot fall (see ReconcileConfig.monotone).
+MONOTONE: tuple[Metric, ...] = ("killed", "injured", "casualties")
+
+
 class ReconcileConfig(BaseModel):
     """The `reconcile:` section of sources.yaml: how conflicting figures are weighed over time."""
 
@@ -103,6 +107,9 @@ class ReconcileConfig(BaseModel):
     stale_after_days: int = Field(default=14, ge=0)
     #: Per area (ISO3), the date from which incident figures are summed into running totals.
     count_from: dict[str, date] = Field(default_factory=dict)
+    #: The metrics that are running totals and cannot fall; the others (IDPs, refugees hosted,
+    #: missing) are stocks, whose bounds are not carried from one date to another.
+    monotone: list[Metric] = Field(default_factory=lambda: list(MONOTONE))
 
     @field_validator("count_from")
     @classmethod

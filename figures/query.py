@@ -252,14 +252,16 @@ def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
     return out
 
 
-def options_for(area: str | None, *, stale_after: timedelta | None = None, count_from: date | str | None = None,
-                source_order: Sequence[str] | None = None, sources: str | Path | None = None) -> Options:
+def options_for(area: str | None, *, metric: str | None = None, stale_after: timedelta | None = None,
+                count_from: date | str | None = None, source_order: Sequence[str] | None = None,
+                sources: str | Path | None = None) -> Options:
     """The reconciler's options: explicit arguments first, then sources.yaml, then the defaults."""
     config = _configured(sources)
     order = list(source_order) if source_order is not None else config["order"]
     start = _day(count_from, "count_from") if count_from is not None else config["count_from"].get(area or "")
     stale = stale_after if stale_after is not None else timedelta(days=config["stale_after_days"])
-    return Options(stale_after=stale, count_from=start, source_order=order, stale_by_source=config["stale"])
+    return Options(stale_after=stale, count_from=start, source_order=order, stale_by_source=config["stale"],
+                   monotone=metric in config["monotone"] if metric else True)
 
 
 def _configured(sources: str | Path | None = None) -> dict[str, Any]:
@@ -282,11 +284,13 @@ def _configured_from(path: str, stamp: int) -> dict[str, Any]:
     try:
         parsed = load_sources(path)
     except ConfigError:
-        return {"order": [], "count_from": {}, "stale_after_days": STALE_AFTER.days, "stale": {}}
+        return {"order": [], "count_from": {}, "stale_after_days": STALE_AFTER.days, "stale": {},
+                "monotone": ("killed", "injured", "casualties")}
     stale = {s.id: s.stale_after_days if s.stale_after_days is not None else CADENCE_DAYS.get(s.cadence, 0)
              for s in parsed.sources}
     return {"order": [s.id for s in parsed.sources], "count_from": dict(parsed.reconcile.count_from),
-            "stale_after_days": parsed.reconcile.stale_after_days, "stale": stale}
+            "stale_after_days": parsed.reconcile.stale_after_days, "stale": stale,
+            "monotone": tuple(parsed.reconcile.monotone)}
 
 
 def _evidence(store: Store, ids: Sequence[int], band: Band | None, voices: dict[int, str]) -> pd.DataFrame:
@@ -338,8 +342,8 @@ def query(
     store = _store(db)
     known = _known_on(as_known_on)
     area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
-                          sources=sources)
+    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
+                          source_order=source_order, sources=sources)
     rows, result = _reconciled(store, metric, area, place, group, known, options)
     band = result.band_on(day) if result is not None else None
     def ids() -> list[int]:
@@ -380,7 +384,7 @@ def _reconciled(store: Store, metric: str, area: str | None, place: str | None, 
     with store.engine.connect() as conn:
         last = conn.execute(sa.select(sa.func.max(observations_table.c.id))).scalar()
     key = (store.url, last, metric, area, place, group, known, options.stale_after, options.count_from,
-           tuple(options.source_order), tuple(sorted(options.stale_by_source.items())))
+           tuple(options.source_order), tuple(sorted(options.stale_by_source.items())), options.monotone)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -451,8 +455,8 @@ def series(
     store = _store(db)
     known = _known_on(as_known_on)
     area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
-                          sources=sources)
+    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
+                          source_order=source_order, sources=sources)
     rows, result = _reconciled(store, metric, area, place, group, known, options)
     reported = rows[rows["modality"] == "reported"]
     if result is None or reported.empty:
@@ -502,8 +506,8 @@ def disputes(
     store = _store(db)
     known = _known_on(as_known_on)
     area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, stale_after=stale_after, count_from=count_from, source_order=source_order,
-                          sources=sources)
+    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
+                          source_order=source_order, sources=sources)
     _, result = _reconciled(store, metric, area, place, group, known, options)
     if result is None:
         return _dispute_frame([])

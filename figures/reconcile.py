@@ -113,6 +113,9 @@ class Options:
     count_from: date | None = None
     source_order: Sequence[str] = ()
     stale_by_source: Mapping[str, int] = field(default_factory=dict)
+    #: Whether the quantity is a running total that cannot fall (deaths, injuries), rather than a
+    #: stock that can (IDPs return home, refugees move on): only then are bounds carried over time.
+    monotone: bool = True
 
     def stale_days(self, source_id: str) -> int:
         """How many days a figure of this source counts after its date."""
@@ -337,8 +340,9 @@ def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
 def reconcile_all(rows: pd.DataFrame, options: Options | None = None) -> Reconciled:
     """The bands at every change point (and at the first day of the calendar, when nothing counts):
     with `Reconciled.band_on` and `Reconciled.frame(days)` they answer for any date."""
-    tracks = _tracks(rows, options or Options())
-    return _evaluate(tracks, np.union1d([1], change_points(tracks)).astype(np.int64))
+    options = options or Options()
+    tracks = _tracks(rows, options)
+    return _evaluate(tracks, np.union1d([1], change_points(tracks)).astype(np.int64), options.monotone)
 
 
 def change_points(tracks: Sequence[_Track]) -> np.ndarray:
@@ -350,10 +354,11 @@ def change_points(tracks: Sequence[_Track]) -> np.ndarray:
 def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None = None) -> Reconciled:
     """The band at each of `dates`, from `rows` (latest vintages, columns INPUT_COLUMNS; dates as ordinals)."""
     options = options or Options()
-    return _evaluate(_tracks(rows, options), np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64))
+    return _evaluate(_tracks(rows, options), np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64),
+                     options.monotone)
 
 
-def _evaluate(tracks: list[_Track], asked: np.ndarray) -> Reconciled:
+def _evaluate(tracks: list[_Track], asked: np.ndarray, monotone: bool = True) -> Reconciled:
     """The bands at the `asked` ordinals, with every change point taken into account."""
     voices = sorted({t.voice for t in tracks}, key=lambda v: (min(t.rank for t in tracks if t.voice == v), v))
     voice_tracks = [[i for i, t in enumerate(tracks) if t.voice == v] for v in voices]
@@ -373,7 +378,7 @@ def _evaluate(tracks: list[_Track], asked: np.ndarray) -> Reconciled:
         return Reconciled(asked, columns, tracks, none, none, voice_tracks, voices)
     low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
     cols = _consensus(low, best, high, valid, start, voices, grid)
-    _consistent(cols, np.asarray(valid.any(axis=0)))
+    _consistent(cols, np.asarray(valid.any(axis=0)), monotone)
     out = {k: (v[at] if isinstance(v, np.ndarray) else [v[i] for i in at]) for k, v in cols.items()}
     return Reconciled(asked, out, tracks, picks[:, at], chosen[:, at], voice_tracks, voices)
 
@@ -458,8 +463,9 @@ def _group(cover: np.ndarray, tied: np.ndarray) -> np.ndarray:
     return tied | (cover & tied[:, None, :]).any(axis=0)
 
 
-def _consistent(cols: dict[str, Any], counting: np.ndarray) -> None:
-    """Running totals never fall: carry each low forward and each upper bound back, in place."""
+def _consistent(cols: dict[str, Any], counting: np.ndarray, monotone: bool = True) -> None:
+    """Running totals never fall: carry each low forward and each upper bound back, in place.
+    For a stock (`monotone=False`) nothing is carried; the best and envelope are still settled."""
     low = np.asarray(cols["low"], dtype=float).copy()
     high = np.asarray(cols["high"], dtype=float).copy()
     low_src, low_at = cols["low_src"].copy(), cols["low_at"].copy()
@@ -468,12 +474,12 @@ def _consistent(cols: dict[str, Any], counting: np.ndarray) -> None:
     floor_at = np.full(g, -1, dtype=np.int64)  # the column whose low is the highest so far
     cap_at = np.full(g, -1, dtype=np.int64)  # the column whose high is the lowest from here on
     top: int = -1
-    for i in range(g):
+    for i in range(g if monotone else 0):
         if counting[i] and (top < 0 or low[i] > low[top]):
             top = int(i)
         floor_at[i] = top
     top = -1
-    for i in range(g - 1, -1, -1):
+    for i in range(g - 1 if monotone else -1, -1, -1):
         if counting[i] and (top < 0 or high[i] < high[top]):
             top = i
         cap_at[i] = top

@@ -318,3 +318,13 @@ def test_permuting_the_input_changes_nothing(rows: list[dict[str, Any]], rnd: ra
     a = reconcile(first, DAYS).frame()
     b = reconcile(shuffled, DAYS).frame()
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_stock_can_fall() -> None:
+    # IDPs return home: 7.7 million in April, 7.1 million in May, and the band follows them down
+    rows = frame(fig("IOM", date(2022, 4, 17), 7_707_000), fig("IOM", date(2022, 5, 23), 7_134_000))
+    stock = reconcile(rows, [date(2022, 4, 20), date(2022, 5, 25)], Options(monotone=False)).frame()
+    assert stock["low"].tolist() == [7_707_000, 7_134_000]
+    assert not stock["inconsistent"].any() and not stock["disputed"].any()
+    total = reconcile(rows, [date(2022, 4, 20), date(2022, 5, 25)], Options(monotone=True)).frame()
+    assert total["low"].tolist() == [7_707_000, 7_707_000] and total["inconsistent"].all()
