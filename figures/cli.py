@@ -184,11 +184,9 @@ def update_command(
             raise typer.Exit(1)
         return
     if offline:
-        client = build_client(contact=settings.contact, transport=replay_transport(),
-                              max_bytes=int(settings.max_response_mb * 2**20))
+        client = build_client(transport=replay_transport(), **settings.client_options())
     else:
-        client = build_client(contact=settings.contact, cache_dir=settings.http_cache_dir(),
-                              max_bytes=int(settings.max_response_mb * 2**20))
+        client = build_client(cache_dir=settings.http_cache_dir(), **settings.client_options())
     try:
         ids = source_ids or []
         chosen = [config.get(i) for i in ids] if ids else config.sources

@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     contact: str = "figures-maintainers@proton.me"
     #: The largest response a source may send, in MB (2^20 bytes); larger ones are refused.
     max_response_mb: float = Field(default=512, gt=0)
+    #: Seconds to wait for a response (connect: a third of it, at most 10 s).
+    timeout: float = Field(default=30.0, gt=0)
+    #: Tries per request for what is worth retrying (connection errors, 429, 5xx), and the first
+    #: wait between them in seconds (it doubles each time; a Retry-After header is honoured).
+    retry_attempts: int = Field(default=4, ge=1, le=20)
+    retry_backoff: float = Field(default=1.0, ge=0)
+
+    def client_options(self) -> dict[str, Any]:
+        """What `build_client` takes from these settings."""
+        return {"contact": self.contact, "max_bytes": int(self.max_response_mb * 2**20), "timeout": self.timeout,
+                "attempts": self.retry_attempts, "backoff": self.retry_backoff}
 
     def data_dir(self) -> Path:
         """Where the embedded store lives: `$FIGURES_HOME` or the user data directory."""

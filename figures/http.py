@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 #: The largest response body read by default (FIGURES_MAX_RESPONSE_MB changes it).
 MAX_RESPONSE_BYTES = 512 * 2**20
 
@@ -170,6 +169,8 @@ def build_client(
     attempts: int = 4,
     sleep: Callable[[float], None] = time.sleep,
     max_bytes: int = MAX_RESPONSE_BYTES,
+    timeout: float = 30.0,
+    backoff: float = 1.0,
 ) -> httpx.Client:
     """Build the client adapters use; `cache_dir=None` turns the HTTP cache off. A response larger
     than `max_bytes` is refused with ResponseTooLarge (an httpx.HTTPError, so a SourceError).
@@ -177,7 +178,8 @@ def build_client(
     >>> client = build_client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     """
     inner = transport if transport is not None else httpx.HTTPTransport()
-    chain: httpx.BaseTransport = RetryTransport(LimitTransport(inner, max_bytes), attempts=attempts, sleep=sleep)
+    chain: httpx.BaseTransport = RetryTransport(LimitTransport(inner, max_bytes), attempts=attempts, sleep=sleep,
+                                                backoff=backoff)
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         storage = hishel.SqliteStorage(database_path=cache_dir / "http-cache.sqlite")
@@ -185,7 +187,7 @@ def build_client(
     return httpx.Client(
         transport=chain,
         headers={"User-Agent": user_agent(contact), "Accept": "application/json, */*;q=0.5"},
-        timeout=TIMEOUT,
+        timeout=httpx.Timeout(timeout, connect=min(10.0, timeout / 3)),
         follow_redirects=True,
     )
 
