@@ -1,4 +1,4 @@
-"""The command line: `figures sources|update|ingest|extract|query|series|disputes|export|chart`.
+"""The command line: `figures sources|update|ingest|extract|query|series|disputes|export|chart|db`.
 
 Data goes to stdout (table, CSV or JSON); progress, logs and errors go to stderr.
 """
@@ -625,6 +625,60 @@ def chart_command(
     if not written:
         err.print("no chart written; run 'figures update' first, or pick a --week with data")
         raise typer.Exit(1)
+
+
+db_app = typer.Typer(help="Look after the store: check it, upgrade its schema.\n\nExample: figures db check",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("check")
+def db_check_command() -> None:
+    """Check the store end to end: the database's own check, the schema version, every snapshot's
+    bytes against its sha256, every observation's snapshot. Exit 1 with the way out if anything is wrong.
+
+    Example: figures db check
+    """
+    from .integrity import check
+
+    url = Settings().db_url(state.db)
+    report = check(url)
+    version = "unknown" if report.schema_version is None else report.schema_version
+    typer.echo(f"store {_safe(url)}: schema version {version}, {report.snapshots:,} snapshots, "
+               f"{report.observations:,} observations")
+    for problem in report.problems:
+        err.print(f"[red]problem:[/red] {escape(problem)}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+    typer.echo("ok: every snapshot matches its sha256 and every observation its snapshot")
+
+
+@db_app.command("upgrade")
+def db_upgrade_command() -> None:
+    """Bring the store's schema up to this version of figures (back it up first).
+
+    Example: figures db upgrade
+    """
+    from .integrity import upgrade
+
+    url = Settings().db_url(state.db)
+    try:
+        before, after = upgrade(url)
+    except FiguresError as exc:
+        raise _fail(exc) from None
+    if before == after:
+        typer.echo(f"store {_safe(url)} is at schema version {after}; nothing to do")
+    else:
+        typer.echo(f"store {_safe(url)}: schema version {before if before is not None else 'none'} -> {after}")
+
+
+def _safe(url: str) -> str:
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
 
 
 def main() -> None:
