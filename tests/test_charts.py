@@ -173,9 +173,10 @@ def test_chart_data_is_the_reconciliation(replayed: Store, cfg: SourcesFile) -> 
     expected = series("refugees", area="UKR", end=date(2022, 5, 1), db=replayed)
     pd.testing.assert_frame_equal(data.series, expected)
     assert data.current["best"] == 5_264_767 and data.previous["best"] == 5_233_180
-    # one voice: UNHCR's running total of daily crossings, one point per day (the per-country
-    # totals are places, not the whole of Ukraine)
-    assert data.voices == ["UNHCR"] and len(data.points) == 61
+    # one voice: UNHCR's running total of daily crossings, one point a week (at the last day of
+    # each week with a crossing); the per-country totals are places, not the whole of Ukraine
+    assert data.voices == ["UNHCR"] and len(data.points) == 10
+    assert list(data.points["as_of"].dt.day_name()[:-1].unique()) == ["Sunday"]
     assert set(data.points["kind"]) == {"incidents"} and data.points["best"].is_monotonic_increasing
     assert data.points["best"].iloc[-1] == 5_264_767
     latest = data.latest.iloc[0]
@@ -221,7 +222,7 @@ def test_series_chart_shows_title_lines_labels_and_footer(replayed: Store, cfg: 
     drawn = lines(fig)
     assert set(drawn) == {"consensus", "source:UNHCR"}  # the consensus and one source
     assert list(drawn["consensus"].get_ydata())[-1] == 5_264_767
-    assert len(drawn["source:UNHCR"].get_ydata()) == 61
+    assert len(drawn["source:UNHCR"].get_ydata()) == 10
     ax = fig.axes[0]
     assert ax.get_ylim()[0] == 0 and ax.yaxis.get_major_formatter()(4_000_000, 0) == "4M"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar\n2022", "15 Mar", "Apr", "15 Apr", "May"]
