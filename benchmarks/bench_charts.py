@@ -118,8 +118,11 @@ def main() -> None:
         store = Store(f"sqlite:///{Path(tmp) / 'figures.sqlite'}")
         cfg = load_sources(REPO / "sources.yaml")
         update(store, build_client(transport=replay_transport()), cfg, [s.id for s in cfg.sources], offline=True)
-        extra = sudan(store, date.fromisocalendar(int(args.week[:4]), int(args.week[6:]), 7))
-        cfg = cfg.model_copy(update={"sources": [*cfg.sources, *extra]})
+        end = date.fromisocalendar(int(args.week[:4]), int(args.week[6:]), 7)
+        extra = sudan(store, end)
+        counted = {**cfg.reconcile.count_from, "SDN": end - timedelta(days=364)}  # the synthetic war's start
+        cfg = cfg.model_copy(update={"sources": [*cfg.sources, *extra],
+                                     "reconcile": cfg.reconcile.model_copy(update={"count_from": counted})})
         out = Path(tmp) / "out"
         report_times, base_times = [], []
         written = None

@@ -237,8 +237,9 @@ def test_series_chart_band_ranges_open_ends_and_projection(sudan: tuple[Store, S
     assert len(band) == 1 and band[0].get_paths()[0].get_extents().height > 0
     bars = [c for c in ax.collections if c.get_gid() == "range:OHCHR"]
     assert len(bars) == 1 and len(bars[0].get_segments()) == 8  # OHCHR's low-high range, each week
-    arrows = [t for t in ax.texts if t.get_gid() == "arrow:Ministry of Health"]
-    assert len(arrows) == 6 and all(a.arrow_patch is not None for a in arrows)  # one per "at least"
+    arrows = lines(fig)["arrow:Ministry of Health"]
+    assert len(arrows.get_xdata()) == 6 and arrows.get_marker() == "|"  # one per "at least", above its marker
+    assert "arrow:OHCHR" not in lines(fig)  # ranges have bars, not arrows
     projected = lines(fig)["projection:WHO"]
     assert projected.get_markerfacecolor() == "white"  # hollow
     assert flat(texts(fig)["projection-label:WHO"]) == "projected: 6,000 to 9,000 (best 7,500) by 31 Jul 2023 (WHO)"
