@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .charts.data import parse_week
 from .charts.files import Drawn, Weekly, draw_week
-from .charts.words import day, long_day, row_span, set_on, short_span, source_line, who
+from .charts.words import day, long_day, records, row_span, set_on, short_span, source_line, span, who
 from .config import SourcesFile
 from .store import Store
 
@@ -43,7 +43,7 @@ def _latest_row(drawn: Drawn) -> str:
     now = d.current
     assert now is not None
     per = "; ".join(f"{r['voice']} {short_span(r)} ({day(r['as_of'])})" + ("" if r["counting"] else ", old")
-                    for r in d.latest.to_dict("records"))
+                    for r in records(d.latest))
     flag = ' <span class="disputed">disputed</span>' if now["disputed"] else ""
     return (f'<tr><td><a href="#{escape(d.chart.id)}">{escape(d.chart.title)}</a></td>'
             f'<td class="n">{escape(row_span(now))}{flag}</td><td>{escape(day(set_on(now)))} ({escape(who(now))})'
@@ -56,16 +56,15 @@ def _disputes(drawn: Drawn) -> str:
     if d.disputes.empty:
         return ""
     items = []
-    for p in d.disputes.itertuples():
+    for p in records(d.disputes):
         sides = []
         for side in ("a", "b"):
-            voice, quote, url = getattr(p, f"source_{side}"), getattr(p, f"quote_{side}"), getattr(p, f"url_{side}")
-            said = row_span({"low": getattr(p, f"low_{side}"), "best": getattr(p, f"best_{side}"),
-                             "high": getattr(p, f"high_{side}")})
+            voice, quote, url = p[f"source_{side}"], p[f"quote_{side}"], p[f"url_{side}"]
+            said = span(p[f"low_{side}"], p[f"best_{side}"], p[f"high_{side}"])
             link = f' <a href="{escape(url)}">source</a>' if url.startswith(("http://", "https://")) else ""
-            sides.append(f"<b>{escape(voice)}</b>: {escape(said)} as of {escape(long_day(getattr(p, f'as_of_{side}')))}"
+            sides.append(f"<b>{escape(voice)}</b>: {escape(said)} as of {escape(long_day(p[f'as_of_{side}']))}"
                          f"{link}<blockquote>{escape(quote[:400])}</blockquote>")
-        items.append(f"<li>{''.join(sides)}<i>gap of {int(p.gap):,}</i></li>")
+        items.append(f"<li>{''.join(sides)}<i>gap of {int(p['gap']):,}</i></li>")
     return f"<h3>{escape(d.chart.title)}</h3><ul>{''.join(items)}</ul>"
 
 
