@@ -37,7 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from figures.charts import chart_data  # noqa: E402
-from figures.charts.draw import DPI, SIZE  # noqa: E402
+from figures.charts.style import DPI, SIZE  # noqa: E402
 from figures.config import SourceConfig, load_sources  # noqa: E402
 from figures.http import build_client  # noqa: E402
 from figures.models import Estimate, Observation, Provenance, Snapshot  # noqa: E402

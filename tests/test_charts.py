@@ -34,7 +34,7 @@ from figures.charts import (
     week_label,
     write_weekly,
 )
-from figures.charts.draw import palette
+from figures.charts.style import palette
 from figures.charts.words import tick
 from figures.config import ChartConfig, SourceConfig, SourcesFile, load_sources
 from figures.errors import ConfigError, FiguresError

@@ -3,6 +3,7 @@ estimates side by side, each carrying its sources.
 
 - `data`: what a chart plots, from the reconciliation (`series`, `query`, `disputes`);
 - `words`: numbers, labels, footer and alt text;
+- `style`: sizes, colours, markers and line styles per source, arrows, labels kept apart;
 - `draw`: the two matplotlib Figures;
 - `files`: reproducible PNGs, alt text and plotted CSV per chart, one folder per ISO week.
 

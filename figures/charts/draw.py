@@ -1,9 +1,8 @@
 """Drawing: the time-series chart and the estimates-compared chart, as matplotlib Figures.
 
-Object-oriented matplotlib on an Agg canvas (no pyplot state), inside matplotlib's default style
-so a user's matplotlibrc changes nothing. 1200 x 675 px; text at 9 pt or more; each voice keeps
-one colour (the `petroff10` cycle shipped with matplotlib), marker and line style on both charts;
-labels sit beside what they name and are pushed apart so none overlap. Every artist a test looks
+Object-oriented matplotlib on an Agg canvas (no pyplot state), in the house style of `style`:
+1200 x 675 px; text at 9 pt or more; each voice keeps one colour, marker and line style on both
+charts; labels sit beside what they name and are pushed apart so none overlap. Every artist a test looks
 for carries a gid: `title`, `subtitle`, `footer`, `latest`, `consensus`, `band`, `source:<voice>`,
 `range:<voice>`, `arrow:<voice>`, `projection:<voice>`, `label:<voice>`, `dispute:<a>|<b>`.
 """
@@ -11,141 +10,20 @@ for carries a gid: `title`, `subtitle`, `footer`, `latest`, `consensus`, `band`,
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
 import matplotlib.dates as mdates
-import matplotlib.style
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import offset_copy
 
 from ..errors import FiguresError
 from .data import ChartData
-from .words import day, footer, records, is_open, latest_label, row_span, short_span, subtitle, tick, value
-
-SIZE, DPI = (12.0, 6.75), 100
-INK, MUTED, GRID = "#1f1f1f", "#4d4d4d", "#e4e4e4"
-#: Okabe-Ito, for a matplotlib that ships no `petroff10`.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000"]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
-GLYPHS = ["\u25cf", "\u25a0", "\u25b2", "\u25c6", "\u25bc", "\u271a", "\u2716", "\u2b22"]  # the markers, as text
-LINESTYLES: list[Any] = ["-", "--", ":", "-.", (0, (5, 1.5, 1, 1.5, 1, 1.5)), (0, (8, 2)), (0, (1, 1)),
-                         (0, (3, 1, 1, 1))]
-#: Base settings every chart is drawn with, over matplotlib's defaults.
-RC = {"font.family": "DejaVu Sans", "font.size": 10.5, "text.hinting": "no_hinting", "axes.titlesize": 12,
-      "xtick.labelsize": 10.5, "ytick.labelsize": 10.5, "svg.hashsalt": "figures", "svg.fonttype": "path",
-      "pdf.fonttype": 42}
-
-
-@dataclass(frozen=True)
-class Look:
-    """How one voice is drawn."""
-
-    colour: str
-    marker: str
-    glyph: str
-    linestyle: Any
-
-    @property
-    def ink(self) -> str:
-        """A darker shade of the colour, so text in it stays legible on white."""
-        r, g, b = to_rgb(self.colour)
-        return to_hex((0.6 * r, 0.6 * g, 0.6 * b))
-
-
-def palette() -> list[str]:
-    """The colour-blind-safe cycle: `petroff10` when matplotlib ships it, else Okabe-Ito."""
-    style = matplotlib.style.library.get("petroff10")
-    if not style:
-        return OKABE_ITO
-    # its two greys are left out: grey is the consensus
-    return [c for c in style["axes.prop_cycle"].by_key()["color"] if c not in ("#94a4a2", "#717581")]
-
-
-def looks(voices: list[str]) -> dict[str, Look]:
-    """A colour, marker and line style per voice, in the voices' order."""
-    colours = palette()
-    return {v: Look(colours[i % len(colours)], MARKERS[i % len(MARKERS)], GLYPHS[i % len(GLYPHS)],
-                    LINESTYLES[i % len(LINESTYLES)]) for i, v in enumerate(voices)}
-
-
-@contextmanager
-def house_style() -> Iterator[None]:
-    """matplotlib's defaults plus `RC`, whatever the user's matplotlibrc says."""
-    with matplotlib.style.context(["default", RC]):
-        yield
-
-
-def _canvas() -> tuple[Figure, Axes]:
-    fig = Figure(figsize=SIZE, dpi=DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.spines[["left", "bottom"]].set_color("#8a8a8a")
-    ax.tick_params(colors=MUTED, labelcolor=MUTED, labelsize=10.5)
-    return fig, ax
-
-
-def _heading(fig: Figure, title: str, sub: str, foot: str) -> None:
-    fig.text(0.03, 0.955, title, fontsize=18, weight="bold", color=INK, va="top", gid="title")
-    fig.text(0.03, 0.89, textwrap.fill(sub, 125, break_on_hyphens=False), fontsize=12, color="#333333", va="top",
-             gid="subtitle", linespacing=1.3)
-    fig.text(0.03, 0.025, textwrap.fill(foot, 158, break_on_hyphens=False), fontsize=9, color=MUTED,
-             va="bottom", gid="footer", linespacing=1.35)
-
-
-def _count_axis(ax: Axes, top: float) -> None:
-    ax.set_ylim(0, top)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick(v, top)))
-    ax.grid(axis="y", color=GRID, lw=0.9)
-    ax.set_axisbelow(True)
-
-
-def _arrows(ax: Axes, xs: Any, ys: Any, colour: str, gid: str, size: float = 1.0) -> None:
-    """'At least': an arrow up from each marker (no upper bound), as two artists however many there
-    are: the shafts and the heads, set a fixed number of points above the figures."""
-    fig = ax.figure
-    assert isinstance(fig, Figure)
-    shaft = offset_copy(ax.transData, fig=fig, y=7 * size, units="points")
-    head = offset_copy(ax.transData, fig=fig, y=14 * size, units="points")
-    ax.plot(xs, ys, ls="none", marker="|", ms=12 * size, mew=1.3, color=colour, transform=shaft, gid=gid, zorder=6)
-    ax.plot(xs, ys, ls="none", marker="^", ms=5.5 * size, mew=0, color=colour, transform=head, zorder=6)
-
-
-def _spread(fig: Figure, ax: Axes, labels: list[tuple[float, Text]], gap_px: float = 6) -> None:
-    """Move margin labels (anchored at data heights) apart so none overlap, keeping their order."""
-    if not labels:
-        return
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    box = ax.get_window_extent(renderer)
-    placed = []
-    for y, text in labels:
-        h = text.get_window_extent(renderer).height
-        want = ax.transData.transform((ax.get_xlim()[0], y))[1]
-        placed.append([min(max(want, box.y0 + h / 2), box.y1 + 20), h, text])
-    placed.sort(key=lambda p: -p[0])
-    for above, below in zip(placed, placed[1:], strict=False):  # top down: push each below the one above
-        below[0] = min(below[0], above[0] - above[1] / 2 - gap_px - below[1] / 2)
-    floor = box.y0 - 30
-    if placed[-1][0] - placed[-1][1] / 2 < floor:  # ran off the bottom: push the stack back up
-        shift = floor - (placed[-1][0] - placed[-1][1] / 2)
-        for p in placed:
-            p[0] += shift
-    for centre, _, text in placed:  # back into each text's own coordinates
-        trans = text.get_transform()
-        x = trans.transform((text.get_position()[0], 0))[0]
-        text.set_y(trans.inverted().transform((x, centre))[1])
+from .style import GRID, INK, MUTED, Look, arrows, canvas, count_axis, heading, house_style, looks, spread
+from .words import day, footer, is_open, latest_label, records, row_span, short_span, subtitle, tick, value
 
 
 def _segments(dates: pd.Series) -> list[np.ndarray]:
@@ -222,7 +100,7 @@ def draw_series(data: ChartData) -> Figure:
     look = looks(list(dict.fromkeys([*data.voices, *data.projections["voice"]])))
     year = data.through.year
     with house_style():
-        fig, ax = _canvas()
+        fig, ax = canvas()
         fig.subplots_adjust(left=0.075, right=0.76, top=0.79, bottom=0.2)
         w = data.series
         through = pd.Timestamp(data.through)
@@ -237,7 +115,7 @@ def draw_series(data: ChartData) -> Figure:
             ax.plot(rx, best[run], color=INK, lw=2.6, zorder=5, solid_capstyle="round",
                     gid="consensus" if i == 0 else None, marker="o" if len(run) == 1 else None, ms=5)
         if is_open(now["high"]):
-            _arrows(ax, [xs.iloc[-1]], [best[-1]], INK, "arrow:consensus", size=1.3)
+            arrows(ax, [xs.iloc[-1]], [best[-1]], INK, "arrow:consensus", size=1.3)
         tops = [0 if np.isnan(high).all() else np.nanmax(high), best.max()]
         labels: list[tuple[float, Text]] = []
         said = "\n".join(textwrap.fill(line, 26) for line in latest_label(data, year).split("\n"))
@@ -264,7 +142,7 @@ def draw_series(data: ChartData) -> Figure:
                 tops.append(float(ranged["high"].max()))
             open_ended = g["high"].isna().to_numpy()
             if open_ended.any():
-                _arrows(ax, g["as_of"].to_numpy()[open_ended], gy[open_ended], lk.colour, f"arrow:{voice}")
+                arrows(ax, g["as_of"].to_numpy()[open_ended], gy[open_ended], lk.colour, f"arrow:{voice}")
             tops.append(float(np.nanmax(gy)))
             last = data.latest[data.latest["voice"] == voice].iloc[0]
             text = f"{lk.glyph} {voice}: {short_span(last)}, {day(last['as_of'], year=last['as_of'].year != year)}"
@@ -283,12 +161,12 @@ def draw_series(data: ChartData) -> Figure:
                         xytext=(-9, 9), textcoords="offset points", ha="right", va="bottom", fontsize=10,
                         color=lk.ink, gid=f"projection-label:{p['voice']}")
             tops.append(float(p["high"]) if not pd.isna(p["high"]) else y)
-        _count_axis(ax, max(tops) * 1.14 or 1)
+        count_axis(ax, max(tops) * 1.14 or 1)
         drawn = [*xs, *data.points["as_of"], *data.projections["as_of"]]
         _time_axis(ax, _clusters(mdates.date2num(pd.to_datetime(pd.Series(drawn)).to_numpy())))
         ax.set_ylabel(axis_label(data.chart), color=MUTED, fontsize=10.5)
-        _heading(fig, data.chart.title, subtitle(data), footer(data))
-        _spread(fig, ax, labels)
+        heading(fig, data.chart.title, subtitle(data), footer(data))
+        spread(fig, ax, labels)
     return fig
 
 
@@ -309,7 +187,7 @@ def draw_compared(data: ChartData) -> Figure:
     rows = sorted(records(data.latest), key=lambda r: (value(r), r["voice"]))
     at = {r["voice"]: i for i, r in enumerate(rows)}
     with house_style():
-        fig, ax = _canvas()
+        fig, ax = canvas()
         fig.subplots_adjust(left=0.15, right=0.74, top=0.79, bottom=0.2)
         highs = [float(r["high"]) for r in rows if not is_open(r["high"])]
         top = max([*highs, *(value(r) for r in rows)]) * 1.18 or 1
@@ -365,7 +243,7 @@ def draw_compared(data: ChartData) -> Figure:
         n = len(rows)
         sub = (f"The latest figure of {'each of ' * (n > 1)}{n} source{'s' * (n > 1)} as of {day(data.through)}"
                + (f" \u00b7 {len(pairs)} disputed pair{'s' * (len(pairs) != 1)}" if len(pairs) else ""))
-        _heading(fig, f"{data.chart.title}: the estimates compared", sub, footer(data, compared=True))
+        heading(fig, f"{data.chart.title}: the estimates compared", sub, footer(data, compared=True))
         if len(labels) > 1:
-            _spread(fig, ax, labels, gap_px=4)
+            spread(fig, ax, labels, gap_px=4)
     return fig

@@ -20,7 +20,8 @@ from ..errors import ConfigError, FiguresError
 from ..gazetteer import COUNTRIES
 from ..store import Store
 from .data import ChartData, chart_data, data_days, last_week_with_data, parse_week, week_label
-from .draw import DPI, draw_compared, draw_series, house_style
+from .draw import draw_compared, draw_series
+from .style import DPI, house_style
 from .words import day, describe_compared, describe_series, footer, is_open, source_line
 
 log = logging.getLogger(__name__)
