@@ -685,7 +685,8 @@ def report_command(
     if written:
         typer.echo(str(written[0]))
     if failed:
-        err.print(f"[red]{len(failed)} sources failed to update[/red]; the report lists them")
+        err.print(f"[red]{len(failed)} source{'s' * (len(failed) != 1)} failed to update[/red]; the report lists "
+                  f"{'them' if len(failed) != 1 else 'it'}", highlight=False)
         raise typer.Exit(1)
 
 

@@ -158,3 +158,26 @@ def test_every_image_renders_in_headless_chromium(report: Path, tmp_path: Path) 
     assert len(seen) == 8
     for src, complete, width, height in seen:
         assert complete and (width, height) == (1200, 675), src
+
+
+def test_report_command_updates_first_and_lists_what_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import figures.pipeline
+    from figures.pipeline import Outcome
+
+    monkeypatch.setenv("FIGURES_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    sources = ["--sources", str(REPO / "sources.yaml")]
+    assert runner.invoke(app, [*sources, "update", "--offline"]).exit_code == 0
+    asked: list[list[str]] = []
+
+    def update(store, client, config, ids, **kwargs):  # the network update, as it goes with one source down
+        asked.append(ids)
+        return [Outcome(i, status="failed", error="GET https://example.org returned 503") if i == "acled-ukraine"
+                else Outcome(i) for i in ids]
+
+    monkeypatch.setattr(figures.pipeline, "update", update)
+    result = runner.invoke(app, [*sources, "report", "--week", "2022-W13", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "1 source failed to update; the report lists it" in result.stderr
+    assert asked and "acled-ukraine" in asked[0]
+    page = (tmp_path / "r" / "2022-W13" / "index.html").read_text(encoding="utf-8")
+    assert "acled-ukraine: GET https://example.org returned 503" in page
