@@ -6,6 +6,7 @@
 >>> figures.series("killed", area="UKR", group="civilians", db=store)     # one row per ISO week
 >>> figures.parse_estimate("more than half a million")   # 500,001 to no upper bound, rule more-than
 >>> figures.extract(article_text, published="2022-03-02") # every claim, as observations
+>>> figures.save_chart(figures.chart("refugees", area="UKR", db=store), "refugees.png")
 """
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "Store",
     "StoreError",
     "__version__",
+    "chart",
     "disputes",
     "extract",
     "load_sources",
@@ -43,5 +45,15 @@ __all__ = [
     "open_store",
     "parse_estimate",
     "query",
+    "save_chart",
     "series",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`figures.chart` and `figures.save_chart`, imported on first use (matplotlib is slow to import)."""
+    if name in ("chart", "save_chart"):
+        from . import charts
+
+        return getattr(charts, name)
+    raise AttributeError(f"module 'figures' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The command line: `figures sources|update|ingest|extract|query|series|disputes|export|chart|db`.
+"""The command line: `figures sources|update|ingest|extract|query|series|disputes|export|chart|report|db`.
 
 Data goes to stdout (table, CSV or JSON); progress, logs and errors go to stderr.
 """
@@ -603,27 +603,90 @@ def export_command(
 @app.command("chart")
 def chart_command(
     week: Annotated[str | None, typer.Option("--week", help="ISO week YYYY-Www (default: the last complete week with data).")] = None,
-    through: Annotated[str | None, typer.Option("--through", help="Draw data through this date, YYYY-MM-DD.")] = None,
+    through: Annotated[str | None, typer.Option("--through", help="Draw data through this date, YYYY-MM-DD (its week).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the charts (a subfolder per week).")] = Path("charts"),
 ) -> None:
-    """Write the weekly PNG charts, each with alt text and the plotted data as CSV.
+    """Write the week's charts for every entry of `charts:` in sources.yaml: the figures over time
+    and the estimates compared, each a PNG with alt text (.alt.txt) and the plotted data (.csv).
+
+    A chart with no figure for the week is skipped with a message. Exit code 1 if none was written.
 
     Example: figures chart --week 2022-W12 --out charts
     """
-    from .charts import write_weekly
+    from .charts import draw_week
 
-    messages: list[str] = []
     try:
-        written = write_weekly(_store(), _config(), week=week, through=_parse_date(through, "--through"),
-                               out_dir=out, messages=messages)
+        weekly = draw_week(_store(), _config(), week=week, through=_parse_date(through, "--through"), out_dir=out)
     except FiguresError as exc:
         raise _fail(exc) from None
-    for path in written:
+    _drawn(weekly)
+
+
+def _drawn(weekly: Any) -> None:
+    """Print the files written (stdout) and the charts skipped (stderr); exit 1 if nothing was drawn."""
+    from .charts.files import default_charts
+
+    if weekly is None:
+        for chart in default_charts(_config()):
+            err.print(f"[yellow]skipped:[/yellow] chart {chart.id!r}: no {escape(chart.metric)} figure stored "
+                      f"for {chart.area}", highlight=False)
+        err.print("no chart written; run 'figures update' first")
+        raise typer.Exit(1)
+    for path in weekly.paths:
         typer.echo(str(path))
-    for message in messages:
+    for message in weekly.skipped:
         err.print(f"[yellow]skipped:[/yellow] {escape(message)}", highlight=False)
-    if not written:
-        err.print("no chart written; run 'figures update' first, or pick a --week with data")
+    if not weekly.drawn:
+        err.print(f"no chart written for {weekly.week}; run 'figures update' first, or pick a --week with data")
+        raise typer.Exit(1)
+    err.print(f"{len(weekly.drawn)} of {len(weekly.drawn) + len(weekly.skipped)} charts drawn for {weekly.week}",
+              highlight=False)
+
+
+@app.command("report")
+def report_command(
+    week: Annotated[str | None, typer.Option("--week", help="ISO week YYYY-Www (default: the last complete week with data).")] = None,
+    through: Annotated[str | None, typer.Option("--through", help="Draw data through this date, YYYY-MM-DD (its week).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report (a subfolder per week).")] = Path("report"),
+    offline: Annotated[bool, typer.Option("--offline", help="Do not update: draw from the store as it is.")] = False,
+) -> None:
+    """Update every source (unless --offline), draw the week's charts and write <out>/<week>/index.html:
+    the charts with their alt texts, the latest figures with their sources, and the disputes.
+
+    The page needs no server: open it from disk. A source that fails to update is listed in the
+    report and the exit code is 1; the report is written all the same.
+
+    Example: figures report --week 2022-W13 --out report --offline
+    """
+    from .pipeline import update
+    from .report import write_report
+
+    config, store = _config(), _store()
+    failed: list[str] = []
+    if not offline:
+        client = build_client(contact=Settings().contact, cache_dir=Settings().http_cache_dir())
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task("updating", total=len(config.sources))
+                outcomes = update(store, client, config, [s.id for s in config.sources],
+                                  on_done=lambda o: progress.advance(task))
+        finally:
+            client.close()
+        for o in outcomes:
+            _report(o)
+        failed = [f"{o.source_id}: {o.error}" for o in outcomes if o.status == "failed"]
+    try:
+        written = write_report(store, config, week=week, through=_parse_date(through, "--through"), out_dir=out,
+                               failed=failed)
+    except FiguresError as exc:
+        raise _fail(exc) from None
+    _drawn(written[1] if written else None)
+    if written:
+        typer.echo(str(written[0]))
+    if failed:
+        err.print(f"[red]{len(failed)} source{'s' * (len(failed) != 1)} failed to update[/red]; the report lists "
+                  f"{'them' if len(failed) != 1 else 'it'}", highlight=False)
         raise typer.Exit(1)
 
 

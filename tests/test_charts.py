@@ -1,8 +1,10 @@
-"""Charts: what is on the figure, reproducible PNG bytes, the files beside it, weeks, no data.
+"""Charts: what is on each figure, the files beside it, reproducible bytes, weeks, and no data.
 
-The realistic data is the offline default: UNHCR's daily border crossings out of Ukraine and
-refugees by host country, 24 Feb to 25 Apr 2022, replayed from the shipped snapshots (no
-network). Ranges and open-ended figures come from a small synthetic store built below.
+The realistic data is the offline default, replayed from the shipped snapshots (no network):
+UNHCR's daily border crossings out of Ukraine (24 Feb to 25 Apr 2022, one source), and every
+shipped source for civilians killed (OHCHR, OCHA's sheet, a UNHCR flash update, ACLED through HDX
+HAPI in January 2025). Ranges, open ends, projections and disputes come from small synthetic
+stores built below. The golden images (`--mpl`, tests/baseline/) are compared with a tolerance.
 """
 
 from __future__ import annotations
@@ -10,20 +12,30 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import matplotlib.style
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
+import figures
 from figures.charts import (
-    CSV_COLUMNS,
-    build_figure,
+    COMPARED_CSV,
+    SERIES_CSV,
+    build,
     chart_data,
+    compared_csv,
+    draw_week,
     human,
     parse_week,
-    save_png,
+    save_chart,
+    series_csv,
     week_label,
     write_weekly,
 )
+from figures.charts.style import palette
+from figures.charts.words import tick
 from figures.config import ChartConfig, SourceConfig, SourcesFile, load_sources
 from figures.errors import ConfigError, FiguresError
 from figures.http import build_client
@@ -34,7 +46,7 @@ from figures.query import series
 from figures.store import Store
 
 SOURCES_YAML = Path(__file__).parents[1] / "sources.yaml"
-CROSSINGS = "unhcr-ukraine-crossings"
+BASELINE = "baseline"
 
 
 # -- test-local helpers ----------------------------------------------------------------------
@@ -44,60 +56,94 @@ def cfg() -> SourcesFile:
     return load_sources(SOURCES_YAML)
 
 
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory, cfg: SourcesFile) -> Store:
-    """The offline default, replayed once for this module (named apart from conftest's `store`)."""
-    db = tmp_path_factory.mktemp("offline") / "figures.sqlite"
-    built = Store(f"sqlite:///{db}")
-    outcomes = update(built, build_client(transport=replay_transport()), cfg,
-                      ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"], offline=True)
-    assert {o.status for o in outcomes} == {"ok"}, [o.error for o in outcomes]
+def _replay(tmp_path_factory: pytest.TempPathFactory, cfg: SourcesFile, ids: list[str] | None) -> Store:
+    built = Store(f"sqlite:///{tmp_path_factory.mktemp('offline') / 'figures.sqlite'}")
+    outcomes = update(built, build_client(transport=replay_transport()), cfg, ids or [s.id for s in cfg.sources],
+                      offline=True)
+    assert {o.status for o in outcomes} <= {"ok", "skipped"}, [o.error for o in outcomes]
     return built
 
 
-def refugee_chart(cfg: SourcesFile) -> ChartConfig:
-    return cfg.charts[0]
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory, cfg: SourcesFile) -> Store:
+    """UNHCR's crossings and per-country totals only: refugees from one source."""
+    return _replay(tmp_path_factory, cfg, ["unhcr-ukraine-crossings", "unhcr-ukraine-by-country"])
 
 
-def synthetic(tmp_path: Path) -> tuple[Store, SourcesFile]:
-    """Two sources on civilians killed: one with low/best/high ranges, one 'at least' only."""
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory, cfg: SourcesFile) -> Store:
+    """`figures update --offline`: every source with shipped snapshots."""
+    return _replay(tmp_path_factory, cfg, None)
+
+
+def chart_of(cfg: SourcesFile, chart_id: str) -> ChartConfig:
+    return next(c for c in cfg.charts if c.id == chart_id)
+
+
+def observation(sid: str, publisher: str, day: date, low: int, best: int | None, high: int | None,
+                snap: Snapshot, modality: str = "reported", published: datetime | None = None) -> Observation:
+    return Observation(metric="killed", group="civilians", area="SDN", as_of=day, modality=modality,
+                       estimate=Estimate(low=low, best=best, high=high, text=f"{low}"),
+                       provenance=Provenance(source_id=sid, publisher=publisher, url=snap.url,
+                                             retrieved_at=snap.retrieved_at, published_at=published,
+                                             snapshot_sha256=snap.sha256, locator="$", quote=f"{publisher} said {low}",
+                                             adapter="test", adapter_version="1"))
+
+
+def synthetic(tmp_path: Path, rows: dict[tuple[str, str], list[tuple[date, int, int | None, int | None]]],
+              projections: list[tuple[str, str, date, int, int | None, int | None, date]] = ()) -> tuple[
+                  Store, SourcesFile]:
+    """A store of civilians killed in Sudan from the given sources, and a sources file charting it."""
     built = Store(f"sqlite:///{tmp_path / 'synthetic.sqlite'}")
-    start = date(2023, 4, 15)
-    series_by_source = {
-        ("ohchr-sdn", "OHCHR"): [(start + timedelta(days=7 * i), 300 + 400 * i, 400 + 500 * i,
-                                  600 + 700 * i) for i in range(8)],
-        ("moh-sdn", "Ministry of Health"): [(start + timedelta(days=3 + 10 * i), 500 + 600 * i, None,
-                                             None) for i in range(6)],
-    }
-    for (sid, publisher), rows in series_by_source.items():
+    ids = {sid: publisher for sid, publisher in rows} | {p[0]: p[1] for p in projections}
+    for sid, publisher in ids.items():
         snap = Snapshot(source_id=sid, url=f"https://example.org/{sid}", content=sid.encode(),
                         retrieved_at=datetime(2023, 6, 20, tzinfo=UTC))
-        built.add(snap, [
-            Observation(metric="killed", group="civilians", area="SDN", as_of=day,
-                        estimate=Estimate(low=low, best=best, high=high, text=f"{low}"),
-                        provenance=Provenance(source_id=sid, publisher=publisher, url=snap.url,
-                                              retrieved_at=snap.retrieved_at,
-                                              snapshot_sha256=snap.sha256, locator="$", quote="-",
-                                              adapter="test", adapter_version="1"))
-            for day, low, best, high in rows
-        ])
-    sources = [SourceConfig(id=sid, adapter="unhcr-odp", publisher=publisher, title=sid,
-                            licence="CC BY 4.0", url="https://example.org", area="SDN",
-                            cadence="weekly")
-               for sid, publisher in series_by_source]
-    chart = ChartConfig(id="civilians-killed-sudan", metric="killed", group="civilians",
-                        area="SDN", title="Civilians killed in Sudan")
-    return built, SourcesFile(sources=sources, charts=[chart])
+        found = [observation(sid, publisher, *r, snap) for r in rows.get((sid, publisher), [])]
+        found += [observation(sid, publisher, d, lo, b, hi, snap, "projection",
+                              datetime.combine(said, datetime.min.time(), tzinfo=UTC))
+                  for s, _, d, lo, b, hi, said in projections if s == sid]
+        built.add(snap, found)
+    sources = [SourceConfig(id=sid, adapter="unhcr-odp", publisher=publisher, title=sid, licence=f"licence of {sid}",
+                            url="https://example.org", area="SDN", cadence="weekly")
+               for sid, publisher in ids.items()]
+    chart = ChartConfig(id="civilians-killed-sudan", metric="killed", group="civilians", area="SDN",
+                        title="Civilians killed in Sudan")
+    return built, SourcesFile(sources=sources, charts=[chart], path=str(tmp_path / "absent.yaml"))
 
 
-def texts(fig) -> dict[str, str]:
+START = date(2023, 4, 15)
+#: OHCHR with ranges every week; a ministry saying "at least" every ten days; a WHO projection.
+SUDAN = {
+    ("ohchr-sdn", "OHCHR"): [(START + timedelta(days=7 * i), 300 + 400 * i, 400 + 500 * i, 600 + 700 * i)
+                             for i in range(8)],
+    ("moh-sdn", "Ministry of Health"): [(START + timedelta(days=3 + 10 * i), 500 + 600 * i, None, None)
+                                        for i in range(6)],
+}
+PROJECTED = [("who-sdn", "WHO", date(2023, 7, 31), 6_000, 7_500, 9_000, date(2023, 6, 1))]
+
+
+@pytest.fixture
+def sudan(tmp_path: Path) -> tuple[Store, SourcesFile]:
+    return synthetic(tmp_path, SUDAN, PROJECTED)
+
+
+def texts(fig: Figure) -> dict[str, str]:
     """Every text on the figure and its axes, by gid."""
     found = list(fig.texts) + [t for ax in fig.axes for t in ax.texts]
     return {t.get_gid(): t.get_text() for t in found if t.get_gid()}
 
 
-def lines(fig) -> dict[str, object]:
-    return {line.get_gid(): line for ax in fig.axes for line in ax.get_lines()}
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def gids(fig: Figure) -> list[str]:
+    return [a.get_gid() for a in fig.findobj() if a.get_gid()]
+
+
+def lines(fig: Figure) -> dict[str, object]:
+    return {line.get_gid(): line for ax in fig.axes for line in ax.get_lines() if line.get_gid()}
 
 
 # -- parse_week ------------------------------------------------------------------------------
@@ -113,151 +159,293 @@ def test_parse_week_good(text: str, monday: date, sunday: date) -> None:
     assert week_label(monday) == week_label(sunday) == text.strip()
 
 
-@pytest.mark.parametrize("text", ["2022-W9", "2022-09", "2022W09", "W09-2022", "2022-w09", "",
-                                  "2022-W00", "2022-W54", "2021-W53"])
+@pytest.mark.parametrize("text", ["2022-W9", "2022-09", "2022W09", "W09-2022", "2022-w09", "", "2022-W00",
+                                  "2022-W54", "2021-W53"])
 def test_parse_week_bad(text: str) -> None:
-    with pytest.raises(ConfigError, match=r"YYYY-Www, e\.g\. '2022-W09'") as info:
+    with pytest.raises(ConfigError, match=r"YYYY-Www, e\.g\. '2022-W09'"):
         parse_week(text)
-    assert repr(text) in str(info.value)
 
 
-# -- chart_data --------------------------------------------------------------------------------
+# -- what a chart plots ----------------------------------------------------------------------
 
-def test_chart_data_offline(replayed: Store, cfg: SourcesFile) -> None:
-    data = chart_data(replayed, refugee_chart(cfg), cfg, date(2022, 5, 1))
-    assert list(data.weekly["week"]) == [f"2022-W{n:02d}" for n in range(8, 18)]
-    assert data.weekly["best"].iloc[-1] == 5_264_767
-    # the by-country source states each host country (a place), not the whole area
-    assert set(data.points["source_id"]) == {CROSSINGS}
-    assert data.points["best"].iloc[0] == 79_982 and data.points["best"].iloc[-1] == 5_264_767
-    assert data.points["best"].is_monotonic_increasing and len(data.points) == 61
+def test_chart_data_is_the_reconciliation(replayed: Store, cfg: SourcesFile) -> None:
+    data = chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W17")
+    expected = series("refugees", area="UKR", end=date(2022, 5, 1), db=replayed)
+    pd.testing.assert_frame_equal(data.series, expected)
+    assert data.current["best"] == 5_264_767 and data.previous["best"] == 5_233_180
+    # one voice: UNHCR's running total of daily crossings, one point a week (at the last day of
+    # each week with a crossing); the per-country totals are places, not the whole of Ukraine
+    assert data.voices == ["UNHCR"] and len(data.points) == 10
+    assert list(data.points["as_of"].dt.day_name()[:-1].unique()) == ["Sunday"]
+    assert set(data.points["kind"]) == {"incidents"} and data.points["best"].is_monotonic_increasing
+    assert data.points["best"].iloc[-1] == 5_264_767
+    latest = data.latest.iloc[0]
+    assert (latest["voice"], latest["best"], latest["counting"]) == ("UNHCR", 5_264_767, True)
     assert data.as_of == date(2022, 4, 25)
-    assert data.weekly["date"].iloc[-1] == pd.Timestamp("2022-04-25")  # not drawn past the data
-    assert data.publishers[CROSSINGS] == "UNHCR"
-    assert data.methods[CROSSINGS] == "daily figures summed into a running total"
+    assert data.licences == ["UNHCR Operational Data Portal terms of use; attribute UNHCR"]
 
 
-def test_chart_data_stops_at_through(replayed: Store, cfg: SourcesFile) -> None:
-    data = chart_data(replayed, refugee_chart(cfg), cfg, date(2022, 3, 2))  # a Wednesday
-    assert data.weekly["week"].iloc[-1] == "2022-W09"
-    assert data.weekly["best"].iloc[-1] == 989_500  # crossings 24 Feb to 2 Mar, not to Sunday
-    assert data.points["date"].max() == pd.Timestamp("2022-03-02")
+def test_chart_data_through_a_day_in_the_week(replayed: Store, cfg: SourcesFile) -> None:
+    data = chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W09", date(2022, 3, 2))
+    assert data.series["period"].iloc[-1] == "2022-W09"
+    assert data.current["best"] == 989_500  # crossings 24 Feb to 2 Mar, not to Sunday
+    assert data.points["as_of"].max() == pd.Timestamp("2022-03-02")
 
 
-def test_chart_data_place_and_stated_totals(replayed: Store, cfg: SourcesFile) -> None:
-    chart = ChartConfig(id="refugees-poland", metric="refugees", area="UKR", place="Poland",
-                        title="Refugees from Ukraine in Poland")
-    data = chart_data(replayed, chart, cfg, date(2022, 5, 1))
-    assert list(data.points["source_id"]) == ["unhcr-ukraine-by-country"]
-    assert list(data.points["best"]) == [2_922_978]
-    assert data.methods["unhcr-ukraine-by-country"] == "stated totals"
+def test_each_voice_once_with_every_outlet_that_carried_it(full: Store, cfg: SourcesFile) -> None:
+    data = chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2022-W13")
+    assert data.voices == ["OHCHR", "UNHCR", "OCHA"]
+    assert data.carriers["OHCHR"] == ["OHCHR", "OCHA", "ReliefWeb (OCHA)"]
+    assert data.carriers["UNHCR"] == ["ReliefWeb (OCHA)"]
+    latest = data.latest.set_index("voice")
+    assert latest.loc["UNHCR", "disputed_with"] == "OHCHR, OCHA"
+    assert not latest.loc["UNHCR", "in_consensus"] and latest.loc["OCHA", "in_consensus"]
+    assert len(data.disputes) == 2
 
 
-# -- build_figure ----------------------------------------------------------------------------
+# -- the time-series chart -------------------------------------------------------------------
 
-def test_figure_shows_title_series_labels_and_footer(replayed: Store, cfg: SourcesFile) -> None:
-    fig = build_figure(chart_data(replayed, refugee_chart(cfg), cfg, date(2022, 5, 1)), "2022-W17")
-    assert tuple(fig.get_size_inches()) == (10.0, 6.0) and fig.dpi == 100
+def test_series_chart_shows_title_lines_labels_and_footer(replayed: Store, cfg: SourcesFile) -> None:
+    fig = build(chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W17"))
+    assert tuple(fig.get_size_inches() * fig.dpi) == (1200, 675)  # readable at 1200 px wide
     shown = texts(fig)
     assert shown["title"] == "Refugees from Ukraine"
-    assert shown["subtitle"] == "5.26 million as of 25 Apr 2022; +31,600 since 2022-W16"
-    assert shown["latest"] == "5.26 million,\n25 Apr, UNHCR"
-    assert " ".join(shown[f"label:{CROSSINGS}"].split()) == (
-        "\u25cf UNHCR (unhcr-ukraine-crossings): daily figures summed into a running total")
-    footer = " ".join(shown["footer"].split())
-    assert footer.startswith("Source: UNHCR (unhcr-ukraine-crossings). Data as of 25 Apr 2022. "
-                             "Method: daily figures summed into a running total;")
-    assert footer.endswith("Chart: figures, 2022-W17.")
+    assert flat(shown["subtitle"]) == ("5.26 million as of 25 Apr 2022 (UNHCR) \u00b7 up 31,600 on the week before "
+                                       "\u00b7 1 source counting")
+    assert flat(shown["latest"]) == "5.26 million, 25 Apr, UNHCR"
+    assert flat(shown["label:UNHCR"]) == "\u25cf UNHCR: 5.26 million, 25 Apr"
+    footer = flat(shown["footer"])
+    assert footer.startswith("Sources: UNHCR. Data as of 25 Apr 2022. Method: line = consensus of the sources on "
+                             "each Sunday; a figure counts for 14 days after its date; UNHCR: daily or per-event "
+                             "figures summed into a running total.")
+    assert footer.endswith("Chart: figures, 2022-W17 (25 Apr\u20131 May 2022).")
     drawn = lines(fig)
-    assert list(drawn["weekly"].get_ydata())[-1] == 5_264_767
-    assert len(drawn[f"source:{CROSSINGS}"].get_ydata()) == 61
+    assert set(drawn) == {"consensus", "source:UNHCR"}  # the consensus and one source
+    assert list(drawn["consensus"].get_ydata())[-1] == 5_264_767
+    assert len(drawn["source:UNHCR"].get_ydata()) == 10
     ax = fig.axes[0]
-    assert ax.yaxis.get_major_formatter()(5_000_000, 0) == "5m"
-    assert ax.get_ylim()[0] == 0
+    assert ax.get_ylim()[0] == 0 and ax.yaxis.get_major_formatter()(4_000_000, 0) == "4M"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar\n2022", "15 Mar", "Apr", "15 Apr", "May"]
+    assert not [g for g in gids(fig) if g.startswith("arrow:")]  # exact figures: no arrows
 
 
-def test_figure_band_and_open_ended_arrows(tmp_path: Path) -> None:
-    built, sources = synthetic(tmp_path)
-    data = chart_data(built, sources.charts[0], sources, date(2023, 6, 11))
-    fig = build_figure(data, "2023-W23")
+def test_series_chart_band_ranges_open_ends_and_projection(sudan: tuple[Store, SourcesFile]) -> None:
+    store, sources = sudan
+    fig = build(chart_data(store, sources.charts[0], sources, "2023-W23"))
     ax = fig.axes[0]
     band = [c for c in ax.collections if c.get_gid() == "band"]
     assert len(band) == 1 and band[0].get_paths()[0].get_extents().height > 0
-    arrows = [t for t in ax.texts if t.get_text() == "" and getattr(t, "arrowprops", None)]
-    assert len(arrows) == 6  # one per "at least" figure from the ministry
+    bars = [c for c in ax.collections if c.get_gid() == "range:OHCHR"]
+    assert len(bars) == 1 and len(bars[0].get_segments()) == 8  # OHCHR's low-high range, each week
+    arrows = lines(fig)["arrow:Ministry of Health"]
+    assert len(arrows.get_xdata()) == 6 and arrows.get_marker() == "|"  # one per "at least", above its marker
+    assert "arrow:OHCHR" not in lines(fig)  # ranges have bars, not arrows
+    projected = lines(fig)["projection:WHO"]
+    assert projected.get_markerfacecolor() == "white"  # hollow
+    assert flat(texts(fig)["projection-label:WHO"]) == "projected: 6,000 to 9,000 (best 7,500) by 31 Jul 2023 (WHO)"
+    sources_drawn = {g: line for g, line in lines(fig).items() if g.startswith("source:")}
+    assert len(sources_drawn) == 2
+    assert len({line.get_marker() for line in sources_drawn.values()}) == 2  # a marker
+    assert len({line.get_color() for line in sources_drawn.values()}) == 2   # a colour
+    assert len({str(line.get_linestyle()) for line in sources_drawn.values()}) == 2  # and a line style
     shown = texts(fig)
     # the consensus: OHCHR's 3,100-5,500 (best 3,900) narrowed by the ministry's "at least 3,500"
-    assert shown["latest"] == "3,500 to 5,500\n(best 3,900),\n7 Jun, Ministry of Health"
-    assert "no change since 2023-W22" in shown["subtitle"]
-    assert "OHCHR: stated totals; Ministry of Health: stated totals" in " ".join(shown["footer"].split())
-    markers = {line.get_marker() for gid, line in lines(fig).items() if gid.startswith("source:")}
-    assert len(markers) == 2
+    assert flat(shown["latest"]) == "3,500\u20135,500 (best 3,900), 7 Jun, Ministry of Health, OHCHR"
+    footer = flat(shown["footer"])
+    for said in ("Sources: OHCHR; Ministry of Health. Projection: WHO.", "shaded = its range",
+                 "bar = a source's low-high range",
+                 "arrow = no upper bound stated ('at least')"):
+        assert said in footer
 
 
-def test_figure_without_data_raises(tmp_path: Path, cfg: SourcesFile) -> None:
+def test_series_chart_squeezes_a_long_gap(full: Store, cfg: SourcesFile) -> None:
+    fig = build(chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2025-W05"))
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "function"
+    assert texts(fig)["break-label"] == "Jun 2022 to Jan 2025, not to scale"
+    assert flat(texts(fig)["latest"]) == "at least 3,998, 25 May 2022, OHCHR"
+    assert "not counted (old)" in flat(texts(fig)["label:OCHA"])
+
+
+def test_every_text_is_at_least_9_points_and_margin_labels_do_not_overlap(full: Store, cfg: SourcesFile) -> None:
+    for chart_id, week in (("civilians-killed-ukraine", "2022-W13"), ("civilians-killed-ukraine", "2025-W05"),
+                           ("idps-ukraine", "2022-W13")):
+        data = chart_data(full, chart_of(cfg, chart_id), cfg, week)
+        for compared in (False, True):
+            fig = build(data, compared)
+            shown = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+            assert min(t.get_fontsize() for t in shown) >= 9
+            renderer = fig.canvas.get_renderer()
+            boxes = [t.get_window_extent(renderer) for t in shown
+                     if t.get_gid() and t.get_gid().startswith(("label:", "latest"))]
+            for i, a in enumerate(boxes):
+                assert a.x0 >= 0 and a.x1 <= 1200, (chart_id, week, compared)  # inside the picture
+                assert not any(a.overlaps(b) for b in boxes[i + 1:]), (chart_id, week, compared)
+            ticks = [t.get_window_extent(renderer) for t in fig.axes[0].get_xticklabels() if t.get_text()]
+            assert not any(a.overlaps(b) for i, a in enumerate(ticks) for b in ticks[i + 1:])
+
+
+def test_colours_come_from_a_colour_blind_safe_cycle_shipped_with_matplotlib() -> None:
+    shipped = matplotlib.style.library["petroff10"]["axes.prop_cycle"].by_key()["color"]
+    assert set(palette()) <= set(shipped) and len(palette()) >= 6
+
+
+# -- the estimates-compared chart ------------------------------------------------------------
+
+def test_compared_chart_sorted_ranges_labels_and_disputes(full: Store, cfg: SourcesFile) -> None:
+    fig = build(chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2022-W13"), compared=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["\u25a0 UNHCR", "\u25cf OHCHR", "\u25b2 OCHA"]
+    shown = texts(fig)
+    assert shown["title"] == "Civilians killed in Ukraine: the estimates compared"
+    assert flat(shown["subtitle"]) == "The latest figure of each of 3 sources as of 3 Apr 2022 \u00b7 2 disputed pairs"
+    assert flat(shown["label:UNHCR"]) == "925 as of 20 Mar 2022 \u2716 disputed with OHCHR, OCHA"
+    assert flat(shown["label:OCHA"]) == "at least 1,276 as of 1 Apr 2022 \u2716 disputed with UNHCR"
+    assert shown["consensus-label"] == "consensus: at least 1,276"
+    assert {g for g in gids(fig) if g.startswith("dispute:")} == {"dispute:UNHCR|OCHA", "dispute:UNHCR|OHCHR"}
+    assert {g for g in gids(fig) if g.startswith("arrow:")} == {"arrow:OHCHR", "arrow:OCHA"}  # open ends
+    assert "red dotted line = two figures that cannot both be true" in flat(shown["footer"])
+
+
+def test_compared_chart_marks_old_figures_as_not_counted(full: Store, cfg: SourcesFile) -> None:
+    fig = build(chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2025-W05"), compared=True)
+    assert flat(texts(fig)["label:OHCHR"]) == "at least 3,998 as of 25 May 2022 not counted: older than 14 days"
+
+
+def test_a_single_source(replayed: Store, cfg: SourcesFile) -> None:
+    data = chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W12")
+    fig = build(data, compared=True)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["\u25cf UNHCR"]
+    assert flat(texts(fig)["subtitle"]) == "The latest figure of 1 source as of 27 Mar 2022"
+    alt = figures.charts.files._METADATA[build(data)]["Description"]
+    assert "Only source: UNHCR, 3,838,235 as of 27 March 2022." in alt
+
+
+def test_all_sources_disputed(tmp_path: Path) -> None:
+    apart = {("a-sdn", "Agency A"): [(START, 100, 150, 200)], ("b-sdn", "Agency B"): [(START, 500, 550, 600)]}
+    store, sources = synthetic(tmp_path, apart)
+    data = chart_data(store, sources.charts[0], sources, "2023-W15")
+    assert data.current["disputed"] and set(data.latest["disputed_with"]) == {"Agency A", "Agency B"}
+    fig = build(data, compared=True)
+    assert {g for g in gids(fig) if g.startswith("dispute:")} == {"dispute:Agency A|Agency B"}
+    series_fig = build(data)
+    assert flat(texts(series_fig)["subtitle"]).endswith("2 sources counting, disputed")
+    alt = figures.charts.files._METADATA[fig]["Description"]
+    assert "Disputed: Agency A's 100 to 200 (best 150) and Agency B's 500 to 600 (best 550) cannot both be true." in alt
+
+
+# -- no data -----------------------------------------------------------------------------------
+
+def test_no_data_for_the_week_is_a_clear_message_and_no_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    weekly = draw_week(full, cfg, week="2025-W05", through=None, out_dir=tmp_path)
+    assert [d.data.chart.id for d in weekly.drawn] == ["idps-ukraine", "civilians-killed-ukraine"]
+    assert weekly.skipped[0] == ("chart 'refugees-ukraine': no refugees figure for UKR counts in 2025-W05; the latest "
+                                 "is as of 25 Apr 2022 (2022-W17); skipped (pick a week with data: --week 2022-W17)")
+    assert weekly.skipped[-1] == ("chart 'killed-sudan': no killed figure for SDN at all; skipped (run 'figures "
+                                  "update', or pick a week with data)")
+    assert not list((tmp_path / "2025-W05").glob("refugees-ukraine*"))
+
+
+def test_a_week_before_any_data_writes_nothing(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    messages: list[str] = []
+    assert write_weekly(replayed, cfg, week="2022-W05", through=None, out_dir=tmp_path, messages=messages) == []
+    assert "the first is as of 24 Feb 2022 (2022-W08)" in messages[0]
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_empty_store_writes_nothing(tmp_path: Path, cfg: SourcesFile) -> None:
     empty = Store(f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    data = chart_data(empty, refugee_chart(cfg), cfg, date(2022, 5, 1))
-    assert data.weekly.empty and data.points.empty and data.as_of is None
-    with pytest.raises(FiguresError, match="nothing to draw; run 'figures update' first"):
-        build_figure(data, "2022-W17")
+    messages: list[str] = []
+    out = tmp_path / "charts"
+    assert write_weekly(empty, cfg, week=None, through=None, out_dir=out, messages=messages) == []
+    assert messages[0] == ("chart 'refugees-ukraine': no refugees figure for UKR at all; skipped (run 'figures "
+                           "update', or pick a week with data)")
+    assert not out.exists()
 
 
-# -- save_png ----------------------------------------------------------------------------------
+def test_the_python_chart_says_why_it_cannot_draw(replayed: Store) -> None:
+    with pytest.raises(FiguresError, match="no refugees figure for UKR counts in 2021-W10; pick another week"):
+        figures.chart("refugees", area="UKR", week="2021-W10", db=replayed)
+    with pytest.raises(FiguresError, match="no killed figure stored; run 'figures update' first"):
+        figures.chart("killed", db=replayed)
+    with pytest.raises(FiguresError, match="kind='pie'"):
+        figures.chart("refugees", area="UKR", kind="pie", db=replayed)  # type: ignore[arg-type]
 
-def test_png_bytes_are_reproducible_and_carry_metadata(replayed: Store, cfg: SourcesFile,
-                                                       tmp_path: Path) -> None:
-    paths = []
-    for name in ("a.png", "b.png"):  # two figures built separately from the same data
-        fig = build_figure(chart_data(replayed, refugee_chart(cfg), cfg, date(2022, 5, 1)), "2022-W17")
-        paths.append(save_png(fig, tmp_path / name, title="Refugees from Ukraine",
-                              description="Line chart \u2013 refugees", source="UNHCR",
-                              copyright="attribute UNHCR"))
-    assert paths[0].read_bytes() == paths[1].read_bytes()
-    with Image.open(paths[0]) as image:
-        assert image.size == (1000, 600)
-        assert image.text["Title"] == "Refugees from Ukraine"
-        assert image.text["Description"] == "Line chart \u2013 refugees"
-        assert image.text["Source"] == "UNHCR" and image.text["Copyright"] == "attribute UNHCR"
+
+# -- the files: PNG, alt text, CSV -----------------------------------------------------------
+
+def test_write_weekly_writes_two_charts_each_with_alt_text_and_csv(full: Store, cfg: SourcesFile,
+                                                                  tmp_path: Path) -> None:
+    paths = write_weekly(full, cfg, week="2022-W13", through=None, out_dir=tmp_path)
+    folder = tmp_path / "2022-W13"
+    assert paths[:6] == [folder / n for n in ("refugees-ukraine.png", "refugees-ukraine.alt.txt",
+                                              "refugees-ukraine.csv", "refugees-ukraine-compared.png",
+                                              "refugees-ukraine-compared.alt.txt",
+                                              "refugees-ukraine-compared.csv")]
+    assert len(paths) == 4 * 6  # four Ukrainian charts; Sudan has no data
+    alt = (folder / "civilians-killed-ukraine.alt.txt").read_text(encoding="utf-8")
+    for said in ("Line chart: Civilians killed in Ukraine (killed, civilians, whole of UKR)", "rose from 331",
+                 "to at least 1,276 as of 1 April 2022", "up 125 on the week before",
+                 "Highest source: OCHA, at least 1,276 as of 1 April 2022",
+                 "Lowest source: UNHCR, 925 as of 20 March 2022."):
+        assert said in alt
+    with Image.open(folder / "civilians-killed-ukraine.png") as image:
+        assert image.size == (1200, 675)
+        assert image.text["Title"] == "Civilians killed in Ukraine"
+        assert image.text["Description"] == alt.strip()
+        assert image.text["Source"].startswith("Sources: OHCHR, also via OCHA and ReliefWeb (OCHA); UNHCR via")
+        assert image.text["Copyright"].startswith("© United Nations (OHCHR); quotation with attribution; ")
         assert "Software" not in image.text
 
 
-# -- write_weekly ----------------------------------------------------------------------------
-
-def test_write_weekly_defaults_to_last_week_with_data(replayed: Store, cfg: SourcesFile,
-                                                      tmp_path: Path) -> None:
-    messages: list[str] = []
-    paths = write_weekly(replayed, cfg, week=None, through=None, out_dir=tmp_path, messages=messages)
-    folder = tmp_path / "2022-W17"
-    assert paths == [folder / "refugees-ukraine.png", folder / "refugees-ukraine.alt.txt",
-                     folder / "refugees-ukraine.csv"]
-    assert messages == []
-    alt = paths[1].read_text(encoding="utf-8")
-    for said in ("Line chart: Refugees from Ukraine", "rose from 491,603",
-                 "to 5,264,767 as of 25 April 2022", "+31,587 since 2022-W16",
-                 "Sources: UNHCR (unhcr-ukraine-crossings)"):
-        assert said in alt
-    with Image.open(paths[0]) as image:
-        assert image.text["Description"] == alt.strip()
-        assert image.text["Source"].startswith("Source: UNHCR (unhcr-ukraine-crossings).")
-        assert "attribute UNHCR" in image.text["Copyright"]
+def test_the_csv_is_exactly_what_is_plotted(full: Store, cfg: SourcesFile) -> None:
+    data = chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2022-W13")
+    table = series_csv(data)
+    assert list(table.columns) == SERIES_CSV
+    fig = build(data)
+    drawn = lines(fig)
+    consensus = table[table["layer"] == "consensus"]
+    assert list(consensus["best"]) == list(drawn["consensus"].get_ydata())
+    ohchr = table[(table["layer"] == "source") & (table["voice"] == "OHCHR")]
+    assert list(ohchr["best"].fillna(ohchr["low"])) == list(drawn["source:OHCHR"].get_ydata())
+    assert ohchr["open_ended"].all()
+    compared = compared_csv(data)
+    assert list(compared.columns) == COMPARED_CSV
+    assert list(compared["voice"]) == ["OHCHR", "UNHCR", "OCHA", "consensus"]
+    assert list(compared["best"]) == [1232, 925, 1276, 1276]
 
 
-def test_csv_is_the_plotted_series_and_points(replayed: Store, cfg: SourcesFile,
-                                              tmp_path: Path) -> None:
-    paths = write_weekly(replayed, cfg, week="2022-W12", through=None, out_dir=tmp_path)
-    csv = pd.read_csv(paths[2])
-    assert list(csv.columns) == CSV_COLUMNS
-    assert set(csv["series"]) == {"weekly", CROSSINGS}
-    weekly = csv[csv["series"] == "weekly"]
-    expected = series("refugees", area="UKR", end=date(2022, 3, 27), db=replayed,
-                      source_order=[s.id for s in cfg.sources])
-    assert list(weekly["week"]) == list(expected["period"])
-    assert list(weekly["best"]) == list(expected["best"])
-    assert list(weekly["low"]) == list(expected["low"])
-    points = csv[csv["series"] == CROSSINGS]
-    assert points["date"].max() == "2022-03-27" and len(points) == 32
-    assert points["best"].iloc[-1] == expected["best"].iloc[-1]  # the Sunday total is the line
+def test_same_data_same_png_bytes(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    paths = []
+    for name in ("a.png", "b.png"):  # two figures built separately from the same data
+        fig = build(chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W17"))
+        paths.append(save_chart(fig, tmp_path / name))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    svg = save_chart(fig, tmp_path / "a.svg", title="Refugees")
+    assert "<dc:title>Refugees</dc:title>" in svg.read_text(encoding="utf-8")
+    with pytest.raises(FiguresError, match=r"\.png, \.svg or \.pdf"):
+        save_chart(fig, tmp_path / "a.gif")
 
+
+def test_a_users_matplotlibrc_changes_nothing(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    data = chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W17")
+    plain = save_chart(build(data), tmp_path / "plain.png").read_bytes()
+    with matplotlib.rc_context({"font.size": 20, "axes.facecolor": "black", "lines.linewidth": 9}):
+        styled = save_chart(build(data), tmp_path / "styled.png").read_bytes()
+    assert plain == styled
+
+
+def test_figures_chart_and_save_chart(replayed: Store, tmp_path: Path) -> None:
+    fig = figures.chart("refugees", area="UKR", week="2022-W10", db=replayed)
+    assert isinstance(fig, Figure) and texts(fig)["title"] == "Refugees from Ukraine"
+    path = figures.save_chart(fig, tmp_path / "refugees.png")
+    with Image.open(path) as image:
+        assert image.text["Title"] == "Refugees from Ukraine" and "UNHCR" in image.text["Source"]
+    compared = figures.chart("refugees", area="UKR", through="2022-03-09", kind="compared", db=replayed)
+    assert texts(compared)["title"] == "Refugees from Ukraine: the estimates compared"
+
+
+# -- which week ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kwargs", "folder"), [
     ({"week": "2022-W10", "through": None}, "2022-W10"),
@@ -265,52 +453,18 @@ def test_csv_is_the_plotted_series_and_points(replayed: Store, cfg: SourcesFile,
     ({"week": None, "through": None, "today": date(2022, 4, 27)}, "2022-W16"),  # W17 not over
     ({"week": None, "through": None, "today": date(2022, 5, 1)}, "2022-W17"),
 ])
-def test_week_choice(replayed: Store, cfg: SourcesFile, tmp_path: Path, kwargs: dict,
-                     folder: str) -> None:
+def test_week_choice(replayed: Store, cfg: SourcesFile, tmp_path: Path, kwargs: dict, folder: str) -> None:
     paths = write_weekly(replayed, cfg, out_dir=tmp_path, **kwargs)
     assert {p.parent.name for p in paths} == {folder}
 
 
-def test_week_and_through_together_are_refused(replayed: Store, cfg: SourcesFile,
-                                               tmp_path: Path) -> None:
+def test_week_and_through_together_are_refused(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not both"):
         write_weekly(replayed, cfg, week="2022-W10", through=date(2022, 3, 9), out_dir=tmp_path)
 
 
-def test_chart_without_data_is_skipped_with_a_message(replayed: Store, cfg: SourcesFile,
-                                                      tmp_path: Path) -> None:
-    killed = ChartConfig(id="killed-ukraine", metric="killed", area="UKR", title="Killed")
-    both = cfg.model_copy(update={"charts": [killed, refugee_chart(cfg)]})
-    messages: list[str] = []
-    paths = write_weekly(replayed, both, week="2022-W10", through=None, out_dir=tmp_path,
-                         messages=messages)
-    assert [p.name for p in paths] == ["refugees-ukraine.png", "refugees-ukraine.alt.txt",
-                                       "refugees-ukraine.csv"]
-    assert len(messages) == 1
-    assert messages[0].startswith("chart 'killed-ukraine': no killed figure for UKR for 2022-W10;")
-
-
-def test_week_outside_the_data_is_skipped(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
-    for week in ("2022-W05", "2022-W30"):  # before the first figure; long after the last
-        messages: list[str] = []
-        assert write_weekly(replayed, cfg, week=week, through=None, out_dir=tmp_path,
-                            messages=messages) == []
-        assert "skipped" in messages[0] and week in messages[0]
-    assert not any(tmp_path.iterdir())
-
-
-def test_empty_store_writes_nothing(tmp_path: Path, cfg: SourcesFile) -> None:
-    empty = Store(f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    messages: list[str] = []
-    out = tmp_path / "charts"
-    assert write_weekly(empty, cfg, week=None, through=None, out_dir=out, messages=messages) == []
-    assert messages == ["chart 'refugees-ukraine': no refugees figure for UKR at all; skipped "
-                        "(run 'figures update', or pick a week with data)"]
-    assert not out.exists()
-
-
 def test_default_chart_when_none_configured(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
-    paths = write_weekly(replayed, cfg.model_copy(update={"charts": []}), week=None, through=None,
+    paths = write_weekly(replayed, cfg.model_copy(update={"charts": []}), week="2022-W17", through=None,
                          out_dir=tmp_path)
     assert paths[0] == tmp_path / "2022-W17" / "refugees-ukr.png"
 
@@ -323,3 +477,29 @@ def test_default_chart_when_none_configured(replayed: Store, cfg: SourcesFile, t
 ])
 def test_human(n: int, said: str) -> None:
     assert human(n) == said
+
+
+@pytest.mark.parametrize(("value", "top", "said"), [
+    (4_000_000, 6e6, "4M"), (1_500_000, 6e6, "1.5M"), (250_000, 6e6, "0.25M"), (20_000, 50_000, "20k"),
+    (2_500, 5_000, "2,500"), (0, 6e6, "0"), (12_500, 14_000, "12,500"),
+])
+def test_ticks(value: float, top: float, said: str) -> None:
+    assert tick(value, top) == said
+
+
+# -- golden images (compared with `--mpl`; plain runs only build them) ------------------------
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_killed_over_time(full: Store, cfg: SourcesFile) -> Figure:
+    return build(chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2022-W13"))
+
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_killed_compared(full: Store, cfg: SourcesFile) -> Figure:
+    return build(chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2022-W13"), compared=True)
+
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_ranges_open_ends_projection(tmp_path: Path) -> Figure:
+    store, sources = synthetic(tmp_path, SUDAN, PROJECTED)
+    return build(chart_data(store, sources.charts[0], sources, "2023-W23"))

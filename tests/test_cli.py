@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from figures.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS = ["sources", "update", "ingest", "extract", "query", "series", "disputes", "export", "chart"]
+COMMANDS = ["sources", "update", "ingest", "extract", "query", "series", "disputes", "export", "chart", "report"]
 
 
 @pytest.fixture
@@ -287,9 +287,11 @@ def test_chart_writes_png_alt_text_and_csv_for_the_last_week(loaded, tmp_path):
     written = [Path(line) for line in result.stdout.splitlines()]
     assert {p.suffix for p in written} >= {".png", ".txt", ".csv"}
     png = next(p for p in written if p.suffix == ".png")
-    assert png.parent.name == "2022-W17" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the last complete week in which any configured chart has a figure: the HDX HAPI (ACLED) month
+    assert png.parent.name == "2025-W05" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     alt = next(p for p in written if p.name.endswith(".alt.txt")).read_text(encoding="utf-8")
     assert "UNHCR" in alt
+    assert "chart 'refugees-ukraine': no refugees figure for UKR counts in 2025-W05" in result.stderr
 
 
 def test_chart_for_a_named_week_and_a_week_without_data(loaded, tmp_path):

@@ -49,7 +49,11 @@ def test_the_real_sources_file_loads(repo_root: Path) -> None:
     by_country = unhcr_odp.Params.model_validate(config.get("unhcr-ukraine-by-country").params)
     assert (by_country.endpoint, by_country.population_group, by_country.scope) == (
         "sublocation", "5459,5460", "cumulative")
-    assert [(c.id, c.metric, c.area) for c in config.charts] == [("refugees-ukraine", "refugees", "UKR")]
+    assert [(c.id, c.metric, c.group, c.area) for c in config.charts] == [
+        ("refugees-ukraine", "refugees", "all", "UKR"), ("idps-ukraine", "idps", "all", "UKR"),
+        ("civilians-killed-ukraine", "killed", "civilians", "UKR"),
+        ("civilians-injured-ukraine", "injured", "civilians", "UKR"), ("refugees-sudan", "refugees", "all", "SDN"),
+        ("idps-sudan", "idps", "all", "SDN"), ("killed-sudan", "killed", "all", "SDN")]
     assert config.path == str(repo_root / "sources.yaml")
 
 
