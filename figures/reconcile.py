@@ -69,6 +69,10 @@ ALIASES = {
 #: one event each, not a complete count of events, so they are never summed into a running total.
 PROSE_ADAPTERS = frozenset({"text", "reliefweb", "ohchr"})
 
+#: A running total counts only if its source's first incident is at most this many days (or its
+#: staleness, if longer) after `count_from`: otherwise the store holds only part of its record.
+PARTIAL_DAYS = 31
+
 #: Columns `reconcile` needs in its input frame.
 INPUT_COLUMNS = ["id", "source_id", "voice", "scope", "modality", "as_of", "period_start", "period_end",
                  "low", "best", "high", "rank", "stale_days", "direct", "prose", "retrieved_at"]
@@ -285,9 +289,15 @@ def _tracks(rows: pd.DataFrame, options: Options) -> list[_Track]:
     for name, g in stated.groupby("voice", sort=True):
         tracks.append(_stated_track(str(name), g))
     incidents = reported[(reported["scope"] == "incident") & ~reported["prose"]]
-    if options.count_from is not None:
-        incidents = incidents[incidents["period_start"] >= options.count_from.toordinal()]
+    start = options.count_from.toordinal() if options.count_from is not None else None
+    if start is not None:
+        incidents = incidents[incidents["period_start"] >= start]
     for (voice, source_id), flows in incidents.groupby(["voice", "source_id"], sort=True):
+        # a running total "since the start" needs the source's record from the start: one that
+        # begins months later (only its latest release is stored) would count far too few
+        late = flows["period_start"].min() - (start or 0)
+        if start is not None and late > max(PARTIAL_DAYS, int(flows["stale_days"].max())):
+            continue
         tracks.append(_incident_track(str(voice), str(source_id), flows))
     return tracks
 

@@ -176,6 +176,15 @@ def test_incidents_count_from_the_configured_start() -> None:
     assert band(rows, 1, Options(count_from=D0)).low == 300
 
 
+def test_a_running_total_that_starts_long_after_the_count_does_not_count() -> None:
+    # only January 2025 of an event dataset is stored: its "total since 24 February 2022" is a month's worth
+    late = frame(*crossings("ACLED", [1060, 1061], [7, 12]), fig("OHCHR", 1061, 12_000, 12_000, None))
+    b = band(late, 1061, Options(count_from=D0))
+    assert [f.voice for f in b.figures] == ["OHCHR"]
+    early = frame(*crossings("ACLED", [20, 1061], [7, 12]))
+    assert band(early, 1061, Options(count_from=D0, stale_after=timedelta(days=2000))).low == 19
+
+
 def test_rival_sources_are_never_summed_together() -> None:
     rows = frame(*crossings("UCDP", [0, 1], [10, 20]), *crossings("ACLED", [0, 1], [15, 25]))
     b = band(rows, 1)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import ChartConfig, SourcesFile
-from ..errors import ConfigError
+from ..errors import ConfigError, FiguresError
 from ..query import disputes, observations, query, series
 from ..reconcile import CADENCE_DAYS, voice_of
 from ..store import Store
@@ -241,12 +241,25 @@ def _frame(rows: Sequence[Mapping[Any, Any]], columns: list[str]) -> pd.DataFram
 
 
 def last_week_with_data(store: Store, charts: list[ChartConfig], today: date) -> str | None:
-    """The last complete ISO week (ending before `today`) in which any chart has a figure."""
-    ends = [d for chart in charts for d in data_days(store, chart)]
-    if not ends:
+    """The week the charts are drawn for by default: the last complete ISO week (ending before
+    `today`) in which at least half as many charts have fresh figures (a counting figure dated
+    that week or the week before) as in their best week.
+
+    In a weekly run every active chart has fresh figures in the last week, so that week is
+    chosen. A store holding different years of different sources (the shipped offline data:
+    OHCHR to May 2022, IOM to 2023, one month of HAPI in 2025) gets the last week that still
+    draws most of its charts, not the one week where a single chart has a figure.
+    """
+    fresh: dict[str, int] = {}
+    for chart in charts:
+        try:
+            weekly = series(chart.metric, area=chart.area, place=chart.place, group=chart.group, db=store)
+        except FiguresError:
+            continue
+        for row in weekly.itertuples():
+            if row.period_end.date() <= today and row.as_of >= row.period_start - pd.Timedelta(days=7):
+                fresh[row.period] = fresh.get(row.period, 0) + 1
+    if not fresh:
         return None
-    last = max(ends)
-    sunday = last + timedelta(days=6 - last.weekday())
-    if sunday > today:  # the week is not over: the week before it, where the figures still count
-        sunday -= timedelta(days=7)
-    return week_label(sunday)
+    best = max(fresh.values())
+    return max(week for week, n in fresh.items() if 2 * n >= best)
