@@ -33,6 +33,7 @@ from .quantities import (
     VAGUE,
     Amount,
     Token,
+    _build,
     _modify,
     _not_a_figure,
     scan,
@@ -332,11 +333,11 @@ def _normalise(low: str) -> str:
 def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> list[Claim]:
     clean = _lower(sentence)
     tokens = tokenize(clean)
-    found = _figures(sentence, clean, tokens)
+    words = [t.text for t in tokens]
+    found = _figures(sentence, clean, tokens, words)
     if not found:
         return []
-    words = [t.text for t in tokens]
-    caps = [sentence[t.start:t.start + 1].isupper() and t.text not in NOT_PLACES for t in tokens]
+    caps = [sentence[t.start].isupper() and t.text not in NOT_PLACES for t in tokens]
     cues = scope_cues(words)
     found = [c for c in found if not counts_other_things(words, caps, c.tok_end)]
 
@@ -362,8 +363,8 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
     found = [c for c in found if c.metric is not None]
     if not found:
         return []
-    attribution = _attribution(sentence, tokens)  # where, when and by whom: only for the claims kept
-    said = sentence_dates(tokens, find_dates(sentence, published), published)
+    attribution = _attribution(sentence, clean, tokens, words)  # where, when and by whom: only for the claims kept
+    said = sentence_dates(tokens, words, find_dates(sentence, published), published)
     for claim in found:
         prev, nxt = bounds[id(claim)]
         claim.place = _place(sentence, tokens, claim, prev, nxt)
@@ -374,50 +375,66 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
     return found
 
 
-def _figures(sentence: str, clean: str, tokens: list[Token]) -> list[Claim]:
+def _figures(sentence: str, clean: str, tokens: list[Token], words: list[str]) -> list[Claim]:
     """The figures of a sentence: longest matches, left to right, minus the non-figures around them."""
+    numbers = [k for k, (kind, text, _, _) in enumerate(tokens)
+               if kind == "num" or kind == "frac" or text in _NUMBER_WORDS]
+    if not numbers:
+        return []
+    # a figure starts at a number, or at a modifier word ("at least", "between", "some") up to four
+    # tokens before one; no other token needs the grammar
+    starts: list[int] = []
+    for n in numbers:
+        starts.extend(k for k in range(max(n - 4, starts[-1] + 1 if starts else 0), n) if tokens[k].text in _STARTS)
+        starts.append(n)
     out: list[Claim] = []
-    numberish = [t.kind in ("num", "frac") or t.text in _NUMBER_WORDS for t in tokens]
     i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if not numberish[i] and (t.text not in _STARTS or not any(numberish[i + 1:i + 5])):
-            i += 1  # a modifier word ("in", "a", "some") with no number after it starts no figure
-            continue
+    for s in starts:
+        if s < i:
+            continue  # inside the figure just read
+        i = s
         try:
             hit = scan(tokens, i, clean)
         except NormalisationError:
             hit = None
         if hit is None:
-            i += 1
             continue
         estimate, j = hit
-        if _not_a_claim(sentence, clean, tokens, i, j):
+        if _not_a_claim(sentence, clean, tokens, words, i, j):
             i = j
             continue
         start, end = tokens[i].start, tokens[j - 1].end
         own = tokens[i].text not in _NUMBER_WORDS and tokens[i].kind != "num" or estimate.rule != "exact"
-        out.append(Claim(estimate=estimate.model_copy(update={"text": sentence[start:end]}), start=start,
-                         end=end, tok_start=i, tok_end=j, own_modifier=own))
+        out.append(Claim(estimate=_build(estimate.low, estimate.best, estimate.high, sentence[start:end],
+                                         estimate.rule),
+                         start=start, end=end, tok_start=i, tok_end=j, own_modifier=own))
         i = j
     return out
 
 
-def _not_a_claim(sentence: str, clean: str, tokens: list[Token], i: int, j: int) -> bool:
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _not_a_claim(sentence: str, clean: str, tokens: list[Token], words: list[str], i: int, j: int) -> bool:
     """Dates, years, ages, durations, money, percentages, names and populations are no claims."""
     window = tokens[max(0, i - 1):min(len(tokens), j + 3)]
     if _not_a_figure(clean[window[0].start:window[-1].end], window):
         return True
     first, last = tokens[i], tokens[j - 1]
-    if j - i == 1 and first.kind == "num" and re.fullmatch(r"(19|20)\d\d", first.text):
+    if j - i == 1 and first.kind == "num" and _YEAR.fullmatch(first.text):
         return True  # a year
-    before = [t.text for t in tokens[max(0, i - 3):i]]
-    if "of" in before[-2:] and any(w in POPULATION for w in before):
+    before = words[max(0, i - 3):i]
+    if "of" in before[-2:] and not POPULATION.isdisjoint(before):
         return True
-    clause = [t.text for t in tokens[max(0, i - 7):i]]
-    clause = clause[max((k for k, w in enumerate(clause) if w in _BOUNDARY), default=-1) + 1:]
-    if "population" in clause or "inhabitants" in [t.text for t in tokens[j:j + 2]]:
-        return True  # "a population the World Bank put at 44 million"
+    clause = words[max(0, i - 7):i]
+    if "population" in clause:  # in the figure's own clause: "a population the World Bank put at 44 million"
+        for w in reversed(clause):
+            if w == "population":
+                return True
+            if w in _BOUNDARY:
+                break
+    if "inhabitants" in words[j:j + 2]:
+        return True
     if j + 1 < len(tokens) and tokens[j].text == "in" and tokens[j + 1].kind == "num" or (
             j + 1 < len(tokens) and tokens[j].text == "in" and tokens[j + 1].text in UNITS):
         return True  # a ratio: "one in seven"
@@ -727,10 +744,9 @@ class SentenceDates:
     hours24: bool  # "in the last 24 hours"
 
 
-def sentence_dates(tokens: list[Token], dates: list[DateMention], published: date) -> SentenceDates:
-    words = [t.text for t in tokens]
-    ends = [t.end for t in tokens]
+def sentence_dates(tokens: list[Token], words: list[str], dates: list[DateMention], published: date) -> SentenceDates:
     cued = on_date = None
+    ends = [t.end for t in tokens] if dates else []
     for mention in dates:
         k = bisect.bisect_right(ends, mention.start)  # tokens before the date
         before = [w for w in words[max(0, k - 6):k] if w not in _TIME_WORDS]
@@ -742,7 +758,7 @@ def sentence_dates(tokens: list[Token], dates: list[DateMention], published: dat
     present = set(words)
     if "yesterday" in present or ("last" in present and "night" in present):
         relative = published - timedelta(days=1)
-    else:
+    elif not present.isdisjoint(WEEKDAYS):
         for i, w in enumerate(words):
             if w in WEEKDAYS and i > 1 and words[i - 1] == "on" and words[i - 2] not in ATTRIBUTION_VERBS:
                 relative = weekday_before(published, WEEKDAYS[w])
@@ -764,12 +780,17 @@ def _as_of(said: SentenceDates, claim: Claim, published: date) -> tuple[date, tu
     return as_of, period
 
 
-def _attribution(sentence: str, tokens: list[Token]) -> str | None:
+_ACCORDING = re.compile(r"\baccording to (?:the )?([^,.;:\"”(]+)", re.I)
+
+
+def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str]) -> str | None:
     """Who the sentence gives the figure to: "according to OHCHR", "the UN refugee agency said"."""
-    m = re.search(r"\baccording to (?:the )?([^,.;:\"”(]+)", sentence, re.I)
+    m = _ACCORDING.search(sentence) if "accord" in clean else None  # no letter of "accord" has another case
     if m:
-        words = m.group(1).split()
-        return " ".join(words[:8]).strip() or None
+        said = m.group(1).split()
+        return " ".join(said[:8]).strip() or None
+    if ATTRIBUTION_VERBS.isdisjoint(words):
+        return None
     for i, t in enumerate(tokens):
         if t.text not in ATTRIBUTION_VERBS or (i and tokens[i - 1].text in PRONOUNS):
             continue
@@ -802,26 +823,45 @@ def _attribution(sentence: str, tokens: list[Token]) -> str | None:
     return None
 
 
+#: Words that may stand between two figures of one list (with place names and capitalised words).
+_LIST_GLUE: frozenset[str] = frozenset(BETWEEN | set(GROUPS) | set(METRIC_AFTER) | set(METRIC_BEFORE) | LIST_WORDS)
+
+
 def _connected(words: list[str], caps: list[bool], a: Claim, b: Claim) -> bool:
     """True when figure b continues a list started by figure a ("1,081 killed and 1,707 injured",
     "683 in Latakia, 433 in Tartous")."""
-    between = range(a.tok_end, b.tok_start)
-    if len(between) > 8:
+    if b.tok_start - a.tok_end > 8:
         return False
-    allowed = BETWEEN | set(GROUPS) | set(METRIC_AFTER) | set(METRIC_BEFORE) | LIST_WORDS
-    return all(words[k] in allowed or words[k] in BY_NAME or words[k] in DEMONYMS or caps[k] for k in between) \
-        and not any(words[k] in ATTRIBUTION_VERBS for k in between)
+    for k in range(a.tok_end, b.tok_start):
+        w = words[k]
+        if w in ATTRIBUTION_VERBS or not (w in _LIST_GLUE or w in BY_NAME or w in DEMONYMS or caps[k]):
+            return False
+    return True
+
+
+def _by_length(phrases: tuple[tuple[str, ...], ...]) -> tuple[tuple[int, frozenset[tuple[str, ...]]], ...]:
+    return tuple((n, frozenset(p for p in phrases if len(p) == n)) for n in sorted({len(p) for p in phrases}))
+
+
+_SUBSET_AFTER = _by_length(SUBSET_AFTER)
+_SUBSET_BEFORE = _by_length(SUBSET_BEFORE)
+_SUBSET_BEFORE_LAST = frozenset(p[-1] for p in SUBSET_BEFORE)
 
 
 def _is_subset(words: list[str], claim: Claim) -> bool:
     """A figure that counts part of the one before it: "13 of them children", "including 26 children"."""
-    after = tuple(words[claim.tok_end:claim.tok_end + 2])
-    before = words[max(0, claim.tok_start - 4):claim.tok_start]
-    named = words[claim.tok_end + 2] if claim.tok_end + 2 < len(words) else ""
-    if after == SUBSET_OF_THE and (named in GROUPS or named in METRIC_AFTER or named in ("victims", "people")):
+    end = claim.tok_end
+    after = tuple(words[end:end + 2])
+    if after == SUBSET_OF_THE:
+        named = words[end + 2] if end + 2 < len(words) else ""
+        if named in GROUPS or named in METRIC_AFTER or named in ("victims", "people"):
+            return True
+    if any(after[:n] in phrases for n, phrases in _SUBSET_AFTER):
         return True
-    return any(after[:len(p)] == p for p in SUBSET_AFTER) or any(
-        tuple(before[-len(p):]) == p or tuple(before[-len(p) - 1:-1]) == p for p in SUBSET_BEFORE)
+    before = words[max(0, claim.tok_start - 4):claim.tok_start]  # a phrase right before, or one word earlier
+    if not (before and before[-1] in _SUBSET_BEFORE_LAST or len(before) > 1 and before[-2] in _SUBSET_BEFORE_LAST):
+        return False
+    return any(tuple(before[-n:]) in phrases or tuple(before[-n - 1:-1]) in phrases for n, phrases in _SUBSET_BEFORE)
 
 
 def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], context: list[Claim]) -> None:

@@ -480,6 +480,8 @@ _DURATION_HEAD = frozenset(UNITS) | frozenset(TENS) | {"a", "an", "few", "severa
 _TIME_UNITS = frozenset(TIME_UNITS)
 _ORDINALS = frozenset(ORDINAL_WORDS)
 _CURRENCY = frozenset(CURRENCY)
+_MONTHS = frozenset(MONTHS)
+_MULTIPLIERS = frozenset(MULTIPLIERS)
 MEASURES = frozenset({"mm", "cm", "km", "kg", "kph", "mph", "calibre", "caliber", "kilometres", "kilometers",
                       "miles", "metres", "meters", "tonnes", "tons"})
 CLOCK = frozenset({"am", "pm", "a.m.", "p.m.", "a.", "p.", "hrs", "gmt", "utc"})
@@ -492,9 +494,11 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
         return f"{clean!r} is an age, not a count"
     n = len(tokens)
     has_num = numberish = ordinal = percent = money = False
+    texts = [t[1] for t in tokens]
+    texts += ("", "")  # what follows the last tokens
     for i, (kind, w, _, _) in enumerate(tokens):
-        nxt = tokens[i + 1].text if i + 1 < n else ""
-        nxt2 = tokens[i + 2].text if i + 2 < n else ""
+        nxt = texts[i + 1]
+        nxt2 = texts[i + 2]
         if kind == "num":
             has_num = numberish = True
         elif kind == "frac" or w in _NUMBERISH:
@@ -504,7 +508,7 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
         money = money or w in _CURRENCY
         if (nxt in _TIME_UNITS or (nxt == "-" and nxt2 in _TIME_UNITS)) and (kind == "num" or w in _DURATION_HEAD):
             return f"{clean!r} is a duration, not a count"
-        if nxt in MULTIPLIERS or (nxt == "-" and nxt2 == "fold"):
+        if nxt in _MULTIPLIERS or (nxt == "-" and nxt2 == "fold"):
             return f"{clean!r} is a multiplier, not a count"
         if kind == "num":
             if nxt in MEASURES:
@@ -513,7 +517,7 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
                 return f"{clean!r} is an ordinal, not a count"
             if nxt in CLOCK or (nxt == ":" and i + 2 < n and tokens[i + 2].kind == "num"):
                 return f"{clean!r} is a clock time, not a count"
-            if nxt in MONTHS or (i and tokens[i - 1].text in MONTHS):
+            if nxt in _MONTHS or (i and texts[i - 1] in _MONTHS):
                 return f"{clean!r} is a date, not a count"
     if ordinal and not has_num:
         return f"{clean!r} is an ordinal, not a count"
@@ -527,7 +531,7 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
         return f"{clean!r} is an amount of money, not a count"
     if _YEAR.fullmatch(clean):
         return f"{clean!r} reads as a year; write a count with a separator (2,022) if it is one"
-    if any(name in clean for name in ("war", "channel", "covid", "apollo", "g")) and _NAME.search(clean):
+    if _NAME.search(clean):
         return f"{clean!r} is a name, not a count"
     return None
 
@@ -732,16 +736,25 @@ def _parse_at(r: _Reader, clean: str, text: str = "") -> Estimate | None:
             r.i = start
         return ranged
     rule = _prefix(r) or "exact"
-    after_prefix = r.i
-    if rule == "exact":
-        ranged = _range(r, clean, RANGE_JOINERS, text)
+    if rule == "exact":  # a range, or else the first end alone: it is read once for both
+        left = _end(r, clean)
+        if left[0] is None and left[1] is None:
+            r.i = start
+            return None
+        after_left = r.i
+        ranged = _range_after(r, clean, RANGE_JOINERS, text, left)
         if ranged is not None:
             return ranged
-        r.i = after_prefix
-    amount = _amount(r, clean)
-    if amount is None:
-        r.i = start
-        return None
+        r.i = after_left
+        amount, value = left[0], left[1]
+        if amount is None:  # "1.5" alone is no whole number of people: _integer says so
+            n = _integer(value, clean)  # type: ignore[arg-type]
+            amount = Amount(n, n, n, "exact")
+    else:
+        amount = _amount(r, clean)
+        if amount is None:
+            r.i = start
+            return None
     suffix = _suffix(r)
     if suffix and rule != "exact":
         raise NormalisationError(f"{clean!r} has two modifiers ({rule} and {suffix}); state one")
@@ -765,9 +778,16 @@ def _end(r: _Reader, clean: str) -> tuple[Amount | None, int | Fraction | None, 
 
 def _range(r: _Reader, clean: str, joiners: tuple[str, ...], text: str = "") -> Estimate | None:
     """Two ends of a range; a magnitude after the second end applies to a bare first end."""
-    left, left_raw, left_scaled = _end(r, clean)
-    if left is None and left_raw is None:
+    left = _end(r, clean)
+    if left[0] is None and left[1] is None:
         return None
+    return _range_after(r, clean, joiners, text, left)
+
+
+def _range_after(r: _Reader, clean: str, joiners: tuple[str, ...], text: str,
+                 left_end: tuple[Amount | None, int | Fraction | None, bool]) -> Estimate | None:
+    """The rest of a range whose first end has been read: the joiner and the second end."""
+    left, left_raw, left_scaled = left_end
     if r.word() not in joiners:
         return None
     joiner = r.word()
