@@ -133,7 +133,7 @@ _new_token = tuple.__new__
 
 def tokenize(text: str) -> list[Token]:
     """Split lower-cased text into numerals, fraction signs, words and symbols."""
-    return [_new_token(Token, (m.lastgroup, m.group(), *m.span())) for m in TOKEN.finditer(text)]
+    return [_new_token(Token, (m.lastgroup, m.group(), m.start(), m.end())) for m in TOKEN.finditer(text)]
 
 
 def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
