@@ -41,7 +41,7 @@ from .quantities import (
     scan,
     tokenize,
 )
-from .text import MONTHS, WEEKDAYS, DateMention, find_dates, paragraphs, sentences, to_plain, weekday_before
+from .text import MONTHS, WEEKDAYS, DateMention, find_dates, plain_paragraphs, sentences, weekday_before
 
 ADAPTER = "text"
 VERSION = "1.0"
@@ -296,8 +296,8 @@ def _published(value: date | datetime | str | None) -> date:
 def find_claims(text: str, *, published: date | datetime | str | None = None) -> Iterator[Claim]:
     """Every claim in a text (plain or HTML), paragraph by paragraph, with spans in the original text."""
     day = _published(published)
-    doc = to_plain(text)
-    for offset, paragraph in paragraphs(doc.text):
+    for doc in plain_paragraphs(text):
+        paragraph = doc.text
         anchors = [m.start() for m in _ANCHOR.finditer(paragraph.lower())]
         if not anchors:
             continue
@@ -307,14 +307,13 @@ def find_claims(text: str, *, published: date | datetime | str | None = None) ->
             if k == len(anchors) or anchors[k] >= s_end:
                 continue  # no digit or number word in this sentence
             sentence = paragraph[s_start:s_end]
-            base = offset + s_start
             found = _sentence_claims(sentence, day, context)
             if not found:
                 continue
             context.extend(found)
             quote = " ".join(sentence.split())
             for claim in found:  # the claims are this sentence's own objects: set their place in the document
-                claim.start, claim.end = doc.span(base + claim.start, base + claim.end)
+                claim.start, claim.end = doc.span(s_start + claim.start, s_start + claim.end)
                 claim.quote = quote
                 yield claim
 
@@ -663,8 +662,8 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
         if name := at(i):
             return _most_specific(sentence, tokens, i, name, at)
     start, end = claim.tok_start, claim.tok_end
-    near = [i for i in (*range(max(0, start - 30), start), *range(end, min(len(tokens), end + 31)))
-            if tokens[i].text in _PLACE_ANYWHERE]
+    near = [i for i in range(max(0, start - 30), start) if tokens[i].text in _PLACE_ANYWHERE]
+    near += [i for i in range(end, min(len(tokens), end + 31)) if tokens[i].text in _PLACE_ANYWHERE]
     if len(near) > 1:  # nearest first; before the figure first at the same distance
         near.sort(key=lambda i: (start - i, 0) if i < start else (i - end, 1))
     for i in near:  # elsewhere in the sentence
