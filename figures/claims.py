@@ -259,7 +259,7 @@ RISE: frozenset[str] = frozenset({
 ANAPHORA: frozenset[str] = frozenset({"number", "figure", "total", "tally", "count", "toll"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Claim:
     """A figure found in a sentence, and what the sentence says it counts."""
 

@@ -486,6 +486,9 @@ MEASURES = frozenset({"mm", "cm", "km", "kg", "kph", "mph", "calibre", "caliber"
                       "miles", "metres", "meters", "tonnes", "tons"})
 CLOCK = frozenset({"am", "pm", "a.m.", "p.m.", "a.", "p.", "hrs", "gmt", "utc"})
 ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+#: Every word that can make `_not_a_figure` say no, other than by the absence of a number.
+_CUES = _TIME_UNITS | _ORDINALS | _CURRENCY | _MONTHS | _MULTIPLIERS | MEASURES | ORDINAL_SUFFIXES | CLOCK \
+    | {"fold", "%", "percent", "per", ":"}
 
 
 def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
@@ -495,8 +498,12 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
     n = len(tokens)
     has_num = numberish = ordinal = percent = money = False
     texts = [t[1] for t in tokens]
+    read: list[Token] = tokens
+    if _CUES.isdisjoint(texts):  # the common case: no word below applies, only the number check
+        numberish = any(kind == "num" or kind == "frac" or w in _NUMBERISH for kind, w, _, _ in tokens)
+        read = []
     texts += ("", "")  # what follows the last tokens
-    for i, (kind, w, _, _) in enumerate(tokens):
+    for i, (kind, w, _, _) in enumerate(read):
         nxt = texts[i + 1]
         nxt2 = texts[i + 2]
         if kind == "num":
