@@ -35,7 +35,6 @@ from .quantities import (
     VAGUE,
     Amount,
     Token,
-    _build,
     _modify,
     _not_a_figure,
     scan,
@@ -395,7 +394,7 @@ def _figures(sentence: str, clean: str, tokens: list[Token], words: list[str]) -
             continue  # inside the figure just read
         i = s
         try:
-            hit = scan(tokens, i, clean)
+            hit = scan(tokens, i, clean, sentence)
         except NormalisationError:
             hit = None
         if hit is None:
@@ -404,11 +403,9 @@ def _figures(sentence: str, clean: str, tokens: list[Token], words: list[str]) -
         if _not_a_claim(sentence, clean, tokens, words, i, j):
             i = j
             continue
-        start, end = tokens[i].start, tokens[j - 1].end
         own = tokens[i].text not in _NUMBER_WORDS and tokens[i].kind != "num" or estimate.rule != "exact"
-        out.append(Claim(estimate=_build(estimate.low, estimate.best, estimate.high, sentence[start:end],
-                                         estimate.rule),
-                         start=start, end=end, tok_start=i, tok_end=j, own_modifier=own))
+        out.append(Claim(estimate=estimate, start=tokens[i].start, end=tokens[j - 1].end, tok_start=i, tok_end=j,
+                         own_modifier=own))
         i = j
     return out
 
@@ -598,10 +595,14 @@ def _forecast(words: list[str], k: int) -> bool:
     return not (w == "plan" and nxt != "for")
 
 
+_SCOPE_WORDS: frozenset[str] = CUMULATIVE | INCIDENT | frozenset(WEEKDAYS) | {"hours", "single"}
+
+
 def scope_cues(words: list[str]) -> list[tuple[int, str]]:
     """Where a sentence says "incident" or "running total", worked out once for all its figures."""
     cues: list[tuple[int, str]] = []
-    for i, w in enumerate(words):
+    for i in [k for k, w in enumerate(words) if w in _SCOPE_WORDS]:  # most words are none of these
+        w = words[i]
         if w in CUMULATIVE:
             cues.append((i, "cumulative"))
         elif w in INCIDENT:
@@ -988,7 +989,8 @@ def extract(
     """Every claim in a text as observations: `extract(article, published="2022-03-02")`.
 
     Works on plain text and HTML; each observation keeps its sentence as the quote and the
-    character span of its figure (in the original text) as the locator.
+    character span of its figure (in the original text) as the locator. Python's cyclic garbage
+    collector is paused during the call and left as it was found.
     """
     # Python's cyclic collector would walk every observation built so far, again and again as the
     # list grows (a third of the time of building them). Extraction makes no reference cycles, so

@@ -612,6 +612,10 @@ def _vocabulary() -> dict[str, Amount]:
 
 
 _build = _checked_builder()
+#: Words after a numeral that the grammar may read as part of its figure (a magnitude, a number word,
+#: a range, a suffix): `scan` reads a numeral followed by anything else directly.
+_GOES_ON: frozenset[str] = frozenset({*UNITS, *TENS, *SCALES, *ABBREVIATIONS, *FRACTION_WORDS, *RANGE_JOINERS,
+                                      *_SUFFIX_INDEX, "and", ","})
 _WORDS = _vocabulary()
 _PREFIX_STRINGS: dict[str, list[tuple[str, str]]] = {}
 for _phrase, _rule in sorted(PREFIXES.items(), key=lambda item: -len(item[0])):
@@ -724,12 +728,25 @@ def parse_estimate(text: str) -> Estimate:
     return found
 
 
-def scan(tokens: list[Token], i: int, clean: str) -> tuple[Estimate, int] | None:
-    """The longest figure starting at token `i` of `clean`: its estimate (text unset) and the index after it."""
+def scan(tokens: list[Token], i: int, clean: str, source: str | None = None) -> tuple[Estimate, int] | None:
+    """The longest figure starting at token `i` of `clean`: its estimate and the index after it.
+
+    The estimate's text is the figure's span of `source` (the text `clean` was lowered from), or empty.
+    """
+    kind, numeral, start, _ = tokens[i]
+    if kind == "num" and (i + 1 == len(tokens) or tokens[i + 1].kind != "frac" and tokens[i + 1].text not in _GOES_ON):
+        digits = numeral.translate(_SEPARATORS)
+        if digits.isdigit():  # a whole numeral that nothing after it extends: what the grammar reads, directly
+            value = int(digits)
+            return _build(value, value, value, "" if source is None else source[start:tokens[i].end], "exact"), i + 1
     r = _Reader(tokens)
     r.i = i
     found = _parse_at(r, clean)
-    return None if found is None else (found, r.i)
+    if found is None:
+        return None
+    if source is not None:
+        found = _build(found.low, found.best, found.high, source[start:tokens[r.i - 1].end], found.rule)
+    return found, r.i
 
 
 def _parse_at(r: _Reader, clean: str, text: str = "") -> Estimate | None:
