@@ -10,7 +10,8 @@ Sections, all in one run and on the same inputs:
   and how often quantulum3's first value agrees with ours (informational);
 - `extract` and `find_claims` over a >= 5 MiB news-like corpus built from the labelled
   passages of `tests/corpus/passages.yaml` (shuffled, figures varied, mixed 2:1 with filler
-  paragraphs that state no figure): MiB of text per second on one core;
+  paragraphs that state no figure): text per second on one core, in MB (10^6 bytes, the target's
+  unit) and MiB, by the wall clock and by the process's CPU time (steadier on a shared machine);
 - peak memory (tracemalloc) of `find_claims` consumed without keeping its results, and of
   `extract` (which returns a list), over 1, 2, 4 and 8 MiB inputs; the input string is built
   before tracing starts, so the peak is memory beyond the input itself;
