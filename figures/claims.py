@@ -637,6 +637,10 @@ def _scope(words: list[str], cues: list[tuple[int, str]], claim: Claim) -> str |
     return min(cues, key=distance)[1]
 
 
+#: Words before a place named anywhere in the sentence, when none is named next to the figure.
+_PLACE_ANYWHERE: frozenset[str] = frozenset({"in", "on", "of", "at", "near", "outside", "inside"})
+
+
 def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int) -> str | None:
     """The place a figure is about, as written: near it in its clause first ("fled to Poland",
     "killed in Kharkiv"), then the host before a hosting verb ("Slovakia has received 71,200"),
@@ -671,9 +675,6 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
         if name := at(i):
             return _most_specific(sentence, tokens, i, name, at)
     return None
-
-
-_PLACE_ANYWHERE: frozenset[str] = frozenset({"in", "on", "of", "at", "near", "outside", "inside"})
 
 
 def _most_specific(sentence: str, tokens: list[Token], i: int, name: str, at: Callable[[int], str | None]) -> str:
