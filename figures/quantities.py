@@ -133,7 +133,7 @@ _new_token = tuple.__new__
 
 def tokenize(text: str) -> list[Token]:
     """Split lower-cased text into numerals, fraction signs, words and symbols."""
-    return [_new_token(Token, (m.lastgroup, m.group(), *m.span())) for m in TOKEN.finditer(text)]
+    return [_new_token(Token, (m.lastgroup, m.group(), m.start(), m.end())) for m in TOKEN.finditer(text)]
 
 
 def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -480,10 +480,15 @@ _DURATION_HEAD = frozenset(UNITS) | frozenset(TENS) | {"a", "an", "few", "severa
 _TIME_UNITS = frozenset(TIME_UNITS)
 _ORDINALS = frozenset(ORDINAL_WORDS)
 _CURRENCY = frozenset(CURRENCY)
+_MONTHS = frozenset(MONTHS)
+_MULTIPLIERS = frozenset(MULTIPLIERS)
 MEASURES = frozenset({"mm", "cm", "km", "kg", "kph", "mph", "calibre", "caliber", "kilometres", "kilometers",
                       "miles", "metres", "meters", "tonnes", "tons"})
 CLOCK = frozenset({"am", "pm", "a.m.", "p.m.", "a.", "p.", "hrs", "gmt", "utc"})
 ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+#: Every word that can make `_not_a_figure` say no, other than by the absence of a number.
+_CUES = _TIME_UNITS | _ORDINALS | _CURRENCY | _MONTHS | _MULTIPLIERS | MEASURES | ORDINAL_SUFFIXES | CLOCK \
+    | {"fold", "%", "percent", "per", ":"}
 
 
 def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
@@ -492,9 +497,15 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
         return f"{clean!r} is an age, not a count"
     n = len(tokens)
     has_num = numberish = ordinal = percent = money = False
-    for i, (kind, w, _, _) in enumerate(tokens):
-        nxt = tokens[i + 1].text if i + 1 < n else ""
-        nxt2 = tokens[i + 2].text if i + 2 < n else ""
+    texts = [t[1] for t in tokens]
+    read: list[Token] = tokens
+    if _CUES.isdisjoint(texts):  # the common case: no word below applies, only the number check
+        numberish = any(kind == "num" or kind == "frac" or w in _NUMBERISH for kind, w, _, _ in tokens)
+        read = []
+    texts += ("", "")  # what follows the last tokens
+    for i, (kind, w, _, _) in enumerate(read):
+        nxt = texts[i + 1]
+        nxt2 = texts[i + 2]
         if kind == "num":
             has_num = numberish = True
         elif kind == "frac" or w in _NUMBERISH:
@@ -504,7 +515,7 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
         money = money or w in _CURRENCY
         if (nxt in _TIME_UNITS or (nxt == "-" and nxt2 in _TIME_UNITS)) and (kind == "num" or w in _DURATION_HEAD):
             return f"{clean!r} is a duration, not a count"
-        if nxt in MULTIPLIERS or (nxt == "-" and nxt2 == "fold"):
+        if nxt in _MULTIPLIERS or (nxt == "-" and nxt2 == "fold"):
             return f"{clean!r} is a multiplier, not a count"
         if kind == "num":
             if nxt in MEASURES:
@@ -513,7 +524,7 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
                 return f"{clean!r} is an ordinal, not a count"
             if nxt in CLOCK or (nxt == ":" and i + 2 < n and tokens[i + 2].kind == "num"):
                 return f"{clean!r} is a clock time, not a count"
-            if nxt in MONTHS or (i and tokens[i - 1].text in MONTHS):
+            if nxt in _MONTHS or (i and texts[i - 1] in _MONTHS):
                 return f"{clean!r} is a date, not a count"
     if ordinal and not has_num:
         return f"{clean!r} is an ordinal, not a count"
@@ -527,7 +538,7 @@ def _not_a_figure(clean: str, tokens: list[Token]) -> str | None:
         return f"{clean!r} is an amount of money, not a count"
     if _YEAR.fullmatch(clean):
         return f"{clean!r} reads as a year; write a count with a separator (2,022) if it is one"
-    if any(name in clean for name in ("war", "channel", "covid", "apollo", "g")) and _NAME.search(clean):
+    if _NAME.search(clean):
         return f"{clean!r} is a name, not a count"
     return None
 
@@ -601,6 +612,10 @@ def _vocabulary() -> dict[str, Amount]:
 
 
 _build = _checked_builder()
+#: Words after a numeral that the grammar may read as part of its figure (a magnitude, a number word,
+#: a range, a suffix): `scan` reads a numeral followed by anything else directly.
+_GOES_ON: frozenset[str] = frozenset({*UNITS, *TENS, *SCALES, *ABBREVIATIONS, *FRACTION_WORDS, *RANGE_JOINERS,
+                                      *_SUFFIX_INDEX, "and", ","})
 _WORDS = _vocabulary()
 _PREFIX_STRINGS: dict[str, list[tuple[str, str]]] = {}
 for _phrase, _rule in sorted(PREFIXES.items(), key=lambda item: -len(item[0])):
@@ -713,12 +728,25 @@ def parse_estimate(text: str) -> Estimate:
     return found
 
 
-def scan(tokens: list[Token], i: int, clean: str) -> tuple[Estimate, int] | None:
-    """The longest figure starting at token `i` of `clean`: its estimate (text unset) and the index after it."""
+def scan(tokens: list[Token], i: int, clean: str, source: str | None = None) -> tuple[Estimate, int] | None:
+    """The longest figure starting at token `i` of `clean`: its estimate and the index after it.
+
+    The estimate's text is the figure's span of `source` (the text `clean` was lowered from), or empty.
+    """
+    kind, numeral, start, _ = tokens[i]
+    if kind == "num" and (i + 1 == len(tokens) or tokens[i + 1].kind != "frac" and tokens[i + 1].text not in _GOES_ON):
+        digits = numeral.translate(_SEPARATORS)
+        if digits.isdigit():  # a whole numeral that nothing after it extends: what the grammar reads, directly
+            value = int(digits)
+            return _build(value, value, value, "" if source is None else source[start:tokens[i].end], "exact"), i + 1
     r = _Reader(tokens)
     r.i = i
     found = _parse_at(r, clean)
-    return None if found is None else (found, r.i)
+    if found is None:
+        return None
+    if source is not None:
+        found = _build(found.low, found.best, found.high, source[start:tokens[r.i - 1].end], found.rule)
+    return found, r.i
 
 
 def _parse_at(r: _Reader, clean: str, text: str = "") -> Estimate | None:
@@ -732,16 +760,25 @@ def _parse_at(r: _Reader, clean: str, text: str = "") -> Estimate | None:
             r.i = start
         return ranged
     rule = _prefix(r) or "exact"
-    after_prefix = r.i
-    if rule == "exact":
-        ranged = _range(r, clean, RANGE_JOINERS, text)
+    if rule == "exact":  # a range, or else the first end alone: it is read once for both
+        left = _end(r, clean)
+        if left[0] is None and left[1] is None:
+            r.i = start
+            return None
+        after_left = r.i
+        ranged = _range_after(r, clean, RANGE_JOINERS, text, left)
         if ranged is not None:
             return ranged
-        r.i = after_prefix
-    amount = _amount(r, clean)
-    if amount is None:
-        r.i = start
-        return None
+        r.i = after_left
+        amount, value = left[0], left[1]
+        if amount is None:  # "1.5" alone is no whole number of people: _integer says so
+            n = _integer(value, clean)  # type: ignore[arg-type]
+            amount = Amount(n, n, n, "exact")
+    else:
+        amount = _amount(r, clean)
+        if amount is None:
+            r.i = start
+            return None
     suffix = _suffix(r)
     if suffix and rule != "exact":
         raise NormalisationError(f"{clean!r} has two modifiers ({rule} and {suffix}); state one")
@@ -765,9 +802,16 @@ def _end(r: _Reader, clean: str) -> tuple[Amount | None, int | Fraction | None, 
 
 def _range(r: _Reader, clean: str, joiners: tuple[str, ...], text: str = "") -> Estimate | None:
     """Two ends of a range; a magnitude after the second end applies to a bare first end."""
-    left, left_raw, left_scaled = _end(r, clean)
-    if left is None and left_raw is None:
+    left = _end(r, clean)
+    if left[0] is None and left[1] is None:
         return None
+    return _range_after(r, clean, joiners, text, left)
+
+
+def _range_after(r: _Reader, clean: str, joiners: tuple[str, ...], text: str,
+                 left_end: tuple[Amount | None, int | Fraction | None, bool]) -> Estimate | None:
+    """The rest of a range whose first end has been read: the joiner and the second end."""
+    left, left_raw, left_scaled = left_end
     if r.word() not in joiners:
         return None
     joiner = r.word()

@@ -2,7 +2,8 @@
 sentences, and dates written in words ("as of 4 March", "24 February 2022").
 
 Positions always refer to the original document, so a claim's span points at the characters
-the source published, even when the source was HTML.
+the source published, even when the source was HTML. `plain_paragraphs` reads HTML paragraph by
+paragraph, so memory does not grow with the length of the document.
 """
 
 from __future__ import annotations
@@ -57,6 +58,23 @@ def looks_like_html(raw: str) -> bool:
     return bool(_HTML_HINT.search(raw[:5000]))
 
 
+def _pieces(raw: str) -> Iterator[tuple[str, int, bool]]:
+    """The plain text of an HTML document in order, as (text, original offset, copied unchanged?):
+    tags dropped, script and style dropped with their content, entities decoded, block tags a blank line."""
+    pos = 0
+    for m in _TAG_OR_ENTITY.finditer(raw):
+        if m.start() > pos:
+            yield raw[pos:m.start()].replace("\u00ad", " "), pos, True
+        token = m.group(0)
+        if token.startswith("&"):
+            yield html.unescape(token).replace("\u00ad", " "), m.start(), False
+        elif _BLOCK_TAGS.match(token):
+            yield "\n\n", m.start(), False
+        pos = m.end()
+    if pos < len(raw):
+        yield raw[pos:].replace("\u00ad", " "), pos, True
+
+
 def to_plain(raw: str) -> Document:
     """Strip tags and decode entities, keeping runs that map plain characters back to the original."""
     if not looks_like_html(raw):
@@ -65,27 +83,91 @@ def to_plain(raw: str) -> Document:
     runs: list[tuple[int, int]] = []
     widths: list[int] = []
     size = 0
-    pos = 0
-
-    def add(piece: str, origin: int, copied: bool) -> None:
-        nonlocal size
+    for piece, origin, copied in _pieces(raw):
         if piece:
             runs.append((size, origin))
             widths.append(1 if copied else 0)
             parts.append(piece)
             size += len(piece)
+    return Document("".join(parts), runs, widths)
 
-    for m in _TAG_OR_ENTITY.finditer(raw):
-        add(raw[pos:m.start()], pos, True)
-        token = m.group(0)
-        if token.startswith("&"):
-            add(html.unescape(token), m.start(), False)
-        elif _BLOCK_TAGS.match(token):
-            add("\n\n", m.start(), False)
-        pos = m.end()
-    add(raw[pos:], pos, True)
-    text = "".join(parts).replace("\u00ad", " ")
-    return Document(text, runs, widths)
+
+#: Plain characters of HTML read before blank lines are looked for: memory beyond one paragraph.
+HOLD = 4096
+
+
+def plain_paragraphs(raw: str) -> Iterator[Document]:
+    """The paragraphs of a text, plain or HTML, each with the map of its characters to the original.
+
+    The same paragraphs as `paragraphs(to_plain(raw).text)` (empty ones left out), but HTML is read
+    as it goes: only the current paragraph's plain text is held, not the whole document's.
+    """
+    if not looks_like_html(raw):
+        for offset, paragraph in paragraphs(raw):
+            if paragraph:
+                yield Document(paragraph, [(0, offset)])
+        return
+    text = ""  # the plain text from offset `base` on (offsets here count plain characters)
+    base = start = search = 0  # where the text held, the current paragraph and the next search begin
+    runs: list[tuple[int, int, int]] = []  # per piece: plain offset, original offset, width (0 or 1)
+    pending: list[str] = []
+    size = fresh = 0
+    for piece, origin, copied in _pieces(raw):
+        if not piece:
+            continue
+        runs.append((size, origin, 1 if copied else 0))
+        pending.append(piece)
+        size += len(piece)
+        fresh += len(piece)
+        if "\n" not in piece or fresh < max(HOLD, (size - base) // 2):
+            continue  # look for blank lines once the text held has grown by half: linear time
+        text += "".join(pending)
+        pending, fresh = [], 0
+        start, search, found = _blank_lines(text, base, start, search, final=False)
+        yield from (_mapped(text, base, s, e, runs) for s, e in found if s < e)
+        if start > base:  # let go of what lies before the current paragraph
+            text = text[start - base:]
+            runs = runs[bisect.bisect_right(runs, (start, 1 << 62, 0)) - 1:]
+            base = start
+    text += "".join(pending)
+    start, search, found = _blank_lines(text, base, start, search, final=True)
+    found.append((start, size))
+    yield from (_mapped(text, base, s, e, runs) for s, e in found if s < e)
+
+
+def _blank_lines(text: str, base: int, start: int, search: int, final: bool
+                 ) -> tuple[int, int, list[tuple[int, int]]]:
+    """`paragraphs` over text that may go on: the paragraphs ended so far, and where the current one
+    and the next search begin. A blank line at the very end is left for later unless `final`, since
+    more white space may belong to it."""
+    found: list[tuple[int, int]] = []
+    for m in _PARAGRAPH.finditer(text, search - base):
+        if m.end() == len(text) and not final:
+            return start, base + m.start(), found
+        search = base + m.end()
+        if text[start - base:m.start()].rstrip().endswith((":", ",", ";")):
+            continue
+        found.append((start, base + m.start()))
+        start = base + m.end()
+    if not final:  # only the last newline can still start a blank line
+        last = text.rfind("\n", search - base)
+        search = base + (last if last >= 0 else len(text))
+    return start, search, found
+
+
+def _mapped(text: str, base: int, start: int, end: int, runs: list[tuple[int, int, int]]) -> Document:
+    """The paragraph [start, end) of the plain text held from `base`, with its own runs."""
+    k = bisect.bisect_right(runs, (start, 1 << 62, 0)) - 1
+    first, origin, width = runs[k]
+    local = [(0, origin + (start - first) if width else origin)]
+    widths = [width]
+    for j in range(k + 1, len(runs)):
+        plain, origin, width = runs[j]
+        if plain >= end:
+            break
+        local.append((plain - start, origin))
+        widths.append(width)
+    return Document(text[start - base:end - base], local, widths)
 
 
 # --- paragraphs and sentences ---------------------------------------------------------------
@@ -98,6 +180,9 @@ ABBREVIATIONS = frozenset({
     "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "vs", "etc", "a.m", "p.m", "inc", "ltd", "co",
     "fig", "para", "art", "est",
 })
+#: The word before a full stop. Looked for in the 8 characters before it: a longer word is no
+#: abbreviation, and a search over the whole sentence would cost time in its length at every stop.
+_LAST_WORD = re.compile(r"[\w.]+$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
 
 
@@ -127,8 +212,8 @@ def sentences(paragraph: str) -> Iterator[tuple[int, int]]:
                 continue
             end = m.start()
         elif mark == ".":
-            word = re.search(r"([\w.]+)$", paragraph[start:m.start()])
-            if word and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1):
+            word = _LAST_WORD.search(paragraph, max(start, m.start() - 8), m.start())
+            if word and (word.group().lower() in ABBREVIATIONS or len(word.group()) == 1):
                 continue
         if paragraph[start:end].strip():
             yield start, end
@@ -184,15 +269,27 @@ def resolve(month: int, day: int, year: int | None, published: date) -> date | N
     return None
 
 
+#: Characters that re.IGNORECASE matches to an ASCII letter of DATE but that lower() leaves alone.
+_FOLD = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0130": "i", "\u212a": "k"})
+#: DATE for text folded by `_FOLD` and lower(): the same matches at the same offsets (folding keeps one
+#: character for one; tests/test_text.py checks every code point), several times faster without IGNORECASE.
+_DATE_FOLDED = re.compile(DATE.pattern)
+#: Every date holds one of these: most sentences hold none, and this search is faster still.
+_DATE_HINT = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\d\.[01]?\d\.")
+
+
 def find_dates(sentence: str, published: date) -> list[DateMention]:
     """Every date written in the sentence, resolved against the publication date."""
+    folded = sentence.translate(_FOLD).lower()
+    if not _DATE_HINT.search(folded):
+        return []
     found = []
-    for m in DATE.finditer(sentence):
+    for m in _DATE_FOLDED.finditer(folded):
         g = m.groupdict()
         if g["d1"]:
-            day, month, year = int(g["d1"]), MONTHS[g["m1"].lower()], g["y1"]
+            day, month, year = int(g["d1"]), MONTHS[g["m1"]], g["y1"]
         elif g["d2"]:
-            day, month, year = int(g["d2"]), MONTHS[g["m2"].lower()], g["y2"]
+            day, month, year = int(g["d2"]), MONTHS[g["m2"]], g["y2"]
         else:
             day, month, year = int(g["d3"]), int(g["m3"]), g["y3"]
         if not 1 <= month <= 12:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -106,3 +106,80 @@ def test_extract_never_crashes_and_spans_stay_inside(text):
         e = claim.estimate
         assert e.low <= (e.best if e.best is not None else e.low)
         assert e.high is None or e.low <= e.high
+
+
+# --- observations: assembled fast, as validation would give them --------------------------------
+
+NEWS = ("At least 1,081 civilians have been killed and 1,707 injured in Ukraine since 24 February, the UN human "
+        "rights office said.\n\nAn airstrike on Monday killed 12 people in Kharkiv, and 40 more were wounded.\n\n"
+        "More than 2 million people have fled to Poland, and the number could reach 4 million.")
+
+
+def test_each_observation_is_what_validation_gives():
+    found = extract(NEWS, published="2022-03-09")
+    assert len(found) >= 5
+    for o in found:
+        again = type(o).model_validate(o.model_dump())
+        assert again == o and again.model_dump() == o.model_dump() and hash(again) == hash(o)
+        assert o.model_fields_set == set(type(o).model_fields)
+        assert list(o.__dict__) == list(again.__dict__)
+        assert list(o.provenance.__dict__) == list(again.provenance.__dict__)
+
+
+def test_the_documented_constructor_serves_when_assembling_disagrees(monkeypatch):
+    from figures import claims
+
+    when = datetime(2022, 3, 9, 12, tzinfo=UTC)
+    expected = extract(NEWS, published="2022-03-09", retrieved_at=when)
+
+    def broken(self, validated):
+        raise RuntimeError("pydantic moved")
+
+    monkeypatch.setattr(claims._Builder, "_again", broken)
+    again = extract(NEWS, published="2022-03-09", retrieved_at=when)
+    assert again == expected and [o.model_dump() for o in again] == [o.model_dump() for o in expected]
+
+
+@pytest.mark.parametrize("change", [{"metric": "eaten"}, {"group": "everyone"}, {"scope": "incident"},
+                                    {"as_of": "yesterday"}, {"period": (date(2022, 3, 2), date(2022, 3, 1))}])
+def test_a_malformed_claim_is_refused_not_stored(monkeypatch, change):
+    """Only the first observation is validated by pydantic; the others must still be checked."""
+    from pydantic import ValidationError
+
+    from figures import claims
+
+    real = list(claims.find_claims(NEWS, published="2022-03-09"))
+
+    def find(text, *, published=None):
+        yield real[0]
+        for key, value in change.items():
+            setattr(real[1], key, value)
+        yield real[1]
+
+    monkeypatch.setattr(claims, "find_claims", find)
+    with pytest.raises(ValidationError):
+        extract(NEWS, published="2022-03-09")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_left_as_found(monkeypatch, enabled):
+    import gc
+
+    from figures import claims
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        extract(NEWS, published="2022-03-09")
+        assert gc.isenabled() is enabled
+
+        def broken(text, *, published=None):
+            raise RuntimeError("boom")
+            yield
+
+        monkeypatch.setattr(claims, "find_claims", broken)
+        with pytest.raises(RuntimeError):
+            extract(NEWS, published="2022-03-09")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -157,3 +157,35 @@ def test_fast_paths_give_ordinary_frozen_estimates(text):
     assert fast == validated and hash(fast) == hash(validated)
     with pytest.raises(ValidationError):
         fast.low = 0  # type: ignore[misc]
+
+
+SCAN_WORDS = ["", "1", "12", "1,081", "300", "1.5", "½", "one", "five", "twenty", "hundred", "thousand", "million",
+              "m", "k", "bn", "thousands", "and", "to", "or", "-", "+", "plus", "so", "more", ",", "people", "killed",
+              "half", "a", "dozen", "at", "least", "of", "%", "in"]
+
+
+def test_scan_reads_each_numeral_as_the_grammar_does() -> None:
+    """`scan` reads a whole numeral that nothing extends directly; for every numeral followed by any two
+    of these words it must give what the full grammar gives, and take the figure's text from `source`."""
+    from figures.quantities import _parse_at, _Reader, scan, tokenize
+
+    def outcome(read, *args):
+        try:
+            return read(*args)
+        except NormalisationError as e:
+            return str(e)
+
+    def grammar(tokens, clean):
+        r = _Reader(tokens)
+        found = _parse_at(r, clean)
+        return None if found is None else (found, r.i)
+
+    for first in ("7", "300", "1,081", "2022", "1.5"):
+        for a in SCAN_WORDS:
+            for b in SCAN_WORDS:
+                clean = " ".join(w for w in (first, a, b) if w)
+                tokens = tokenize(clean)
+                assert outcome(scan, tokens, 0, clean) == outcome(grammar, tokens, clean), clean
+                got = outcome(scan, tokens, 0, clean, clean.upper())
+                if isinstance(got, tuple):
+                    assert got[0].text == clean.upper()[:tokens[got[1] - 1].end], clean
