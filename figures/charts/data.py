@@ -256,9 +256,10 @@ def last_week_with_data(store: Store, charts: list[ChartConfig], today: date) ->
             weekly = series(chart.metric, area=chart.area, place=chart.place, group=chart.group, db=store)
         except FiguresError:
             continue
-        for row in weekly.itertuples():
-            if row.period_end.date() <= today and row.as_of >= row.period_start - pd.Timedelta(days=7):
-                fresh[row.period] = fresh.get(row.period, 0) + 1
+        ok = (weekly["period_end"] <= pd.Timestamp(today)) & (
+            weekly["as_of"] >= weekly["period_start"] - pd.Timedelta(days=7))
+        for period in weekly.loc[ok, "period"]:
+            fresh[str(period)] = fresh.get(str(period), 0) + 1
     if not fresh:
         return None
     best = max(fresh.values())
