@@ -196,6 +196,13 @@ PLACE_PREPOSITIONS: frozenset[str] = frozenset({
 #: "shelling of Kharkiv", "siege of Mariupol": "of" names a place after these.
 PLACE_OF: frozenset[str] = frozenset({
     "shelling", "bombardment", "siege", "bombing", "capture", "fall", "battle", "city", "town", "outskirts",
+    "mayor", "governor", "residents", "council", "authorities", "officials",
+})
+#: Nouns a place name stands before as a modifier: "Mariupol mayor", "the Mariupol death toll",
+#: "20,000 Mariupol residents". Read only when the sentence names no place otherwise.
+PLACE_MODIFIES: frozenset[str] = frozenset({
+    "mayor", "governor", "council", "authorities", "officials", "residents", "death", "toll", "civilian",
+    "civilians", "hospital", "hospitals", "city", "region", "regional", "police",
 })
 #: Lower-case words that belong to a place name: "northern Syria", "Zamzam camp", "Aleppo governorate".
 PLACE_BEFORE: frozenset[str] = frozenset({
@@ -558,7 +565,9 @@ def _group(words: list[str], claim: Claim, prev: int, nxt: int) -> str | None:
             return GROUPS[w]
         if w in _BOUNDARY:
             break
-    for w in reversed(words[max(prev, claim.tok_start - 3):claim.tok_start]):
+    before = words[max(prev, claim.tok_start - 6):claim.tok_start]
+    reach = len(before) if "toll" in before else 3  # "the civilian death toll at about 5,000"
+    for w in reversed(before[-reach:]):
         if w in GROUPS:
             return GROUPS[w]
         if w in _BOUNDARY or w == "and":
@@ -607,7 +616,8 @@ def scope_cues(words: list[str]) -> list[tuple[int, str]]:
             cues.append((i, "cumulative"))
         elif w in INCIDENT:
             cues.append((i, "incident"))
-        elif w in WEEKDAYS and i and words[i - 1] == "on" and (i < 2 or words[i - 2] not in SPEECH):
+        elif w in WEEKDAYS and i and words[i - 1] == "on" and SPEECH.isdisjoint(words[max(0, i - 9):i - 1]):
+            # "told the news agency TASS on Thursday": the day of the telling, not of an event
             several = i + 2 < len(words) and words[i + 1] == "and" and words[i + 2] in WEEKDAYS
             cues.append((i, "cumulative" if several else "incident"))  # "on Friday and Saturday": a total
         elif w == "hours" and i >= 2 and words[i - 1] == "24" or (w == "single" and i + 1 < len(words)
@@ -674,6 +684,26 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
     for i in near:  # elsewhere in the sentence
         if name := at(i):
             return _most_specific(sentence, tokens, i, name, at)
+    return _place_before_noun(sentence, tokens)
+
+
+def _place_before_noun(sentence: str, tokens: list[Token]) -> str | None:
+    """A place name used as a modifier: "Mariupol mayor says ...", "the Mariupol civilian death toll",
+    "20,000 Mariupol residents": capitalised words right before one of PLACE_MODIFIES. A country is
+    the area, not a place in it, and a nationality ("Russian officials") is neither."""
+    for i in range(len(tokens) - 1):
+        if tokens[i + 1].text not in PLACE_MODIFIES:
+            continue
+        word = sentence[tokens[i].start:tokens[i].end]
+        if not word[:1].isupper() or tokens[i].kind != "word" or tokens[i].text in NOT_PLACES \
+                or tokens[i].text in BY_NAME or tokens[i].text in ATTRIBUTION_WORDS \
+                or tokens[i].text.endswith(("ian", "ians", "ese", "ish", "an")):
+            continue
+        k = i
+        while k > 0 and sentence[tokens[k - 1].start:tokens[k - 1].start + 1].isupper() \
+                and tokens[k - 1].kind == "word" and tokens[k - 1].text not in NOT_PLACES | ATTRIBUTION_WORDS:
+            k -= 1
+        return sentence[tokens[k].start:tokens[i].end]
     return None
 
 
@@ -809,6 +839,10 @@ def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str
                 j -= 1
                 continue
             break
+        if j == i and i > 2 and tokens[i - 1].text == ",":  # "Konstantin Ivashchenko, whom ... mayor, told"
+            named = _before_aside(sentence, tokens, i - 1)
+            if named:
+                return named
         while j < i and tokens[j].text in ("the", "and", "of", "for", "'", "(", ")"):
             j += 1
         end = i
@@ -828,6 +862,22 @@ def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str
             k += 1
         if parts and parts[0].text not in NOT_PLACES - {"un", "unhcr", "ohchr", "ocha", "iom", "unicef", "who"}:
             return sentence[parts[0].start:parts[-1].end]
+    return None
+
+
+def _before_aside(sentence: str, tokens: list[Token], comma: int) -> str | None:
+    """The capitalised name before an aside that ends at `comma`: "Konstantin Ivashchenko, whom
+    pro-Russian forces named mayor of Mariupol this week, told ..." gives Konstantin Ivashchenko."""
+    for c in range(comma - 2, max(0, comma - 20), -1):
+        if tokens[c].text in (".", ";", ":"):
+            return None
+        if tokens[c].text != ",":
+            continue
+        k = c
+        while k > 0 and c - k < 6 and sentence[tokens[k - 1].start:tokens[k - 1].start + 1].isupper() \
+                and tokens[k - 1].text not in NOT_PLACES:
+            k -= 1
+        return sentence[tokens[k].start:tokens[c - 1].end] if k < c else None
     return None
 
 
@@ -1000,6 +1050,7 @@ def extract(
     gc.disable()
     try:
         claims = list(find_claims(text, published=published))
+        _same_statement(claims, _published(published))
         if area is None:
             hosts = frozenset(iso for c in claims if c.metric == "refugees" and c.place
                               and (iso := BY_NAME.get(c.place.lower())))
@@ -1009,6 +1060,9 @@ def extract(
         published_at, day = _published_time(published), _published(published)
         out: list[Observation] = []
         build: _Builder | None = None
+        # each claim is its own record: its span in the text (and the text's url, which one snapshot
+        # of many reports tells apart); a headline and the body's sentence with the same figure stay two
+        where = f"@{hashlib.sha256(url.encode()).hexdigest()[:12]}" if url else ""
         for claim in claims:
             place = claim.place
             key = place.lower().removeprefix("the ") if place else ""
@@ -1023,7 +1077,7 @@ def extract(
                 "metric": claim.metric, "group": claim.group, "area": area, "place": place,
                 "as_of": claim.as_of or day, "period_start": period_start, "period_end": period_end,
                 "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate, "provenance": None,
-                "record_id": None}
+                "record_id": f"{claim.start}-{claim.end}{where}"}
             if build is not None and _well_formed(values, fields):
                 out.append(build(values, fields))
                 continue
@@ -1038,6 +1092,44 @@ def extract(
     finally:
         if collecting:
             gc.enable()
+
+
+#: A figure repeated in one text (a headline, then the body) is one statement from this size up;
+#: small numbers repeat by chance ("2 killed" in two incidents).
+SAME_STATEMENT_FROM = 100
+
+
+def _same_statement(claims: list[Claim], published: date) -> None:
+    """A figure a text states twice (the headline "more than 10,000 killed", then the body's "more
+    than 10,000 civilians had been killed, Mayor Vadym Boychenko said") is one statement: the
+    occurrence that says less takes who said it, where and as of when from the one that says most.
+    Only what is missing is filled in (or a shorter name of the same speaker: "mayor")."""
+    by_figure: dict[tuple[Any, ...], list[Claim]] = {}
+    for c in claims:
+        if c.metric is not None and c.estimate.low >= SAME_STATEMENT_FROM:
+            by_figure.setdefault((c.metric, c.estimate.low, c.modality), []).append(c)
+    for same in by_figure.values():
+        if len(same) < 2:
+            continue
+        named = max((c.attributed_to for c in same if c.attributed_to), key=len, default=None)
+        places = {c.place for c in same if c.place}
+        dated = {c.as_of for c in same if c.as_of and c.as_of != published}
+        for c in same:
+            if named and (c.attributed_to is None or _part_of(c.attributed_to, named, c.place)):
+                c.attributed_to = named
+            if c.place is None and len(places) == 1:
+                c.place = next(iter(places))
+            if c.as_of in (None, published) and len(dated) == 1 and c.scope != "incident":
+                c.as_of = next(iter(dated))
+            if c.group == "all" and any(o.group != "all" for o in same) and \
+                    len({o.group for o in same if o.group != "all"}) == 1:
+                c.group = next(o.group for o in same if o.group != "all")
+
+
+def _part_of(short: str, long: str, place: str | None) -> bool:
+    """Whether `short` names the speaker of `long` in fewer words: "mayor", "Mariupol mayor"."""
+    words = set(short.lower().split()) - {"the", "'s"}
+    return bool(words) and words <= set(long.lower().split()) | set((place or "").lower().split())
 
 
 _METRICS: frozenset[str] = frozenset(METRICS)

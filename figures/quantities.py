@@ -196,9 +196,15 @@ class _Reader:
 _SEPARATORS = str.maketrans("", "", f",{_SPACES} ")
 
 
+#: More digits than any count of people has: such a numeral is an id, a hash or noise, not a figure.
+MAX_DIGITS = 15
+
+
 def _numeral(text: str) -> int | Fraction:
     """A numeral's value: an int, or a Fraction for decimals ("1.3")."""
     digits = text.translate(_SEPARATORS)
+    if len(digits.split(".")[0]) > MAX_DIGITS or len(digits) > MAX_DIGITS + 6:  # decimals may carry a few more
+        raise NormalisationError(f"{text[:24]!r}... has {len(digits):,} digits; no count of people is that long")
     return int(digits) if digits.isdigit() else Fraction(digits)
 
 
@@ -571,6 +577,8 @@ def _simple(clean: str, text: str) -> Estimate | None:
     if not (pre or post or scale_word or dec) and _YEAR.fullmatch(clean):
         return None  # a bare year: the grammar explains why it is no figure
     digits = num.translate(_SEPARATORS)
+    if len(digits) > MAX_DIGITS:
+        return None  # the grammar says why it is no figure
     value: int | Fraction = int(digits) if dec is None else Fraction(digits + dec)
     if scale_word:
         value *= _MAGNITUDES[scale_word]
@@ -736,6 +744,8 @@ def scan(tokens: list[Token], i: int, clean: str, source: str | None = None) -> 
     kind, numeral, start, _ = tokens[i]
     if kind == "num" and (i + 1 == len(tokens) or tokens[i + 1].kind != "frac" and tokens[i + 1].text not in _GOES_ON):
         digits = numeral.translate(_SEPARATORS)
+        if len(digits) > MAX_DIGITS:
+            return None  # an id, a hash or noise: no count of people is that long
         if digits.isdigit():  # a whole numeral that nothing after it extends: what the grammar reads, directly
             value = int(digits)
             return _build(value, value, value, "" if source is None else source[start:tokens[i].end], "exact"), i + 1

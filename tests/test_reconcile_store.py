@@ -112,7 +112,6 @@ def test_daily_crossings_sum_to_the_published_country_totals(store: Store, share
 
 # --- OHCHR minimums beside local claims ------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="the extractor does not yet place headline claims in Mariupol")
 def test_a_higher_local_claim_never_lowers_or_raises_the_national_low(full_offline_store: Store,
                                                                       mariupol: Store) -> None:
     national = query("killed", area="UKR", group="civilians", on="2022-04-25", db=mariupol)
@@ -122,7 +121,6 @@ def test_a_higher_local_claim_never_lowers_or_raises_the_national_low(full_offli
     assert local.low == 20_001 and local.high is None
 
 
-@pytest.mark.xfail(strict=True, reason="the extractor does not yet place headline claims in Mariupol")
 def test_mariupol_disputes_are_listed_with_both_quotes(mariupol: Store) -> None:
     found = disputes("killed", place="Mariupol", group="civilians", db=mariupol)
     assert list(found.columns) == DISPUTE_COLUMNS
@@ -147,7 +145,6 @@ def test_the_projection_is_listed_not_counted(mariupol: Store) -> None:
 
 # --- syndication ---------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a headline does not yet inherit the attribution of the body")
 def test_the_same_figure_syndicated_counts_once_with_every_outlet(store: Store) -> None:
     for i, outlet in enumerate(("Outlet One", "Outlet Two", "Outlet Three")):
         ingest_text(store, "ohchr-ukraine-2022-03-25.html", "2022-03-25", f"https://example.org/{i}", outlet,
