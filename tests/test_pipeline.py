@@ -226,9 +226,9 @@ def test_the_shipped_configuration_updates_offline(store, sources_file):
 
 
 def test_a_lazily_parsed_snapshot_is_stored_in_chunks_all_or_nothing(store, monkeypatch):
-    """An adapter with `iter_parse` is stored 2,000 at a time inside one transaction: a failure half way
+    """An adapter with `iter_parse` is stored in chunks inside one transaction: a failure half way
     through stores nothing of that snapshot."""
-    from figures import pipeline
+    from figures import store as store_module
     from figures.errors import ParseError
     from figures.pipeline import Outcome, store_snapshot
 
@@ -249,7 +249,7 @@ def test_a_lazily_parsed_snapshot_is_stored_in_chunks_all_or_nothing(store, monk
                           area="UKR", cadence="daily")
     snap = Snapshot(source_id="big", url="https://x.org/export.csv", retrieved_at=datetime(2024, 1, 1, tzinfo=UTC),
                     content=b"a large export")
-    monkeypatch.setattr(pipeline, "CHUNK", 100)
+    monkeypatch.setattr(store_module, "CHUNK", 100)
     monkeypatch.setitem(registry.ADAPTERS, "lazy", SimpleNamespace(
         NAME="lazy", VERSION="1", Params=Params, parse=None, iter_parse=rows(450, fail_at=320)))
     with pytest.raises(ParseError):
