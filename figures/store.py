@@ -129,9 +129,11 @@ LOOKUP = 500
 BULK_CACHE_KIB = 256 * 1024
 #: The columns `Store.add_rows` inserts, in order: the key, a row's fields, the time stored.
 INSERT_COLUMNS = ("record_key", *ROW_COLUMNS, "stored_at")
-_DAYS = tuple(ROW_COLUMNS.index(c) for c in ("as_of", "period_start", "period_end"))
-_MOMENTS = tuple(ROW_COLUMNS.index(c) for c in ("published_at", "retrieved_at"))
-assert _DAYS == (5, 6, 7) and _MOMENTS == (19, 20), "_Load.params spells these positions out"
+#: Where a row's dates and times are: `_parameters` converts them (they are neighbours in ROW_COLUMNS).
+_DAYS, _MOMENTS = ROW_COLUMNS.index("as_of"), ROW_COLUMNS.index("published_at")
+if ROW_COLUMNS[_DAYS:_DAYS + 3] != ("as_of", "period_start", "period_end") or \
+        ROW_COLUMNS[_MOMENTS:_MOMENTS + 2] != ("published_at", "retrieved_at"):
+    raise ImportError("figures.rows.ROW_COLUMNS moved the dates apart: update store._parameters")
 
 
 def _value_at(timeline: list[tuple[datetime, Value]], moment: datetime) -> Value | None:
@@ -237,28 +239,12 @@ class Store:
                 size=len(snapshot.content), content=snapshot.content, stored_at=now,
             ))
             added_snapshot = 1
-        load = _Load(self, conn, now)
+        load = _Load(conn, now)
         rows = iter(rows)
         with _bulk_settings(conn):
             while chunk := list(islice(rows, CHUNK)):
                 load.add(chunk)
         return IngestResult(added_snapshot, load.added, load.known)
-
-    def _timelines(self, conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[datetime, Value]]]:
-        """For each record, every stored (retrieved time, value), in time order.
-
-        Indexed lookups in chunks: the cost follows the batch, not the size of the store.
-        """
-        columns = (observations.c.record_key, observations.c.retrieved_at, observations.c.low,
-                   observations.c.best, observations.c.high)
-        listed = sorted(keys)
-        out: dict[str, list[tuple[datetime, Value]]] = {}
-        for i in range(0, len(listed), LOOKUP):
-            query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + LOOKUP]))
-                     .order_by(observations.c.retrieved_at, observations.c.id))
-            for key, retrieved, low, best, high in conn.execute(query):
-                out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
-        return out
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,
                    message: str | None = None) -> None:
@@ -357,6 +343,23 @@ class Store:
         self.engine.dispose()
 
 
+def _timelines(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[datetime, Value]]]:
+    """For each record, every stored (retrieved time, value), in time order.
+
+    Indexed lookups in chunks: the cost follows the batch, not the size of the store.
+    """
+    columns = (observations.c.record_key, observations.c.retrieved_at, observations.c.low,
+               observations.c.best, observations.c.high)
+    listed = sorted(keys)
+    out: dict[str, list[tuple[datetime, Value]]] = {}
+    for i in range(0, len(listed), LOOKUP):
+        query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + LOOKUP]))
+                 .order_by(observations.c.retrieved_at, observations.c.id))
+        for key, retrieved, low, best, high in conn.execute(query):
+            out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
+    return out
+
+
 class _Load:
     """One `Store.add_rows`: the revision check and the insert, a chunk of rows at a time.
 
@@ -365,22 +368,15 @@ class _Load:
     kept here, by retrieval time (usually one), so memory is a key and a value per record.
     """
 
-    def __init__(self, store: Store, conn: Connection, now: datetime) -> None:
-        self.store, self.conn = store, conn
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.conn = conn
         self.fresh: dict[str, bool] = {}
         self.seen: dict[datetime, dict[str, Value]] = {}
         self.values: dict[Value, Value] = {}  # one tuple per distinct value, shared by the records in `seen`
         self.added = self.known = 0
-        dialect = conn.dialect
-        self.sql = _insert_sql(dialect)
-        if self.sql is None:  # a driver whose parameter style we do not write: SQLAlchemy's insert
-            self.params: Callable[[str, Row], tuple[Any, ...]] = lambda key, row: (key, *row, now)
-            return
-        day = _Converted(_processor(dialect, "as_of"))
-        moment = _Converted(_processor(dialect, "retrieved_at"))
-        stamp = moment[now]
-        self.params = lambda key, r: (key, *r[:5], day[r[5]], day[r[6]], day[r[7]], *r[8:19], moment[r[19]],
-                                      moment[r[20]], *r[21:], stamp)
+        self.sql = _insert_sql(conn.dialect)
+        # without the driver's own SQL, SQLAlchemy's insert converts the values itself
+        self.params = _parameters(conn.dialect, now) if self.sql else lambda key, row: (key, *row, now)
 
     def is_fresh(self, source_id: str) -> bool:
         fresh = self.fresh.get(source_id)
@@ -409,7 +405,7 @@ class _Load:
     def add(self, chunk: list[Row]) -> None:
         keyed = [(record_key(*row[:KEY_FIELDS]), row) for row in chunk]
         stale = {key for key, row in keyed if not self.is_fresh(row[0])}
-        timelines = self.store._timelines(self.conn, stale) if stale else {}
+        timelines = _timelines(self.conn, stale) if stale else {}
         out = []
         for key, row in keyed:
             value, moment = (row[LOW], row[BEST], row[HIGH]), row[RETRIEVED_AT]
@@ -420,7 +416,7 @@ class _Load:
                     continue
                 bisect.insort(timeline, (moment, value), key=lambda entry: entry[0])
             else:
-                if self.seen_value(key, moment) == value:
+                if self.seen_value(key, moment) == value:  # this load already stored it
                     self.known += 1
                     continue
                 self.remember(key, moment, value)
@@ -444,8 +440,22 @@ def _insert_sql(dialect: sa.Dialect) -> str | None:
     return f"INSERT INTO {quote(observations.name)} ({names}) VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})"
 
 
+def _parameters(dialect: sa.Dialect, now: datetime) -> Callable[[str, Row], tuple[Any, ...]]:
+    """A row and its key as the INSERT's parameters, dates and times as the driver takes them.
+
+    SQLAlchemy's own conversion (SQLite: dates as text), done once per distinct value.
+    """
+    day, moment = _processor(dialect, "as_of"), _processor(dialect, "retrieved_at")
+    if day is None and moment is None:  # a driver that takes dates as they are (PostgreSQL's)
+        return lambda key, row: (key, *row, now)
+    days, moments, d, m = _Converted(day), _Converted(moment), _DAYS, _MOMENTS
+    stamp = moments[now]
+    return lambda key, r: (key, *r[:d], days[r[d]], days[r[d + 1]], days[r[d + 2]], *r[d + 3:m],
+                           moments[r[m]], moments[r[m + 1]], *r[m + 2:], stamp)
+
+
 def _processor(dialect: sa.Dialect, column: str) -> Callable[[Any], Any] | None:
-    """How the dialect passes a column's Python values to its driver (SQLite: dates as text)."""
+    """How the dialect passes a column's Python values to its driver."""
     kind = observations.c[column].type
     return kind.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
 

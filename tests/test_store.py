@@ -428,3 +428,19 @@ def test_a_bulk_load_leaves_the_connection_as_it_found_it(store: Store, sources_
         with pytest.raises(ZeroDivisionError):
             store.add_rows(snapshot, (as_row(o) if i < 70 else 1 / 0 for i, o in enumerate(found * 2)), conn)
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_the_bulk_insert_is_written_in_postgresql_terms_too() -> None:
+    """Issue 7 runs this store on PostgreSQL: the driver INSERT quotes "group", uses psycopg's %s, and passes
+    dates as they are (the driver converts them); a driver with another parameter style gets SQLAlchemy's insert."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    dialect = psycopg.dialect()
+    sql = store_module._insert_sql(dialect)
+    assert sql is not None and sql.startswith('INSERT INTO observations (record_key, source_id, metric, "group", ')
+    assert sql.count("%s") == len(store_module.INSERT_COLUMNS) and "?" not in sql
+    row = as_row(figure("a", 1, 0, 5))
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    assert store_module._parameters(dialect, now)("k", row) == ("k", *row, now)
+    dialect.paramstyle = "numeric_dollar"
+    assert store_module._insert_sql(dialect) is None
