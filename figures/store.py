@@ -3,7 +3,8 @@
 Append-only: a snapshot is stored once per sha256; an observation is added only when it says
 something new about its record: a first value, or a value that differs from what the store held
 for that record at the observation's retrieval time (a revision, or a revision undone).
-Re-adding an old snapshot adds nothing. Nothing is updated in place.
+Re-adding an old snapshot adds nothing. Nothing is updated in place. Large exports come as
+plain rows (`add_rows`), checked and inserted a chunk at a time in one transaction.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import StoreError
-from .models import Estimate, Observation, Provenance, Snapshot, utc
-from .rows import BEST, HIGH, KEY_FIELDS, LOW, RETRIEVED_AT, ROW_COLUMNS, Row, as_row, record_key
+from .models import Estimate, Observation, Provenance, Snapshot, record_key, utc
+from .rows import BEST, HIGH, KEY_FIELDS, LOW, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
 
 SCHEMA_VERSION = 3  # 2: cursors of incremental updates; 3: observations.record_id
 
