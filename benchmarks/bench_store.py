@@ -23,7 +23,8 @@ from figures.store import Store
 
 def synthetic(days: int, places: int) -> tuple[Snapshot, list[Observation]]:
     """`days` daily crossings for `places` host countries, shaped like the UNHCR series."""
-    snap = Snapshot(source_id="bench", url="https://data.unhcr.org/bench", retrieved_at=datetime(2022, 8, 1, tzinfo=UTC),
+    snap = Snapshot(source_id="bench", url="https://data.unhcr.org/bench",
+                    retrieved_at=datetime(2022, 8, 1, tzinfo=UTC),
                     content=json.dumps({"days": days, "places": places}).encode())
     out = []
     start = date(2022, 2, 24)
@@ -35,8 +36,9 @@ def synthetic(days: int, places: int) -> tuple[Snapshot, list[Observation]]:
                 metric="refugees", area="UKR", place=None if p == 0 else f"Place {p}", as_of=day,
                 period_start=day, period_end=day, scope="incident",
                 estimate=Estimate.exact(value),
-                provenance=Provenance(source_id="bench", publisher="UNHCR", url=snap.url, retrieved_at=snap.retrieved_at,
-                                      snapshot_sha256=snap.sha256, locator=f"$.data[{p * days + d}]",
+                provenance=Provenance(source_id="bench", publisher="UNHCR", url=snap.url,
+                                      retrieved_at=snap.retrieved_at, snapshot_sha256=snap.sha256,
+                                      locator=f"$.data[{p * days + d}]",
                                       quote=str(value), adapter="bench", adapter_version="0"),
             ))
     return snap, out

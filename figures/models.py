@@ -131,12 +131,17 @@ class Observation(BaseModel):
 
     def record_key(self) -> str:
         """What the figure is about, without its value: a revision shares the key."""
-        parts = (
-            self.provenance.source_id, self.metric, self.group, self.area, self.place or "",
-            self.as_of.isoformat(), str(self.period_start or ""), str(self.period_end or ""),
-            self.scope, self.modality, self.record_id or "",
-        )
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return record_key(self.provenance.source_id, self.metric, self.group, self.area, self.place, self.as_of,
+                          self.period_start, self.period_end, self.scope, self.modality, self.record_id)
+
+
+def record_key(source_id: str, metric: str, group: str, area: str, place: str | None, as_of: date,
+               period_start: date | None, period_end: date | None, scope: str, modality: str,
+               record_id: str | None) -> str:
+    """`Observation.record_key` from the fields themselves (for rows stored without a model)."""
+    parts = (source_id, metric, group, area, place or "", as_of.isoformat(), str(period_start or ""),
+             str(period_end or ""), scope, modality, record_id or "")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class Snapshot(BaseModel):

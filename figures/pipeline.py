@@ -13,7 +13,8 @@ import httpx
 
 from .config import SourceConfig, SourcesFile
 from .errors import FiguresError, OfflineMissing
-from .models import Observation, Snapshot
+from .models import Snapshot
+from .rows import as_row
 from .secrets import Secrets, needs_message, redact
 from .sources import get_adapter
 from .sources.base import Context, needs
@@ -22,9 +23,6 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "partial", "failed", "skipped"]
-
-#: Observations stored at a time from an adapter that parses lazily (`iter_parse`).
-CHUNK = 2000
 
 #: What a saved file holds, by its suffix (adapters that read several formats look at it).
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json", ".html": "text/html", ".htm": "text/html",
@@ -48,28 +46,25 @@ def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outco
     """Parse one snapshot and store it with its observations in one transaction.
 
     A snapshot that cannot be read raises and stores nothing; records that cannot be read are
-    skipped and listed in `outcome.problems`.
+    skipped and listed in `outcome.problems`. An adapter that reads large exports yields plain
+    rows (`iter_rows`) or observations one at a time (`iter_parse`): they are stored in chunks,
+    so memory stays flat.
     """
     adapter = get_adapter(source.adapter)
     params = adapter.Params.model_validate(source.params)
+    rows = getattr(adapter, "iter_rows", None)
     stream = getattr(adapter, "iter_parse", None)
-    if stream is None:
+    problems: list[str] = []
+    if rows is not None:
+        result = store.add_rows(snapshot, rows(snapshot, source, params, problems))
+    elif stream is not None:
+        result = store.add_rows(snapshot, map(as_row, stream(snapshot, source, params, problems)))
+    else:
         parsed = adapter.parse(snapshot, source, params)
-        results, problems = [store.add(snapshot, parsed.observations)], parsed.problems
-    else:  # a large export: stored in chunks inside one transaction, so memory stays flat
-        problems = []
-        results = []
-        with store.transaction() as conn:
-            chunk: list[Observation] = []
-            for observation in stream(snapshot, source, params, problems):
-                chunk.append(observation)
-                if len(chunk) == CHUNK:
-                    results.append(store.add(snapshot, chunk, conn))
-                    chunk = []
-            results.append(store.add(snapshot, chunk, conn))
-    outcome.snapshots += sum(r.snapshots_added for r in results)
-    outcome.added += sum(r.observations_added for r in results)
-    outcome.known += sum(r.observations_known for r in results)
+        result, problems = store.add(snapshot, parsed.observations), parsed.problems
+    outcome.snapshots += result.snapshots_added
+    outcome.added += result.observations_added
+    outcome.known += result.observations_known
     outcome.problems.extend(problems)
     if problems and outcome.status == "ok":
         outcome.status = "partial"

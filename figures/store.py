@@ -3,7 +3,8 @@
 Append-only: a snapshot is stored once per sha256; an observation is added only when it says
 something new about its record: a first value, or a value that differs from what the store held
 for that record at the observation's retrieval time (a revision, or a revision undone).
-Re-adding an old snapshot adds nothing. Nothing is updated in place.
+Re-adding an old snapshot adds nothing. Nothing is updated in place. Large exports come as
+plain rows (`add_rows`), checked and inserted a chunk at a time in one transaction.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import StoreError
-from .models import Estimate, Observation, Provenance, Snapshot, utc
+from .models import Estimate, Observation, Provenance, Snapshot, record_key, utc
+from .rows import BEST, HIGH, KEY_FIELDS, LOW, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
 
 SCHEMA_VERSION = 3  # 2: cursors of incremental updates; 3: observations.record_id
 
@@ -120,26 +123,24 @@ class IngestResult:
 
 Value = tuple[int, int | None, int | None]
 
+#: Rows stored per INSERT by `Store.add_rows`, and record keys per revision look-up.
+CHUNK = 5000
+LOOKUP = 500
+#: SQLite's page cache during a bulk load, in KiB: a large load touches index pages all over the file.
+BULK_CACHE_KIB = 256 * 1024
+#: The columns `Store.add_rows` inserts, in order: the key, a row's fields, the time stored.
+INSERT_COLUMNS = ("record_key", *ROW_COLUMNS, "stored_at")
+#: Where a row's dates and times are: `_parameters` converts them (they are neighbours in ROW_COLUMNS).
+_DAYS, _MOMENTS = ROW_COLUMNS.index("as_of"), ROW_COLUMNS.index("published_at")
+if ROW_COLUMNS[_DAYS:_DAYS + 3] != ("as_of", "period_start", "period_end") or \
+        ROW_COLUMNS[_MOMENTS:_MOMENTS + 2] != ("published_at", "retrieved_at"):
+    raise ImportError("figures.rows.ROW_COLUMNS moved the dates apart: update store._parameters")
+
 
 def _value_at(timeline: list[tuple[datetime, Value]], moment: datetime) -> Value | None:
     """The record's value as the store knew it at `moment`: the last one retrieved by then."""
     i = bisect.bisect_right(timeline, moment, key=lambda entry: entry[0])
     return timeline[i - 1][1] if i else None
-
-
-def _row_values(obs: Observation, key: str, now: datetime) -> dict[str, Any]:
-    e, p = obs.estimate, obs.provenance
-    return {
-        "record_key": key, "source_id": p.source_id, "metric": obs.metric,
-        "group": obs.group, "area": obs.area, "place": obs.place, "record_id": obs.record_id, "as_of": obs.as_of,
-        "period_start": obs.period_start, "period_end": obs.period_end, "scope": obs.scope,
-        "modality": obs.modality, "low": e.low, "best": e.best, "high": e.high, "text": e.text,
-        "rule": e.rule, "publisher": p.publisher, "url": p.url, "title": p.title,
-        "published_at": p.published_at, "retrieved_at": p.retrieved_at,
-        "snapshot_sha256": p.snapshot_sha256, "locator": p.locator, "quote": p.quote,
-        "attributed_to": p.attributed_to, "adapter": p.adapter,
-        "adapter_version": p.adapter_version, "stored_at": now,
-    }
 
 
 def row_to_observation(row: Any) -> Observation:
@@ -219,9 +220,17 @@ class Store:
     def add(self, snapshot: Snapshot, found: Iterable[Observation],
             conn: Connection | None = None) -> IngestResult:
         """Store a snapshot and the observations parsed from it, in one transaction."""
+        return self.add_rows(snapshot, map(as_row, found), conn)
+
+    def add_rows(self, snapshot: Snapshot, rows: Iterable[Row], conn: Connection | None = None) -> IngestResult:
+        """`add` for observations given as rows (`figures.rows`), read lazily and stored in chunks.
+
+        For large exports: no model is built per figure, so the rows must be what `as_row` gives
+        for valid observations (adapters check that before yielding them).
+        """
         if conn is None:
             with self.transaction() as own:
-                return self.add(snapshot, found, own)
+                return self.add_rows(snapshot, rows, own)
         now = datetime.now(UTC)
         added_snapshot = 0
         if conn.execute(sa.select(snapshots.c.sha256).where(snapshots.c.sha256 == snapshot.sha256)).first() is None:
@@ -231,36 +240,12 @@ class Store:
                 size=len(snapshot.content), content=snapshot.content, stored_at=now,
             ))
             added_snapshot = 1
-        batch = [(o.record_key(), o) for o in found]
-        timelines = self._timelines(conn, {k for k, _ in batch})
-        rows, known = [], 0
-        for key, obs in batch:
-            value = (obs.estimate.low, obs.estimate.best, obs.estimate.high)
-            timeline = timelines.setdefault(key, [])
-            if _value_at(timeline, obs.provenance.retrieved_at) == value:  # the store already says so
-                known += 1
-                continue
-            bisect.insort(timeline, (obs.provenance.retrieved_at, value), key=lambda entry: entry[0])
-            rows.append(_row_values(obs, key, now))
-        if rows:
-            conn.execute(observations.insert(), rows)
-        return IngestResult(added_snapshot, len(rows), known)
-
-    def _timelines(self, conn: Connection, keys: set[str]) -> dict[str, list[tuple[datetime, Value]]]:
-        """For each record, every stored (retrieved time, value), in time order.
-
-        Indexed lookups in chunks: the cost follows the batch, not the size of the store.
-        """
-        columns = (observations.c.record_key, observations.c.retrieved_at, observations.c.low,
-                   observations.c.best, observations.c.high)
-        listed = sorted(keys)
-        out: dict[str, list[tuple[datetime, Value]]] = {}
-        for i in range(0, len(listed), 500):
-            query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + 500]))
-                     .order_by(observations.c.retrieved_at, observations.c.id))
-            for key, retrieved, low, best, high in conn.execute(query):
-                out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
-        return out
+        load = _Load(conn, now)
+        rows = iter(rows)
+        with _bulk_settings(conn):
+            while chunk := list(islice(rows, CHUNK)):
+                load.add(chunk)
+        return IngestResult(added_snapshot, load.added, load.known)
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,
                    message: str | None = None) -> None:
@@ -359,9 +344,163 @@ class Store:
         self.engine.dispose()
 
 
+def _timelines(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[datetime, Value]]]:
+    """For each record, every stored (retrieved time, value), in time order.
+
+    Indexed lookups in chunks: the cost follows the batch, not the size of the store.
+    """
+    columns = (observations.c.record_key, observations.c.retrieved_at, observations.c.low,
+               observations.c.best, observations.c.high)
+    listed = sorted(keys)
+    out: dict[str, list[tuple[datetime, Value]]] = {}
+    for i in range(0, len(listed), LOOKUP):
+        query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + LOOKUP]))
+                 .order_by(observations.c.retrieved_at, observations.c.id))
+        for key, retrieved, low, best, high in conn.execute(query):
+            out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
+    return out
+
+
+class _Load:
+    """One `Store.add_rows`: the revision check and the insert, a chunk of rows at a time.
+
+    The stored history of a record is only looked up for sources the store already held when the
+    load began; for a source new to the store, what this load added so far is all there is, and is
+    kept here, by retrieval time (usually one), so memory is a key and a value per record.
+    """
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.conn = conn
+        self.fresh: dict[str, bool] = {}
+        self.seen: dict[datetime, dict[str, Value]] = {}
+        self.values: dict[Value, Value] = {}  # one tuple per distinct value, shared by the records in `seen`
+        self.added = self.known = 0
+        self.sql = _insert_sql(conn.dialect)
+        # without the driver's own SQL, SQLAlchemy's insert converts the values itself
+        self.params = _parameters(conn.dialect, now) if self.sql else lambda key, row: (key, *row, now)
+
+    def is_fresh(self, source_id: str) -> bool:
+        fresh = self.fresh.get(source_id)
+        if fresh is None:
+            held = self.conn.execute(sa.select(observations.c.id).where(observations.c.source_id == source_id)
+                                     .limit(1)).first()
+            fresh = self.fresh[source_id] = held is None
+        return fresh
+
+    def seen_value(self, key: str, moment: datetime) -> Value | None:
+        """What this load stored for the record at `moment`: the value of the last retrieval by then."""
+        found = None
+        for retrieved, values in self.seen.items():  # in time order: see `remember`
+            if retrieved <= moment:
+                found = values.get(key, found)
+        return found
+
+    def remember(self, key: str, moment: datetime, value: Value) -> None:
+        values = self.seen.get(moment)
+        if values is None:
+            values = self.seen[moment] = {}
+            if any(moment < earlier for earlier in self.seen):
+                self.seen = dict(sorted(self.seen.items()))
+        values[key] = self.values.setdefault(value, value)
+
+    def add(self, chunk: list[Row]) -> None:
+        keyed = [(record_key(*row[:KEY_FIELDS]), row) for row in chunk]
+        stale = {key for key, row in keyed if not self.is_fresh(row[0])}
+        timelines = _timelines(self.conn, stale) if stale else {}
+        out = []
+        for key, row in keyed:
+            value, moment = (row[LOW], row[BEST], row[HIGH]), row[RETRIEVED_AT]
+            if key in stale:
+                timeline = timelines.setdefault(key, [])
+                if _value_at(timeline, moment) == value:  # the store already says so
+                    self.known += 1
+                    continue
+                bisect.insort(timeline, (moment, value), key=lambda entry: entry[0])
+            else:
+                if self.seen_value(key, moment) == value:  # this load already stored it
+                    self.known += 1
+                    continue
+                self.remember(key, moment, value)
+            out.append(self.params(key, row))
+        if not out:
+            return
+        self.added += len(out)
+        if self.sql is None:
+            self.conn.execute(observations.insert(), [dict(zip(INSERT_COLUMNS, p, strict=True)) for p in out])
+        else:
+            self.conn.exec_driver_sql(self.sql, out)
+
+
+def _insert_sql(dialect: sa.Dialect) -> str | None:
+    """The driver's own INSERT of `INSERT_COLUMNS` (positional parameters), or None for other styles."""
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if mark is None:
+        return None
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in INSERT_COLUMNS)
+    return f"INSERT INTO {quote(observations.name)} ({names}) VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})"
+
+
+def _parameters(dialect: sa.Dialect, now: datetime) -> Callable[[str, Row], tuple[Any, ...]]:
+    """A row and its key as the INSERT's parameters, dates and times as the driver takes them.
+
+    SQLAlchemy's own conversion (SQLite: dates as text), done once per distinct value.
+    """
+    day, moment = _processor(dialect, "as_of"), _processor(dialect, "retrieved_at")
+    if day is None and moment is None:  # a driver that takes dates as they are (PostgreSQL's)
+        return lambda key, row: (key, *row, now)
+    days, moments, d, m = _Converted(day), _Converted(moment), _DAYS, _MOMENTS
+    stamp = moments[now]
+    return lambda key, r: (key, *r[:d], days[r[d]], days[r[d + 1]], days[r[d + 2]], *r[d + 3:m],
+                           moments[r[m]], moments[r[m + 1]], *r[m + 2:], stamp)
+
+
+def _processor(dialect: sa.Dialect, column: str) -> Callable[[Any], Any] | None:
+    """How the dialect passes a column's Python values to its driver."""
+    kind = observations.c[column].type
+    return kind.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+
+
+class _Converted(dict[Any, Any]):
+    """Values as the driver takes them, each distinct value converted once (dates repeat a lot)."""
+
+    def __init__(self, convert: Callable[[Any], Any] | None) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        if len(self) > 100_000:  # unique times (ACLED's edit stamps) would otherwise pile up
+            self.clear()
+        done = self[value] = value if self.convert is None or value is None else self.convert(value)
+        return done
+
+
+@contextmanager
+def _bulk_settings(conn: Connection) -> Iterator[None]:
+    """SQLite: a larger page cache for the load, put back afterwards (it is the connection's, not the file's)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    # on the driver's cursor: this must also work after a failed statement, before the rollback
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]  # type: ignore[index]
+        cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size={int(before)}")
+    finally:
+        cursor.close()
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Only a new file takes the page size (before WAL is on): 16 KiB pages keep a large load's
+    # write-ahead log and index pages fewer (benchmarks/README.md); an existing store keeps its own.
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 

@@ -29,6 +29,7 @@ from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
 from figures.pipeline import update_source
+from figures.rows import as_row, row_key
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, acled
 from figures.sources.base import Context
@@ -513,3 +514,52 @@ def test_a_saved_csv_is_read_as_csv_whatever_params_format_says(shared_fixtures:
     raw = (shared_fixtures / "acled" / "acled_read_csv_iso804_2022-02-24_to_26.csv").read_bytes()
     saved = snap(raw).model_copy(update={"content_type": "text/csv"})  # as `figures ingest FILE.csv` sends it
     assert len([o for o in parse(saved, source(format="json")).observations if o.group == "all"]) == 224
+
+
+# --- rows for bulk storing: the same figures and problems as the observations ------------------
+
+def csv_of(records: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in records for k in r)), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue().encode()
+
+
+def rows_cases(shared: Path) -> list[tuple[str, bytes, SourceConfig]]:
+    raw = (shared / "acled" / "acled_read_csv_iso804_2022-02-24_to_26.csv").read_bytes()
+    [entry] = acled_manifest()
+    odd = [{**GOOD, "event_id_cnty": f"UKR{i}", **change} for i, change in enumerate([
+        {"fatalities": None}, {"fatalities": "-2"}, {"fatalities": "unknown"}, {"fatalities": " 4"},
+        {"fatalities": "1,200"}, {"fatalities": "٣"}, {"fatalities": "²"}, {"event_date": "26/02/2022"},
+        {"event_date": "2022-02-26T10:00:00"}, {"iso3": "ÀBC"},
+        {"iso3": "ukr", "iso": "804"}, {"iso3": None, "country": "Atlantis"}, {"timestamp": "yesterday"},
+        {"timestamp": ""}, {"location": " Mariupol ", "admin1": "Mariupol"}, {"location": None, "admin1": None},
+        {"source": ""}, {"civilian_targeting": "Civilian targeting"}, {"event_id_cnty": ""},
+    ])]
+    odd_json = [{k: v for k, v in r.items() if v is not None} for r in odd]
+    return [
+        ("recorded JSON page", (FIXTURES / entry["file"]).read_bytes(), source()),
+        ("real CSV export", raw, source(format="csv")),
+        ("CSV cut short", raw[: raw.rindex(b"\n", 0, len(raw) - 1) + 40], source(format="csv")),
+        ("odd records, JSON", page([*odd_json, [1], "text", {"event_id_cnty": "X", "event_date": 5,
+                                                            "fatalities": [1]}]), source()),
+        ("odd records, CSV", csv_of([{k: v or "" for k, v in r.items()} for r in odd]), source(format="csv")),
+        ("JSON numbers", page([{"event_id_cnty": "UKR2", "event_date": "2022-02-24", "fatalities": 5, "iso": 804,
+                                "timestamp": 1646783636, "event_type": "Violence against civilians"}]), source()),
+    ]
+
+
+def test_rows_are_the_observations_with_the_same_problems(shared_fixtures: Path) -> None:
+    """`iter_rows` (what ingest stores) gives exactly `as_row` of `iter_parse`'s observations, keys included."""
+    for name, content, src in rows_cases(shared_fixtures):
+        snapshot = snap(content)
+        params = acled.Params.model_validate(src.params)
+        row_problems: list[str] = []
+        observation_problems: list[str] = []
+        rows = list(acled.iter_rows(snapshot, src, params, row_problems))
+        observations = list(acled.iter_parse(snapshot, src, params, observation_problems))
+        assert rows == [as_row(o) for o in observations], name
+        assert row_problems == observation_problems, name
+        assert [row_key(r) for r in rows] == [o.record_key() for o in observations], name
+        assert rows and (name.startswith(("recorded", "real", "JSON")) or row_problems), name

@@ -226,9 +226,9 @@ def test_the_shipped_configuration_updates_offline(store, sources_file):
 
 
 def test_a_lazily_parsed_snapshot_is_stored_in_chunks_all_or_nothing(store, monkeypatch):
-    """An adapter with `iter_parse` is stored 2,000 at a time inside one transaction: a failure half way
+    """An adapter with `iter_parse` is stored in chunks inside one transaction: a failure half way
     through stores nothing of that snapshot."""
-    from figures import pipeline
+    from figures import store as store_module
     from figures.errors import ParseError
     from figures.pipeline import Outcome, store_snapshot
 
@@ -249,7 +249,7 @@ def test_a_lazily_parsed_snapshot_is_stored_in_chunks_all_or_nothing(store, monk
                           area="UKR", cadence="daily")
     snap = Snapshot(source_id="big", url="https://x.org/export.csv", retrieved_at=datetime(2024, 1, 1, tzinfo=UTC),
                     content=b"a large export")
-    monkeypatch.setattr(pipeline, "CHUNK", 100)
+    monkeypatch.setattr(store_module, "CHUNK", 100)
     monkeypatch.setitem(registry.ADAPTERS, "lazy", SimpleNamespace(
         NAME="lazy", VERSION="1", Params=Params, parse=None, iter_parse=rows(450, fail_at=320)))
     with pytest.raises(ParseError):
@@ -261,3 +261,53 @@ def test_a_lazily_parsed_snapshot_is_stored_in_chunks_all_or_nothing(store, monk
     store_snapshot(store, source, snap, outcome)
     assert (outcome.snapshots, outcome.added, outcome.status) == (1, 450, "partial")
     assert store.count() == {"snapshots": 1, "observations": 450}
+
+
+@pytest.mark.parametrize(("adapter", "fixture", "record_id"), [
+    ("acled", "acled/acled_read_csv_iso804_2022-02-24_to_26.csv", "event_id_cnty"),
+    ("ucdp-ged", "ucdp/ged_csv_hdx_conflict_data_BGD_sample.csv", "id"),
+])
+def test_ingesting_an_export_stores_what_parse_reads_once_and_a_revision_as_a_new_row(
+        store, shared_fixtures, tmp_path, adapter, fixture, record_id):
+    """`figures ingest` of a real export (the bulk rows path): the very observations `parse` gives, with
+    their provenance; the same file again adds nothing; a revised event adds its new figures; a bad row
+    is named and the rest stored."""
+    import csv
+    import io
+    import os
+
+    from figures.pipeline import ingest_file
+
+    source = SourceConfig(id=f"{adapter}-export", adapter=adapter, publisher="P", title="t", licence="l",
+                          url="https://example.org", area="UKR", cadence="weekly", params={"format": "csv"})
+    raw = (shared_fixtures / fixture).read_bytes()
+    path = tmp_path / "export.csv"
+    path.write_bytes(raw)
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    first = ingest_file(store, path, source)
+    snapshot = store.snapshot(next(iter(store.snapshots_of(source.id))).sha256)
+    module = registry.get_adapter(adapter)
+    parsed = module.parse(snapshot, source, module.Params.model_validate(source.params))
+    assert (first.status, first.added, first.problems) == ("ok", len(parsed.observations), [])
+    assert store.select(source_id=source.id) == sorted(parsed.observations, key=lambda o: o.as_of)
+
+    again = ingest_file(store, path, source)
+    assert (again.status, again.added, again.known) == ("ok", 0, first.added)
+
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+    header, events = rows[0], [r for r in rows[1:] if not r[0].startswith("#")]
+    target = events[5]
+    target[header.index("high" if adapter == "ucdp-ged" else "fatalities")] = "99"
+    bad = list(events[6])
+    bad[header.index(record_id)] = "BAD1"
+    bad[header.index("high" if adapter == "ucdp-ged" else "fatalities")] = "unknown"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *events, bad])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    os.utime(path, (1_700_086_400, 1_700_086_400))
+    revised = ingest_file(store, path, source)
+    assert (revised.status, revised.added, revised.known) == ("partial", 1, first.added - 1)
+    [problem] = revised.problems
+    assert f"csv row {len(events) + 2}" in problem and "'unknown', not a count" in problem
+    latest = [o for o in store.select(source_id=source.id) if o.record_id == target[header.index(record_id)]]
+    assert [o.estimate.high if adapter == "ucdp-ged" else o.estimate.best for o in latest if o.group == "all"][-1] == 99

@@ -10,15 +10,21 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from figures import store as store_module
 from figures.config import SourcesFile
 from figures.errors import StoreError
 from figures.models import Estimate, Observation, Provenance, Snapshot
+from figures.rows import as_row
 from figures.sources import unhcr_odp
 from figures.store import OBSERVATION_COLUMNS, SCHEMA_VERSION, Store, meta, open_store
 
@@ -331,3 +337,110 @@ def test_a_version_2_store_gains_the_record_id_column(tmp_path: Path) -> None:
     assert again.schema_version() == SCHEMA_VERSION == 3
     with again.engine.connect() as conn:
         assert "record_id" in {c["name"] for c in sa.inspect(conn).get_columns("observations")}
+
+
+# --- bulk rows --------------------------------------------------------------------------------
+
+EVENTS = Snapshot(source_id="a", url="https://example.org/e.csv", retrieved_at=APRIL, content=b"events")
+
+
+def figure(source_id: str, record: int, day: int, value: int) -> Observation:
+    """An event count of `source_id`'s record `record` as retrieved `day` days after APRIL."""
+    retrieved = APRIL + timedelta(days=day)
+    return Observation(metric="killed", area="UKR", as_of=date(2022, 3, 1), period_start=date(2022, 3, 1),
+                       period_end=date(2022, 3, 1), scope="incident", record_id=f"E{record}",
+                       estimate=Estimate.exact(value),
+                       provenance=Provenance(source_id=source_id, publisher="P", url="https://example.org/e.csv",
+                                             retrieved_at=retrieved, snapshot_sha256=EVENTS.sha256,
+                                             locator=f"csv row {record}", quote=str(value), adapter="a",
+                                             adapter_version="1"))
+
+
+Item = tuple[str, int, int, int]  # source, record, retrieval day, value
+
+
+def reference(batches: list[list[Item]]) -> tuple[list[tuple[int, int]], list[Item]]:
+    """The store's rule, spelled out: a figure is added unless the record's latest value by its retrieval
+    time (ties: the one stored last) is the same."""
+    stored: list[Item] = []
+    counts = []
+    for batch in batches:
+        added = known = 0
+        for source_id, record, day, value in batch:
+            # the record's values retrieved by then, in time order; among equal times the one stored last stays last
+            earlier = [(d, v) for s, r, d, v in stored if (s, r) == (source_id, record) and d <= day]
+            last = [v for _, v in sorted(earlier, key=lambda entry: entry[0])]
+            if last and last[-1] == value:
+                known += 1
+            else:
+                stored.append((source_id, record, day, value))
+                added += 1
+        counts.append((added, known))
+    return counts, stored
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)),
+                         max_size=10), min_size=1, max_size=4))
+def test_add_rows_follows_the_revision_rule_in_any_chunking(batches: list[list[Item]]) -> None:
+    """New sources are checked in memory, known ones against the store, chunk by chunk: both follow the rule."""
+    store = Store("sqlite://")
+    want_counts, want_stored = reference(batches)
+    with patch("figures.store.CHUNK", 3):
+        counts = [store.add_rows(EVENTS, [as_row(figure(*item)) for item in batch]) for batch in batches]
+    assert [(c.observations_added, c.observations_known) for c in counts] == want_counts
+    assert [(r["source_id"], int(r["record_id"][1:]), (r["retrieved_at"] - APRIL).days, r["best"])
+            for r in store.rows()] == want_stored
+    store.close()
+
+
+def test_the_driver_insert_stores_what_sqlalchemy_stores(tmp_path: Path, sources_file: SourcesFile) -> None:
+    """`add_rows` writes the driver's own INSERT: the very text SQLAlchemy's insert writes, column by column."""
+    kyiv = timezone(timedelta(hours=3))
+    snapshot, found = crossings(sources_file)
+    odd = found[0].model_copy(update={
+        "place": "Przemyśl", "record_id": "X1", "period_start": date(2022, 2, 20),
+        "estimate": Estimate(low=500_001, best=None, high=None, text="more than half a million", rule="more-than"),
+        "provenance": found[0].provenance.model_copy(update={
+            "published_at": datetime(2022, 3, 2, 14, 30, 5, 123, tzinfo=kyiv).astimezone(UTC), "title": "T",
+            "attributed_to": "UNHCR"})})
+    found = [*found, odd]
+    dumps = []
+    for name, driver in (("driver", True), ("core", False)):
+        store = Store(f"sqlite:///{tmp_path / name}.sqlite")
+        with patch("figures.store._insert_sql", wraps=store_module._insert_sql) as made:
+            if not driver:
+                made.side_effect = lambda dialect: None
+            store.add(snapshot, found)
+        store.close()
+        with sqlite3.connect(tmp_path / f"{name}.sqlite") as raw:
+            dumps.append(raw.execute("SELECT * FROM observations ORDER BY id").fetchall())
+    stored_at = OBSERVATION_COLUMNS.index("stored_at") + 1  # the raw table has record_key second
+    assert len(dumps[0]) == len(found) and len(dumps[0][0]) == len(OBSERVATION_COLUMNS) + 1
+    driver, core = ([r[:stored_at] + r[stored_at + 1:] for r in dump] for dump in dumps)
+    assert driver == core
+
+
+def test_a_bulk_load_leaves_the_connection_as_it_found_it(store: Store, sources_file: SourcesFile) -> None:
+    snapshot, found = crossings(sources_file)
+    with store.transaction() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        with pytest.raises(ZeroDivisionError):
+            store.add_rows(snapshot, (as_row(o) if i < 70 else 1 / 0 for i, o in enumerate(found * 2)), conn)
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_the_bulk_insert_is_written_in_postgresql_terms_too() -> None:
+    """Issue 7 runs this store on PostgreSQL: the driver INSERT quotes "group", uses psycopg's %s, and passes
+    dates as they are (the driver converts them); a driver with another parameter style gets SQLAlchemy's insert."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    dialect = psycopg.dialect()
+    sql = store_module._insert_sql(dialect)
+    assert sql is not None and sql.startswith('INSERT INTO observations (record_key, source_id, metric, "group", ')
+    assert sql.count("%s") == len(store_module.INSERT_COLUMNS) and "?" not in sql
+    row = as_row(figure("a", 1, 0, 5))
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    assert store_module._parameters(dialect, now)("k", row) == ("k", *row, now)
+    dialect.paramstyle = "numeric_dollar"
+    assert store_module._insert_sql(dialect) is None

@@ -29,6 +29,7 @@ from figures.http import build_client
 from figures.models import Snapshot
 from figures.offline import manifest, replay_transport
 from figures.pipeline import update_source
+from figures.rows import as_row, row_key
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, ucdp_ged
 from figures.sources.base import Context
@@ -475,3 +476,55 @@ def test_a_saved_csv_is_read_as_csv_whatever_params_format_says(shared_fixtures:
     raw = (shared_fixtures / "ucdp" / "ged_csv_hdx_conflict_data_BGD_sample.csv").read_bytes()
     saved = snap(raw).model_copy(update={"content_type": "text/csv"})  # as `figures ingest FILE.csv` sends it
     assert len(parse(saved, source(format="json")).observations) == 80
+
+
+# --- rows for bulk storing: the same figures and problems as the observations ------------------
+
+def csv_of(records: list[dict[str, Any]], hxl: bool = False) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in records for k in r)), lineterminator="\n")
+    writer.writeheader()
+    if hxl:
+        out.write("#event+id,#date+start\n")
+    writer.writerows(records)
+    return out.getvalue().encode()
+
+
+def rows_cases(shared: Path) -> list[tuple[str, bytes, SourceConfig]]:
+    bgd = (shared / "ucdp" / "ged_csv_hdx_conflict_data_BGD_sample.csv").read_bytes()
+    odd = [{**RECORDS[0], "id": 1000 + i, **change} for i, change in enumerate([
+        {"best": None}, {"low": -1}, {"high": "many"}, {"low": 2}, {"high": 0}, {"best": 3, "high": 2},
+        {"date_end": "March 2002"}, {"date_start": "2002-03-02T00:00:00"}, {"date_start": "2002-03-01 00:00:00.000"},
+        {"country_id": 9999, "country": "Atlantis"}, {"iso3": "ÀBC"}, {"iso3": "ISR", "country_id": None},
+        {"deaths_civilians": None}, {"deaths_civilians": "some"}, {"deaths_civilians": -3}, {"deaths_civilians": 1.0},
+        {"best": " 1"}, {"id": ""}, {"adm_1": "Erez crossing", "where_coordinates": " Erez crossing "},
+        {"source_office": "Reuters"}, {"source_office": ""},
+    ])]
+    odd_json = [{k: v for k, v in r.items() if v is not None} for r in odd]
+    text = [{k: "" if v is None else str(v) for k, v in r.items()} for r in odd]
+    entry = ucdp_manifest()[0]
+    return [
+        ("offline API page", (OFFLINE / entry["file"]).read_bytes(), source_for(entry["url"])),
+        ("real API records", (shared / "ucdp" / "ged_api_result_records_ISR_sample.json").read_bytes(),
+         source(country=666)),
+        ("real HDX CSV", bgd, source(country=771, format="csv")),
+        ("HDX CSV cut short", bgd[: bgd.rindex(b"\n", 0, len(bgd) - 1) + 60], source(country=771, format="csv")),
+        ("odd records, JSON", envelope([*odd_json, [1], "text", {"id": 7, "date_start": 5, "date_end": None}]),
+         source()),
+        ("odd records, CSV", csv_of(text, hxl=True), source(format="csv")),
+    ]
+
+
+def test_rows_are_the_observations_with_the_same_problems(shared_fixtures: Path) -> None:
+    """`iter_rows` (what ingest stores) gives exactly `as_row` of `iter_parse`'s observations, keys included."""
+    for name, content, src in rows_cases(shared_fixtures):
+        snapshot = snap(content)
+        params = ucdp_ged.Params.model_validate(src.params)
+        row_problems: list[str] = []
+        observation_problems: list[str] = []
+        rows = list(ucdp_ged.iter_rows(snapshot, src, params, row_problems))
+        observations = list(ucdp_ged.iter_parse(snapshot, src, params, observation_problems))
+        assert rows == [as_row(o) for o in observations], name
+        assert row_problems == observation_problems, name
+        assert [row_key(r) for r in rows] == [o.record_key() for o in observations], name
+        assert rows and (name.startswith(("offline", "real")) or row_problems), name

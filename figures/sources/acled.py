@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -41,8 +41,9 @@ from ..errors import ParseError, SourceError
 from ..gazetteer import country as country_iso3
 from ..http import response_time
 from ..models import Estimate, Observation, Provenance, Snapshot
+from ..rows import Row, as_row
 from ..secrets import needs_message, redact
-from ._csv import content_format, csv_records
+from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
 from .base import Context, Parsed, check, collect
 
@@ -62,6 +63,8 @@ ISO_NUMERIC: dict[int, str] = {
 REQUIRED = ("event_id_cnty", "event_date", "fatalities")
 QUOTED = ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "inter2",
           "civilian_targeting", "country", "iso", "iso3", "admin1", "location", "fatalities", "timestamp")
+#: The columns parse reads: a CSV record keeps only these.
+READ = frozenset((*QUOTED, "source"))
 WEEK = timedelta(days=7)
 
 
@@ -232,7 +235,35 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
         try:
             yield from _observations(record, locator, snapshot, sha, source)
         except ValueError as exc:
-            problems.append(f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped")
+            problems.append(_skipped(source, sha, locator, exc))
+
+
+def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Row]:
+    """`iter_parse` as rows for `Store.add_rows` (`figures.rows`): the same figures, the same problems.
+
+    A clean record becomes rows directly; any other goes through `_observations`, so a bad record
+    is skipped with the very message `iter_parse` gives.
+    """
+    sha = snapshot.sha256
+    csv = _format(snapshot, params) == "csv"
+    rows = None if csv else _row_maker(snapshot, source, lambda record: quote_fields(record, QUOTED))
+    for locator, record in _records(snapshot, params):
+        if rows is None and "_width" not in record:  # the first event of a CSV: every other has its columns
+            rows = _row_maker(snapshot, source, csv_quote(record, QUOTED))
+        clean = rows(record, locator) if rows is not None else None
+        if clean is not None:
+            yield from clean
+            continue
+        try:
+            found = _observations(record, locator, snapshot, sha, source)
+        except ValueError as exc:
+            problems.append(_skipped(source, sha, locator, exc))
+            continue
+        yield from map(as_row, found)
+
+
+def _skipped(source: SourceConfig, sha: str, locator: str, exc: ValueError) -> str:
+    return f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped"
 
 
 def _records(snapshot: Snapshot, params: Params) -> Iterator[tuple[str, Any]]:
@@ -258,7 +289,7 @@ def _format(snapshot: Snapshot, params: Params) -> str:
 
 def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:
     return csv_records(snapshot, REQUIRED, "ACLED's CSV export", "check params.format in sources.yaml",
-                       empty_ok=True)
+                       empty_ok=True, fields=READ)
 
 
 def _area(record: Mapping[str, Any]) -> str:
@@ -287,6 +318,24 @@ def targets_civilians(record: Mapping[str, Any]) -> bool:
         kind == "Explosions/Remote violence" and str(record.get("inter2", "")).strip() == "7")
 
 
+def _place(record: Mapping[str, Any]) -> str | None:
+    where = [str(record[k]).strip() for k in ("location", "admin1") if record.get(k)]
+    return ", ".join(dict.fromkeys(where)) or None
+
+
+def _edited(record: Mapping[str, Any]) -> datetime | None:
+    stamp = record.get("timestamp")
+    try:
+        return datetime.fromtimestamp(int(stamp), UTC) if stamp not in (None, "") else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise ValueError(f"timestamp is {stamp!r}, not a unix time") from None
+
+
+def _reporters(record: Mapping[str, Any]) -> str | None:
+    reporters = record.get("source")
+    return reporters if isinstance(reporters, str) and reporters else None
+
+
 def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str,
                   source: SourceConfig) -> list[Observation]:
     if not isinstance(record, dict):
@@ -299,24 +348,50 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str,
     day = iso_date(record["event_date"], "event_date")
     n = count(record["fatalities"], "fatalities")
     area = _area(record)
-    where = [str(record[k]).strip() for k in ("location", "admin1") if record.get(k)]
-    place = ", ".join(dict.fromkeys(where)) or None
+    place = _place(record)
     record_id = str(record["event_id_cnty"])
-    stamp = record.get("timestamp")
-    try:
-        edited = datetime.fromtimestamp(int(stamp), UTC) if stamp not in (None, "") else None
-    except (TypeError, ValueError, OverflowError, OSError):
-        raise ValueError(f"timestamp is {stamp!r}, not a unix time") from None
-    reporters = record.get("source")
+    edited = _edited(record)
     provenance = Provenance(
         source_id=source.id, publisher=source.publisher, url=snapshot.url, title=source.title,
         published_at=edited, retrieved_at=snapshot.retrieved_at, snapshot_sha256=sha,
-        locator=locator, adapter=NAME, adapter_version=VERSION,
-        quote=json.dumps({k: record[k] for k in QUOTED if k in record}, ensure_ascii=False, separators=(",", ":")),
-        attributed_to=reporters if isinstance(reporters, str) and reporters else None,
+        locator=locator, adapter=NAME, adapter_version=VERSION, quote=quote_fields(record, QUOTED),
+        attributed_to=_reporters(record),
     )
     estimate = Estimate(low=n, best=n, high=None, text=str(record["fatalities"]), rule="conservative-count")
     groups = ("all", "civilians") if targets_civilians(record) else ("all",)
     return [Observation(metric="killed", group=group, area=area, place=place, as_of=day, period_start=day,
                         period_end=day, scope="incident", modality="reported", estimate=estimate,
                         provenance=provenance, record_id=record_id) for group in groups]
+
+
+def _row_maker(snapshot: Snapshot, source: SourceConfig,
+               quote: Callable[[Mapping[str, Any]], str]) -> Callable[[Any, str], list[Row] | None]:
+    """`_observations` as rows for the records of one snapshot: None for a record a check could fail on."""
+    sha, retrieved, source_id, publisher, url, title = (snapshot.sha256, snapshot.retrieved_at, source.id,
+                                                        source.publisher, snapshot.url, source.title)
+    days: dict[str, date] = {}
+
+    def rows(record: Any, locator: str) -> list[Row] | None:
+        if type(record) is not dict or "_width" in record:
+            return None
+        event_id, when, fatalities = record.get("event_id_cnty"), record.get("event_date"), record.get("fatalities")
+        if event_id in (None, "") or type(when) is not str or fatalities in (None, ""):
+            return None
+        try:
+            day = days.get(when) or days.setdefault(when, iso_date(when, "event_date"))
+            n = int(fatalities) if type(fatalities) is str and fatalities.isdigit() \
+                else count(fatalities, "fatalities")
+            area = _area(record)
+            edited = _edited(record)
+        except ValueError:
+            return None
+        if not (len(area) == 3 and area.isascii() and area.isalpha() and area.isupper()):  # Observation.area
+            return None
+        place, record_id, text, said, reporters = _place(record), str(event_id), str(fatalities), quote(record), \
+            _reporters(record)
+        return [(source_id, "killed", group, area, place, day, day, day, "incident", "reported", record_id,
+                 n, n, None, text, "conservative-count",
+                 publisher, url, title, edited, retrieved, sha, locator, said, reporters, NAME, VERSION)
+                for group in (("all", "civilians") if targets_civilians(record) else ("all",))]
+
+    return rows

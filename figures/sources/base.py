@@ -56,7 +56,12 @@ def collect(stream: Callable[[Snapshot, Any, Any, list[str]], Iterable[Observati
 
 
 class Adapter(Protocol):
-    """The shape every adapter module has (NEEDS: the environment variables its source requires)."""
+    """The shape every adapter module has (NEEDS: the environment variables its source requires).
+
+    An adapter of large exports may also read lazily: `iter_parse(snapshot, source, params, problems)`
+    yields observations, and `iter_rows` the same as plain rows (`figures.rows`), which the pipeline
+    prefers (`Store.add_rows`).
+    """
 
     NAME: str
     VERSION: str

@@ -23,7 +23,6 @@ version asks only for events from that day on (`StartDate`); a new version is fe
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
@@ -36,7 +35,8 @@ from ..config import SourceConfig
 from ..errors import ParseError, SourceError
 from ..gazetteer import country as country_iso3
 from ..models import Estimate, Observation, Provenance, Snapshot
-from ._csv import content_format, csv_records
+from ..rows import Row, as_row
+from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
 from .base import Context, Parsed, collect, get_snapshot
 
@@ -61,6 +61,8 @@ REQUIRED = ("id", "date_start", "date_end", "low", "best", "high")
 #: Fields kept in each observation's quote, in this order.
 QUOTED = ("id", "date_start", "date_end", "date_prec", "country", "country_id", "iso3", "adm_1",
           "where_coordinates", "low", "best", "high", "deaths_civilians")
+#: The columns parse reads: a CSV record keeps only these.
+READ = frozenset((*QUOTED, "source_office"))
 MAX_PAGES = 1000
 
 
@@ -164,7 +166,36 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
         try:
             yield from _observations(record, locator, snapshot, sha, source, problems)
         except ValueError as exc:
-            problems.append(f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped")
+            problems.append(_skipped(source, sha, locator, exc))
+
+
+def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Row]:
+    """`iter_parse` as rows for `Store.add_rows` (`figures.rows`): the same figures, the same problems.
+
+    A clean record becomes rows directly; any other goes through `_observations`, so a bad record
+    is skipped (or its civilian deaths are) with the very message `iter_parse` gives.
+    """
+    csv = _format(snapshot, params) == "csv"
+    records = _csv_records(snapshot) if csv else _json_records(snapshot)
+    sha = snapshot.sha256
+    rows = None if csv else _row_maker(snapshot, source, lambda record: quote_fields(record, QUOTED))
+    for locator, record in records:
+        if rows is None and "_width" not in record:  # the first event of a CSV: every other has its columns
+            rows = _row_maker(snapshot, source, csv_quote(record, QUOTED))
+        clean = rows(record, locator) if rows is not None else None
+        if clean is not None:
+            yield from clean
+            continue
+        try:
+            found = _observations(record, locator, snapshot, sha, source, problems)
+        except ValueError as exc:
+            problems.append(_skipped(source, sha, locator, exc))
+            continue
+        yield from map(as_row, found)
+
+
+def _skipped(source: SourceConfig, sha: str, locator: str, exc: ValueError) -> str:
+    return f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped"
 
 
 def _json_records(snapshot: Snapshot) -> Iterator[tuple[str, Any]]:
@@ -195,7 +226,7 @@ def _needs_a_country(snapshot: Snapshot) -> Callable[[list[str]], None]:
 def _csv_records(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, str]]]:
     return csv_records(snapshot, REQUIRED, "the GED CSV download",
                        "check params.csv_url and params.format in sources.yaml", empty_ok=False, skip_hxl=True,
-                       check_header=_needs_a_country(snapshot))
+                       check_header=_needs_a_country(snapshot), fields=READ)
 
 
 def _area(record: Mapping[str, Any]) -> str:
@@ -216,6 +247,16 @@ def _area(record: Mapping[str, Any]) -> str:
     raise ValueError(f"country_id {gw!r} ({name!r}) has no ISO3 code in ucdp_ged.GW_ISO3; add it there")
 
 
+def _place(record: Mapping[str, Any]) -> str | None:
+    where = [str(record[k]).strip() for k in ("where_coordinates", "adm_1") if record.get(k)]
+    return ", ".join(dict.fromkeys(where)) or None
+
+
+def _office(record: Mapping[str, Any]) -> str | None:
+    office = record.get("source_office")
+    return office if isinstance(office, str) and office else None
+
+
 def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str, source: SourceConfig,
                   problems: list[str]) -> list[Observation]:
     if not isinstance(record, dict):
@@ -228,15 +269,12 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str, sourc
     start, end = iso_date(record["date_start"], "date_start"), iso_date(record["date_end"], "date_end")
     low, best, high = (count(record[k], k) for k in ("low", "best", "high"))
     area = _area(record)
-    where = [str(record[k]).strip() for k in ("where_coordinates", "adm_1") if record.get(k)]
-    place = ", ".join(dict.fromkeys(where)) or None
+    place = _place(record)
     record_id = str(record["id"])
-    quote = json.dumps({k: record[k] for k in QUOTED if k in record}, ensure_ascii=False, separators=(",", ":"))
-    office = record.get("source_office")
     provenance = Provenance(
         source_id=source.id, publisher=source.publisher, url=snapshot.url, title=source.title,
-        retrieved_at=snapshot.retrieved_at, snapshot_sha256=sha, locator=locator, quote=quote,
-        adapter=NAME, adapter_version=VERSION, attributed_to=office if isinstance(office, str) and office else None,
+        retrieved_at=snapshot.retrieved_at, snapshot_sha256=sha, locator=locator, quote=quote_fields(record, QUOTED),
+        adapter=NAME, adapter_version=VERSION, attributed_to=_office(record),
     )
     common: dict[str, Any] = dict(metric="killed", area=area, place=place, as_of=end, period_start=start,
                                   period_end=end, scope="incident", modality="reported", provenance=provenance,
@@ -253,3 +291,48 @@ def _observations(record: Any, locator: str, snapshot: Snapshot, sha: str, sourc
         problems.append(f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; "
                         "civilian deaths skipped, all deaths kept")
     return found
+
+
+def _count(value: Any, field: str) -> int:
+    """`count`, with the common case (a CSV field of ASCII digits) first."""
+    return int(value) if type(value) is str and value.isdigit() else count(value, field)
+
+
+def _row_maker(snapshot: Snapshot, source: SourceConfig,
+               quote: Callable[[Mapping[str, Any]], str]) -> Callable[[Any, str], list[Row] | None]:
+    """`_observations` as rows for the records of one snapshot: None for a record a check could fail on
+    (civilian deaths included)."""
+    sha, retrieved, source_id, publisher, url, title = (snapshot.sha256, snapshot.retrieved_at, source.id,
+                                                        source.publisher, snapshot.url, source.title)
+    days: dict[str, date] = {}
+
+    def rows(record: Any, locator: str) -> list[Row] | None:
+        if type(record) is not dict or "_width" in record:
+            return None
+        first, last, civilians = record.get("date_start"), record.get("date_end"), record.get("deaths_civilians")
+        if type(first) is not str or type(last) is not str or record.get("id") in (None, "") \
+                or civilians in (None, "") or any(record.get(k) in (None, "") for k in ("low", "best", "high")):
+            return None
+        try:
+            start = days.get(first) or days.setdefault(first, iso_date(first, "date_start"))
+            end = days.get(last) or days.setdefault(last, iso_date(last, "date_end"))
+            low, best, high = (_count(record["low"], "low"), _count(record["best"], "best"),
+                               _count(record["high"], "high"))
+            area = _area(record)
+            dead = _count(civilians, "deaths_civilians")
+        except ValueError:
+            return None
+        if not (low <= best <= high and start <= end  # Estimate's and Observation's own checks
+                and len(area) == 3 and area.isascii() and area.isalpha() and area.isupper()):
+            return None
+        place, record_id, said, office = _place(record), str(record["id"]), quote(record), _office(record)
+        return [
+            (source_id, "killed", "all", area, place, end, start, end, "incident", "reported", record_id,
+             low, best, high, f"low {low}, best {best}, high {high}", "source-range",
+             publisher, url, title, None, retrieved, sha, locator, said, office, NAME, VERSION),
+            (source_id, "killed", "civilians", area, place, end, start, end, "incident", "reported", record_id,
+             dead, dead, dead, str(civilians), "exact",
+             publisher, url, title, None, retrieved, sha, locator, said, office, NAME, VERSION),
+        ]
+
+    return rows
