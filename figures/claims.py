@@ -372,9 +372,10 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
         return []
     attribution = _attribution(sentence, clean, tokens, words)  # where, when and by whom: only for the claims kept
     said = sentence_dates(tokens, words, find_dates(sentence, published), published)
+    modifier: list[str | None] = []
     for claim in found:
         prev, nxt = bounds[id(claim)]
-        claim.place = _place(sentence, tokens, claim, prev, nxt)
+        claim.place = _place(sentence, tokens, claim, prev, nxt, modifier)
         claim.attributed_to = attribution
         claim.as_of, claim.period = _as_of(said, claim, published)
         if claim.scope != "incident":
@@ -651,7 +652,8 @@ def _scope(words: list[str], cues: list[tuple[int, str]], claim: Claim) -> str |
 _PLACE_ANYWHERE: frozenset[str] = frozenset({"in", "on", "of", "at", "near", "outside", "inside"})
 
 
-def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int) -> str | None:
+def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int,
+           modifier: list[str | None] | None = None) -> str | None:
     """The place a figure is about, as written: near it in its clause first ("fled to Poland",
     "killed in Kharkiv"), then the host before a hosting verb ("Slovakia has received 71,200"),
     then the nearest place named anywhere in the sentence ("... struck the station in Kramatorsk")."""
@@ -684,7 +686,11 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
     for i in near:  # elsewhere in the sentence
         if name := at(i):
             return _most_specific(sentence, tokens, i, name, at)
-    return _place_before_noun(sentence, tokens)
+    if modifier is None:
+        return _place_before_noun(sentence, tokens)
+    if not modifier:  # worked out once per sentence: it is the same for every figure in it
+        modifier.append(_place_before_noun(sentence, tokens))
+    return modifier[0]
 
 
 def _place_before_noun(sentence: str, tokens: list[Token]) -> str | None:
@@ -1114,6 +1120,7 @@ def _same_statement(claims: list[Claim], published: date) -> None:
         named = max((c.attributed_to for c in same if c.attributed_to), key=len, default=None)
         places = {c.place for c in same if c.place}
         dated = {c.as_of for c in same if c.as_of and c.as_of != published}
+        groups = {c.group for c in same if c.group not in (None, "all")}
         for c in same:
             if named and (c.attributed_to is None or _part_of(c.attributed_to, named, c.place)):
                 c.attributed_to = named
@@ -1121,9 +1128,8 @@ def _same_statement(claims: list[Claim], published: date) -> None:
                 c.place = next(iter(places))
             if c.as_of in (None, published) and len(dated) == 1 and c.scope != "incident":
                 c.as_of = next(iter(dated))
-            if c.group == "all" and any(o.group != "all" for o in same) and \
-                    len({o.group for o in same if o.group != "all"}) == 1:
-                c.group = next(o.group for o in same if o.group != "all")
+            if c.group == "all" and len(groups) == 1:
+                c.group = next(iter(groups))
 
 
 def _part_of(short: str, long: str, place: str | None) -> bool:
