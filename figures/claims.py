@@ -839,6 +839,11 @@ def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str
         if t.text not in ATTRIBUTION_VERBS or (i and tokens[i - 1].text in PRONOUNS):
             continue
         j = i
+        while j > 1 and tokens[j - 1].text in ("had", "has", "have") and i - j < 2:
+            j -= 1  # "OHCHR had recorded": the name stands before the auxiliary
+        if j < i and not sentence[tokens[j - 1].start:tokens[j - 1].start + 1].isupper():
+            j = i  # "... that had recorded": no name before it
+        verb = j  # where the name ends: before the verb, or before its auxiliary
         while j > 0 and j > i - 8:
             raw = sentence[tokens[j - 1].start:tokens[j - 1].end]
             if raw[:1].isupper() or tokens[j - 1].text in ATTRIBUTION_WORDS or tokens[j - 1].text in ("'", "(", ")"):
@@ -851,14 +856,14 @@ def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str
                 return named
         while j < i and tokens[j].text in ("the", "and", "of", "for", "'", "(", ")"):
             j += 1
-        end = i
+        end = verb
         while end > j and tokens[end - 1].text == "(" or (end > j and tokens[end - 1].text == ")"
                                                           and "(" not in [t.text for t in tokens[j:end - 1]]):
             end -= 1
         while j < i and tokens[j].text == "the":
             j += 1
-        if j < i and any(sentence[tk.start:tk.start + 1].isupper() or tk.text in ATTRIBUTION_WORDS - {"the", "of"}
-                         for tk in tokens[j:i]):
+        if j < verb and any(sentence[tk.start:tk.start + 1].isupper() or tk.text in ATTRIBUTION_WORDS - {"the", "of"}
+                            for tk in tokens[j:verb]):
             return sentence[tokens[j].start:tokens[end - 1].end]
         k = i + 1
         parts: list[Token] = []
