@@ -339,12 +339,8 @@ def query(
     filled in when the data has only one ('all' when there are several groups).
     """
     day = _day(on, "on") or date.today()
-    store = _store(db)
-    known = _known_on(as_known_on)
-    area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
-                          source_order=source_order, sources=sources)
-    rows, result = _reconciled(store, metric, area, place, group, known, options)
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
+    store, area, group, rows, result = sel.store, sel.area, sel.group, sel.rows, sel.result
     band = result.band_on(day) if result is not None else None
     def ids() -> list[int]:
         return [int(i) for f in (band.figures if band else []) for i in f.evidence_ids]
@@ -363,6 +359,31 @@ def query(
         _evidence=lambda: _evidence(store, ids(), band, voices()),
         _projected=lambda: _projections(store, rows, day, voices()),
     )
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """A selection resolved and reconciled: the store, the area and group filled in, the rows read."""
+
+    store: Store
+    area: str | None
+    group: str
+    rows: pd.DataFrame
+    result: Reconciled | None
+
+
+def _select(metric: str, area: str | None, place: str | None, group: str | None,
+            as_known_on: date | datetime | str | None, db: str | Store | None, stale_after: timedelta | None,
+            count_from: date | str | None, source_order: Sequence[str] | None,
+            sources: str | Path | None) -> _Selection:
+    """What query, series and disputes share: open the store, fill in area and group, reconcile."""
+    store = _store(db)
+    known = _known_on(as_known_on)
+    area, group = _resolve(store, metric, area, place, group, known)
+    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
+                          source_order=source_order, sources=sources)
+    rows, result = _reconciled(store, metric, area, place, group, known, options)
+    return _Selection(store, area, group, rows, result)
 
 
 #: Reconciled selections, by store, its last observation id, the selection and the options.
@@ -452,12 +473,8 @@ def series(
     first, last = _day(start, "start"), _day(end, "end")
     if freq not in ("W", "D", "M", "ME"):
         raise FiguresError(f"freq={freq!r}: give 'W' (ISO weeks, the default), 'D' (days) or 'M' (months)")
-    store = _store(db)
-    known = _known_on(as_known_on)
-    area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
-                          source_order=source_order, sources=sources)
-    rows, result = _reconciled(store, metric, area, place, group, known, options)
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
+    rows, result = sel.rows, sel.result
     reported = rows[rows["modality"] == "reported"]
     if result is None or reported.empty:
         return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
@@ -503,12 +520,8 @@ def disputes(
 ) -> pd.DataFrame:
     """Every pair of figures whose ranges do not overlap while both count (on `on`, or on any date),
     with both quotes: one row per pair, the lower range first. Columns: DISPUTE_COLUMNS."""
-    store = _store(db)
-    known = _known_on(as_known_on)
-    area, group = _resolve(store, metric, area, place, group, known)
-    options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
-                          source_order=source_order, sources=sources)
-    _, result = _reconciled(store, metric, area, place, group, known, options)
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
+    store, result = sel.store, sel.result
     if result is None:
         return _dispute_frame([])
     day = _day(on, "on")

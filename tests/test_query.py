@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+from schemas import WEEKLY_SERIES_SCHEMA
 
 from figures.query import EVIDENCE_COLUMNS, STALE_AFTER, observations, query, series
 from figures.store import OBSERVATION_COLUMNS, Store
@@ -62,27 +63,7 @@ OBSERVATIONS_SCHEMA = pa.DataFrameSchema(
     },
     strict=True, ordered=True,
 )
-SERIES_SCHEMA = pa.DataFrameSchema(
-    {
-        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4}-W\d{2}$"), unique=True),
-        "period_start": pa.Column("datetime64[us]", pa.Check(lambda s: (s.dt.day_of_week == 0).all())),
-        "period_end": pa.Column("datetime64[us]", pa.Check(lambda s: (s.dt.day_of_week == 6).all())),
-        "as_of": pa.Column("datetime64[us]"),
-        "low": pa.Column("Int64", pa.Check.ge(0)),
-        "best": pa.Column("Int64", nullable=True),
-        "high": pa.Column("Int64", nullable=True),
-        "envelope_low": pa.Column("Int64", pa.Check.ge(0)),
-        "envelope_high": pa.Column("Int64", nullable=True),
-        "n_sources": pa.Column("int64", pa.Check.ge(1)),
-        "disputed": pa.Column(bool),
-        "best_derived": pa.Column(bool),
-        "inconsistent": pa.Column(bool),
-        "low_from": pa.Column(str),
-        "high_from": pa.Column(str),
-        "sources": pa.Column(str),
-    },
-    strict=True, ordered=True,
-)
+SERIES_SCHEMA = WEEKLY_SERIES_SCHEMA
 
 
 def test_running_total_of_daily_crossings(offline_store: Store) -> None:

@@ -17,6 +17,7 @@ import pandera.pandas as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemas import WEEKLY_SERIES_SCHEMA
 
 import figures
 from figures.config import SourceConfig, SourcesFile
@@ -27,27 +28,7 @@ from figures.store import Store
 
 TEXTS = Path(__file__).parent / "fixtures" / "text"
 
-SERIES_SCHEMA = pa.DataFrameSchema(
-    {
-        "period": pa.Column(str),
-        "period_start": pa.Column("datetime64[us]"),
-        "period_end": pa.Column("datetime64[us]"),
-        "as_of": pa.Column("datetime64[us]"),
-        "low": pa.Column("Int64", pa.Check.ge(0)),
-        "best": pa.Column("Int64", nullable=True),
-        "high": pa.Column("Int64", nullable=True),
-        "envelope_low": pa.Column("Int64", pa.Check.ge(0)),
-        "envelope_high": pa.Column("Int64", nullable=True),
-        "n_sources": pa.Column("int64", pa.Check.ge(1)),
-        "disputed": pa.Column(bool),
-        "best_derived": pa.Column(bool),
-        "inconsistent": pa.Column(bool),
-        "low_from": pa.Column(str),
-        "high_from": pa.Column(str),
-        "sources": pa.Column(str),
-    },
-    strict=True, ordered=True,
-)
+SERIES_SCHEMA = WEEKLY_SERIES_SCHEMA
 DISPUTES_SCHEMA = pa.DataFrameSchema(
     {
         "first_date": pa.Column("datetime64[us]"), "last_date": pa.Column("datetime64[us]"),
