@@ -2,7 +2,7 @@
 
 The layers, outermost first: `httpx.Client` (headers, redirects, timeouts) -> hishel's
 `CacheTransport` (RFC 9111 cache in the user cache directory) -> `RetryTransport` (tenacity:
-connection errors, 429 and 5xx, honouring `Retry-After`) -> the network transport. Tests pass
+connection errors, bodies cut short, 429 and 5xx, honouring `Retry-After`) -> the network transport. Tests pass
 their own transport (`httpx.MockTransport`), which then sits where the network would be.
 """
 
@@ -24,7 +24,8 @@ from tenacity import (
     retry_if_exception_type,
     retry_if_result,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from . import __version__
@@ -121,7 +122,9 @@ class RetryTransport(httpx.BaseTransport):
         self.inner = inner
         self.attempts = attempts
         self.sleep = sleep
-        self.backoff = wait_exponential_jitter(initial=backoff, max=60, jitter=backoff)
+        # backoff * 2**(try - 1) plus up to `backoff` of jitter (wait_exponential_jitter's `initial` is
+        # deprecated in tenacity 9.2 and its `multiplier` absent before)
+        self.backoff = wait_exponential(multiplier=backoff, max=60) + wait_random(0, backoff)
 
     def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
@@ -155,7 +158,21 @@ class RetryTransport(httpx.BaseTransport):
             retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             reraise=True,
         )
-        return retrying(self.inner.handle_request, request)
+        return retrying(self._send, request)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """One try: the response with its body read, so a download cut short is retried like a reset."""
+        response = self.inner.handle_request(request)
+        if response.status_code in RETRY_STATUSES:
+            return response
+        stream = response.stream
+        assert isinstance(stream, httpx.SyncByteStream)
+        try:
+            raw = b"".join(stream)  # the raw bytes: a Content-Encoding is decoded once, by the client
+        finally:
+            response.close()
+        return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw),
+                              extensions=response.extensions, request=request)
 
     def close(self) -> None:
         self.inner.close()
