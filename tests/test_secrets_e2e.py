@@ -17,11 +17,13 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import httpx
 import pytest
 from recorded_server import ACCESS_TOKEN, HOSTS, REFRESH_TOKEN, TOKENS, RecordedServer, serving, sources_yaml
 
 from figures.config import load_sources
 from figures.errors import ConfigError
+from figures.http import build_client
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,3 +107,25 @@ def test_sources_yaml_is_read_with_the_safe_loader(tmp_path: Path, tag: str) -> 
     path.write_text(f"sources: {tag}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"is not valid YAML: could not determine a constructor"):
         load_sources(path)
+
+
+@pytest.mark.parametrize("how", ["query", "header"])
+def test_a_request_with_a_token_is_never_written_to_the_http_cache(tmp_path: Path, how: str) -> None:
+    token = "tok-Jx83Lq0Zp"
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"ok": True}, headers={"Cache-Control": "max-age=3600"})
+
+    with build_client(cache_dir=tmp_path, transport=httpx.MockTransport(handler)) as client:
+        for _ in range(2):
+            client.get("https://example.org/public")  # cached: asked once
+            if how == "query":
+                client.get("https://example.org/api", params={"appname": token})
+            else:
+                client.get("https://example.org/api", headers={"x-ucdp-access-token": token})
+    assert seen.count("https://example.org/public") == 1
+    assert len(seen) == 3  # the request with the token went to the network both times
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"example.org/public" in stored and token.encode() not in stored
