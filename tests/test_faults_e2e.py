@@ -3,7 +3,7 @@
 The fault matrix (RELIABILITY.md, "Faults end to end"): every fault of `recorded_server.FAULTS` on
 every adapter that fetches over HTTP, each run beside a healthy source that must keep its results.
 Retries are few and quick (FIGURES_RETRY_ATTEMPTS=2, backoff 0.01 s, timeout 0.3 s, Retry-After
-0.2 s), and the page caps are lowered so that a page that never ends costs a few requests, not 500.
+0.2 s); a page that never ends meets each adapter's own default cap (500 pages, 1,000 for UCDP).
 """
 
 from __future__ import annotations
@@ -21,14 +21,22 @@ from figures.cli import app
 from figures.config import Settings
 from figures.http import build_client
 from figures.query import observations
-from figures.sources import hdx_hapi, iom_dtm, unhcr_rdf
+from figures.sources import acled, hdx_hapi, iom_dtm, reliefweb, ucdp_ged, unhcr_rdf
 from figures.store import Store
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 
 ATTEMPTS = 2
-#: The page cap every paging adapter runs with here (the module caps are 500, 500 and 64 requests).
-PAGES = 4
+
+
+def _default(adapter: object, name: str) -> int:
+    return int(adapter.Params.model_fields[name].default)  # type: ignore[attr-defined]
+
+
+#: Requests an endless API gets before each adapter gives up: its cap (ACLED logs in first).
+CAPS = {"unhcr-rdf": unhcr_rdf.MAX_PAGES, "reliefweb": _default(reliefweb, "max_pages"),
+        "hdx-hapi": hdx_hapi.MAX_PAGES, "ucdp-ged": _default(ucdp_ged, "max_pages"),
+        "acled": _default(acled, "max_pages") + 1, "iom-dtm": iom_dtm.MAX_REQUESTS}
 
 #: What each fault does to a source, by adapter: the status `_report` prints and a word of the why.
 #: The adapters without paging (unhcr-odp, ohchr) read the one page an endless API serves.
@@ -43,12 +51,12 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
     "schema-change": {**{a: ("partial", "not one record could be read") for a in HOSTS},
                       "ohchr": ("ok", "")},
     "endless": {"unhcr-odp": ("ok", ""), "ohchr": ("ok", ""),
-                "unhcr-rdf": ("failed", f"still had pages after {PAGES}"),
-                "reliefweb": ("failed", f"more than max_pages={PAGES} pages"),
-                "hdx-hapi": ("failed", f"still had rows after {PAGES} pages"),
-                "ucdp-ged": ("failed", f"more than {PAGES} pages"),
-                "acled": ("failed", f"more than {PAGES} pages"),
-                "iom-dtm": ("failed", f"more than {PAGES} requests")},
+                "unhcr-rdf": ("failed", f"still had pages after {CAPS['unhcr-rdf']}"),
+                "reliefweb": ("failed", f"more than max_pages={CAPS['reliefweb']} pages"),
+                "hdx-hapi": ("failed", f"still had rows after {CAPS['hdx-hapi']} pages"),
+                "ucdp-ged": ("failed", f"more than {CAPS['ucdp-ged']} pages"),
+                "acled": ("failed", f"more than {CAPS['acled'] - 1} pages"),
+                "iom-dtm": ("failed", f"more than {CAPS['iom-dtm']} requests")},
 }
 
 
@@ -66,14 +74,11 @@ def run(server: RecordedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("FIGURES_TIMEOUT", "0.3")
     monkeypatch.setenv("FIGURES_RETRY_ATTEMPTS", str(ATTEMPTS))
     monkeypatch.setenv("FIGURES_RETRY_BACKOFF", "0.01")
-    monkeypatch.setattr(unhcr_rdf, "MAX_PAGES", PAGES)
-    monkeypatch.setattr(hdx_hapi, "MAX_PAGES", PAGES)
-    monkeypatch.setattr(iom_dtm, "MAX_REQUESTS", PAGES)
     server.stall = 1.0
 
     def invoke(args: list[str], faults: dict[str, str] | None = None, endless: bool = False):  # type: ignore[no-untyped-def]
         yaml_path = tmp_path / "sources.yaml"
-        yaml_path.write_text(sources_yaml(server.url, "endless" if endless else None, max_pages=PAGES),
+        yaml_path.write_text(sources_yaml(server.url, "endless" if endless else None),
                              encoding="utf-8")
         monkeypatch.setenv("FIGURES_SOURCES", str(yaml_path))
         with server.lock:
@@ -109,11 +114,11 @@ def test_fault_matrix(run, server: RecordedServer, fault: str, adapter: str) -> 
         assert re.search(rf"^2 sources: 1 fetched; 1 failed \(test-{adapter}\)$", stderr, re.M), stderr
         if fault in ("timeout", "reset"):
             assert f"run 'figures update test-{adapter}' again later" in stderr
-    # bounded: a retryable fault costs at most ATTEMPTS tries of each request, an endless API PAGES pages
+    # bounded: a retryable fault costs at most ATTEMPTS tries of each request, an endless API the cap
     hits = server.hits[HOSTS[adapter]]
     requests = 2 if adapter == "acled" else 1  # ACLED logs in first
     if fault == "endless":
-        assert hits <= PAGES + requests
+        assert hits == CAPS.get(adapter, requests)
     else:
         assert hits <= ATTEMPTS * requests
     if fault in ("429-retry-after", "500-then-ok", "truncated-then-ok"):
