@@ -33,6 +33,7 @@ FAULTS = {
     "429-retry-after": "429 Too Many Requests with Retry-After once per url, then the recording",
     "500-then-ok": "500 once per url, then the recording",
     "truncated-then-ok": "the body cut in half under a full Content-Length once per url, then the recording",
+    "unauthorized": "401 Unauthorized, as for a token that was revoked",
     "wrong-type": "200 with an HTML maintenance page (JSON for the HTML adapter)",
     "schema-change": "the recording with a field renamed",
     "endless": "every page says another follows",
@@ -182,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "429-retry-after" and first:
             return self._send(429, b'{"error": "too many requests"}', "application/json",
                               {"Retry-After": srv.retry_after})
+        if fault == "unauthorized":
+            return self._send(401, b'{"error": "invalid credentials"}', "application/json")
         if fault == "500-then-ok" and first:
             return self._send(500, b"Internal Server Error", "text/plain")
         if token:

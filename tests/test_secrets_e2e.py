@@ -58,6 +58,9 @@ def test_a_full_run_leaks_no_token(tmp_path: Path) -> None:
     with serving() as server:
         config = json.loads(sources_yaml(server.url))
         config["charts"] = CHARTS
+        for source in config["sources"]:
+            if source["adapter"] == "acled":
+                source["params"]["force"] = True  # pull again in the faulty run despite ACLED's weekly limit
         (home / "sources.yaml").write_text(json.dumps(config), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("FIGURES_")}
         env.update(TOKENS, FIGURES_HOME=str(home), FIGURES_SOURCES=str(home / "sources.yaml"),
@@ -66,8 +69,9 @@ def test_a_full_run_leaks_no_token(tmp_path: Path) -> None:
         steps: list[tuple[tuple[str, ...], dict[str, str], int]] = [
             (("update",), {}, 0),
             # failures write error messages and retry warnings with the request urls
-            (("update",), {"reliefweb": "reset", "hdx-hapi": "500-then-ok", "ucdp-ged": "wrong-type",
-                           "iom-dtm": "timeout", "unhcr-rdf": "truncated-then-ok"}, 1),
+            (("update",), {"reliefweb": "reset", "hdx-hapi": "unauthorized", "ucdp-ged": "wrong-type",
+                           "iom-dtm": "timeout", "unhcr-rdf": "truncated-then-ok", "unhcr-odp": "500-then-ok",
+                           "acled": "unauthorized"}, 1),
             (("export", "--format", "csv"), {}, 0),
             (("export", "--format", "csv", "--hxl", "--out", str(home / "export-hxl.csv")), {}, 0),
             (("export", "--format", "json", "--out", str(home / "export.json")), {}, 0),
@@ -82,7 +86,9 @@ def test_a_full_run_leaks_no_token(tmp_path: Path) -> None:
             done = _figures(home, env, *args)
             assert done.returncode == code, (args, done.stderr.decode())
             outputs += [(f"{' '.join(args)}: stdout", done.stdout), (f"{' '.join(args)}: stderr", done.stderr)]
-        assert b"retrying" in outputs[3][1] and b"error:" in outputs[3][1]  # the faulty run did log
+        faulty = outputs[3][1]  # the faulty run's stderr: retries logged, errors with their urls
+        assert b"retrying" in faulty and b"refused the credentials" in faulty and b"refused the login" in faulty
+        assert b"app_identifier=***" in faulty and b"appname=***" in faulty
     files = [p for p in home.rglob("*") if p.is_file()]
     kinds = {p.suffix for p in files}
     assert {".sqlite", ".png", ".html", ".csv", ".json"} <= kinds, kinds
