@@ -23,7 +23,7 @@ from figures.store import Store
 
 HOSTILE_IDS = ["../../x", "..", ".", "a/b", "a\\b", "/etc/passwd", ".hidden", "x\n", "", "C:x", "a\x00b",
                "%2e%2e%2fx", "~root", "A", "x y"]
-HOSTILE_WEEKS = ["../../x", "2022-W12/../../x", "2022-W12/x", "/tmp/2022-W12", "2022-W12\n/x", "..\\2022-W12"]
+HOSTILE_WEEKS = ["../../x", "2022-W12/../../x", "2022-W12/x", "/abs/2022-W12", "2022-W12\n/x", "..\\2022-W12"]
 
 
 def _source(source_id: str) -> dict[str, object]:
