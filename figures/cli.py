@@ -187,7 +187,8 @@ def update_command(
 ) -> None:
     """Fetch, archive, parse and store every source (or the ones named).
 
-    A failing source is reported and the others go on; the exit code is 1 if any failed.
+    A failing source is reported and the others go on; the last line says what was fetched, skipped
+    and failed. The exit code is 1 if any failed or served not one readable record.
 
     Example: figures update --offline
     """
