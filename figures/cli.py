@@ -103,14 +103,39 @@ def _emit_rows(rows: list[dict[str, Any]], fmt: str, out: io.TextIOBase | Any = 
         raise typer.BadParameter(f"unknown format {fmt!r}; use table, csv or json")
 
 
+#: How many skipped records `_report` lists one by one (a renamed field skips every record).
+SHOWN_PROBLEMS = 5
+
+
+def _unread(o: Any) -> bool:
+    """A source that answered but of which not one record could be read: a failure, not a partial."""
+    return o.status == "partial" and not o.added and not o.known
+
+
+def _summary(outcomes: list[Any]) -> list[str]:
+    """The ids that failed (or served nothing readable), after one line on stderr saying what each run did."""
+    by: dict[str, list[str]] = {"fetched": [], "partial": [], "skipped": [], "failed": []}
+    for o in outcomes:
+        kind = "failed" if o.status == "failed" or _unread(o) else \
+            {"ok": "fetched", "partial": "partial", "skipped": "skipped"}[o.status]
+        by[kind].append(o.source_id)
+    parts = [f"{len(ids)} {kind}" + (f" ({', '.join(ids)})" if ids and kind != "fetched" else "")
+             for kind, ids in by.items() if ids or kind in ("fetched", "failed")]
+    err.print(f"{len(outcomes)} sources: {'; '.join(parts)}", highlight=False)
+    return by["failed"]
+
+
 def _report(o: Any) -> None:
     """One source's outcome on stderr: status, counts, skipped records, the error."""
     mark = {"ok": "[green]ok[/green]", "partial": "[yellow]partial[/yellow]", "failed": "[red]failed[/red]",
             "skipped": "[yellow]skipped[/yellow]"}[o.status]
     err.print(f"{mark} {o.source_id}: {o.added} new observations, {o.known} already stored, "
               f"{o.snapshots} new snapshots", highlight=False)
-    for problem in o.problems:
+    for problem in o.problems[:SHOWN_PROBLEMS]:
         err.print(f"  [yellow]skipped:[/yellow] {escape(problem)}", highlight=False)
+    if len(o.problems) > SHOWN_PROBLEMS:
+        err.print(f"  [yellow]skipped:[/yellow] {len(o.problems) - SHOWN_PROBLEMS} more records like these",
+                  highlight=False)
     if o.error:
         label = "[yellow]why:[/yellow]" if o.status == "skipped" else "[red]error:[/red]"
         err.print(f"  {label} {escape(o.error)}", highlight=False)
@@ -162,7 +187,8 @@ def update_command(
 ) -> None:
     """Fetch, archive, parse and store every source (or the ones named).
 
-    A failing source is reported and the others go on; the exit code is 1 if any failed.
+    A failing source is reported and the others go on; the last line says what was fetched, skipped
+    and failed. The exit code is 1 if any failed or served not one readable record.
 
     Example: figures update --offline
     """
@@ -204,7 +230,10 @@ def update_command(
     client.close()
     for o in outcomes:
         _report(o)
-    failed = [o.source_id for o in outcomes if o.status == "failed"]
+        if _unread(o):
+            err.print("  [red]error:[/red] not one record could be read; the source may have changed its format",
+                      highlight=False)
+    failed = _summary(outcomes)
     if failed:
         err.print(f"[red]{len(failed)} of {len(outcomes)} sources failed:[/red] {', '.join(failed)}")
         raise typer.Exit(1)
@@ -664,7 +693,8 @@ def report_command(
     config, store = _config(), _store()
     failed: list[str] = []
     if not offline:
-        client = build_client(contact=Settings().contact, cache_dir=Settings().http_cache_dir())
+        settings = Settings()
+        client = build_client(cache_dir=settings.http_cache_dir(), **settings.client_options())
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as progress:

@@ -1,9 +1,10 @@
 """The one `httpx.Client` every adapter receives: User-Agent, timeouts, retries, HTTP cache.
 
 The layers, outermost first: `httpx.Client` (headers, redirects, timeouts) -> hishel's
-`CacheTransport` (RFC 9111 cache in the user cache directory) -> `RetryTransport` (tenacity:
-connection errors, 429 and 5xx, honouring `Retry-After`) -> the network transport. Tests pass
-their own transport (`httpx.MockTransport`), which then sits where the network would be.
+`CacheTransport` (RFC 9111 cache in the user cache directory; requests that carry a token go around
+it) -> `RetryTransport` (tenacity: connection errors, bodies cut short, 429 and 5xx, honouring
+`Retry-After`) -> the network transport. Tests pass their own transport (`httpx.MockTransport`),
+which then sits where the network would be.
 """
 
 from __future__ import annotations
@@ -24,14 +25,19 @@ from tenacity import (
     retry_if_exception_type,
     retry_if_result,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from . import __version__
+from .secrets import SECRET_PARAMS
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Request headers that carry credentials (ACLED's Bearer token, UCDP's token, the DTM key).
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "x-ucdp-access-token",
+                            "ocp-apim-subscription-key"})
 MAX_RETRY_AFTER = 120.0
 #: The largest response body read by default (FIGURES_MAX_RESPONSE_MB changes it).
 MAX_RESPONSE_BYTES = 512 * 2**20
@@ -85,6 +91,27 @@ class LimitTransport(httpx.BaseTransport):
         self.inner.close()
 
 
+def carries_credentials(request: httpx.Request) -> bool:
+    """Whether a request holds a token, in a header or a query parameter."""
+    return any(name.lower() in SECRET_HEADERS for name in request.headers) or any(
+        name.lower() in SECRET_PARAMS for name, _ in request.url.params.multi_items())
+
+
+class PublicCacheTransport(httpx.BaseTransport):
+    """The HTTP cache for requests without credentials only: the cache stores each request whole, so a
+    request that carries a token goes around it and no token is ever written to the cache on disk."""
+
+    def __init__(self, cache: httpx.BaseTransport, direct: httpx.BaseTransport) -> None:
+        self.cache, self.direct = cache, direct
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return (self.direct if carries_credentials(request) else self.cache).handle_request(request)
+
+    def close(self) -> None:
+        self.cache.close()
+        self.direct.close()
+
+
 def user_agent(contact: str) -> str:
     """The User-Agent every request carries: the project, its version and a contact."""
     return f"figures/{__version__} (+https://pypi.org/project/figures-tally/; {contact})"
@@ -121,7 +148,9 @@ class RetryTransport(httpx.BaseTransport):
         self.inner = inner
         self.attempts = attempts
         self.sleep = sleep
-        self.backoff = wait_exponential_jitter(initial=backoff, max=60, jitter=backoff)
+        # backoff * 2**(try - 1) plus up to `backoff` of jitter (wait_exponential_jitter's `initial` is
+        # deprecated in tenacity 9.2 and its `multiplier` absent before)
+        self.backoff = wait_exponential(multiplier=backoff, max=60) + wait_random(0, backoff)
 
     def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
@@ -155,7 +184,21 @@ class RetryTransport(httpx.BaseTransport):
             retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             reraise=True,
         )
-        return retrying(self.inner.handle_request, request)
+        return retrying(self._send, request)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """One try: the response with its body read, so a download cut short is retried like a reset."""
+        response = self.inner.handle_request(request)
+        if response.status_code in RETRY_STATUSES:
+            return response
+        stream = response.stream
+        assert isinstance(stream, httpx.SyncByteStream)
+        try:
+            raw = b"".join(stream)  # the raw bytes: a Content-Encoding is decoded once, by the client
+        finally:
+            response.close()
+        return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw),
+                              extensions=response.extensions, request=request)
 
     def close(self) -> None:
         self.inner.close()
@@ -183,7 +226,8 @@ def build_client(
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         storage = hishel.SqliteStorage(database_path=cache_dir / "http-cache.sqlite")
-        chain = CacheTransport(chain, storage=storage, rfc=hishel.CacheOptions(shared=False))
+        cached = CacheTransport(chain, storage=storage, rfc=hishel.CacheOptions(shared=False))
+        chain = PublicCacheTransport(cached, chain)
     return httpx.Client(
         transport=chain,
         headers={"User-Agent": user_agent(contact), "Accept": "application/json, */*;q=0.5"},

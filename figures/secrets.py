@@ -69,17 +69,30 @@ def needs_message(names: list[str]) -> str:
 _PARAM = re.compile(r"(?i)([?&](?:" + "|".join(re.escape(p) for p in SECRET_PARAMS) + r")=)[^&#\s]*")
 
 
+def _forms(secrets: Secrets | list[str] | None) -> list[str]:
+    """Every secret value as written, URL-quoted and in base64, longest first (values under 4 characters left out)."""
+    values = secrets.values() if isinstance(secrets, Secrets) else (secrets or [])
+    forms = {form for value in values if len(value) >= 4
+             for form in (value, quote(value, safe=""), quote_plus(value), base64.b64encode(value.encode()).decode())}
+    return sorted(forms, key=len, reverse=True)
+
+
 def redact(text: str, secrets: Secrets | list[str] | None = None) -> str:
     """Hide credentials in `text`: secret query parameters and every known secret value (also encoded)."""
     out = _PARAM.sub(r"\1***", text)
-    values = secrets.values() if isinstance(secrets, Secrets) else (secrets or [])
-    for value in sorted(values, key=len, reverse=True):
-        if len(value) < 4:
-            continue
-        for form in {value, quote(value, safe=""), quote_plus(value),
-                     base64.b64encode(value.encode()).decode()}:
-            out = out.replace(form, "***")
+    for form in _forms(secrets):
+        out = out.replace(form, "***")
     return out
+
+
+def redact_bytes(content: bytes, secrets: Secrets | list[str] | None = None) -> bytes:
+    """`content` with every known secret value (also encoded) replaced by `***`, for a response about to be
+    stored: ReliefWeb echoes the request url, appname included, in its answer's `href`."""
+    for form in _forms(secrets):
+        raw = form.encode()
+        if raw in content:
+            content = content.replace(raw, b"***")
+    return content
 
 
 class RedactingFilter(logging.Filter):

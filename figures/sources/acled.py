@@ -42,7 +42,7 @@ from ..gazetteer import country as country_iso3
 from ..http import response_time
 from ..models import Estimate, Observation, Provenance, Snapshot
 from ..rows import Row, as_row
-from ..secrets import needs_message, redact
+from ..secrets import needs_message, redact, redact_bytes
 from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
 from .base import Context, Parsed, check, collect
@@ -183,7 +183,7 @@ class _Session:
         assert response is not None
         check(response, self.source_id, self.ctx, NEEDS)
         return Snapshot(source_id=self.source_id, url=redact(str(response.request.url), self.ctx.secrets),
-                        retrieved_at=response_time(response), content=response.content,
+                        retrieved_at=response_time(response), content=redact_bytes(response.content, self.ctx.secrets),
                         content_type=response.headers.get("Content-Type"))
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from ..errors import OfflineMissing, SourceError
 from ..http import response_time
 from ..models import Observation, Snapshot
-from ..secrets import Secrets, needs_message, redact
+from ..secrets import Secrets, needs_message, redact, redact_bytes
 
 
 @dataclass
@@ -103,5 +103,5 @@ def get_snapshot(client: httpx.Client, source_id: str, url: str, ctx: Context | 
                           f"GET failed: {exc.__class__.__name__}: {redact(str(exc), secrets)}") from exc
     check(response, source_id, ctx, needed)
     return Snapshot(source_id=source_id, url=redact(str(response.request.url), secrets),
-                    retrieved_at=response_time(response), content=response.content,
+                    retrieved_at=response_time(response), content=redact_bytes(response.content, secrets),
                     content_type=response.headers.get("Content-Type"))

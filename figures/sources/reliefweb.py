@@ -26,7 +26,7 @@ from ..config import SourceConfig
 from ..errors import ParseError, SourceError
 from ..http import response_time
 from ..models import Observation, Snapshot, utc
-from ..secrets import needs_message, redact
+from ..secrets import needs_message, redact, redact_bytes
 from . import ohchr
 from ._json import dig, load_json
 from .base import Context, Parsed, check
@@ -109,7 +109,9 @@ def _get(client: httpx.Client, source_id: str, url: str, appname: str, ctx: Cont
                                             "appname (it must be pre-approved since 1 November 2025); "
                                             + needs_message(list(NEEDS)))
     check(response, source_id, ctx, NEEDS)
-    return Snapshot(source_id=source_id, url=shown, retrieved_at=response_time(response), content=response.content,
+    # the answer's href repeats the request url, appname included: it is hidden before the bytes are kept
+    return Snapshot(source_id=source_id, url=shown, retrieved_at=response_time(response),
+                    content=redact_bytes(response.content, ctx.secrets),
                     content_type=response.headers.get("Content-Type"))
 
 
