@@ -182,6 +182,7 @@ class Store:
             self.engine: Engine = sa.create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                sa.event.listen(self.engine, "begin", _sqlite_begin)
             self._migrate()
         except sa.exc.SQLAlchemyError as exc:
             if _diagnosis(exc) != "other":  # a damaged, full or read-only file: say what to do about it
@@ -646,6 +647,10 @@ def _bulk_settings(conn: Connection) -> Iterator[None]:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The driver on its own begins a transaction only before INSERT, UPDATE or DELETE, so creating
+    # the tables was not atomic (a kill left half a schema): SQLAlchemy begins every transaction
+    # itself instead (`_sqlite_begin`), as its SQLite documentation recommends.
+    dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # Only a new file takes the page size (before WAL is on): 16 KiB pages keep a large load's
@@ -653,6 +658,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def open_store(db: str | None = None) -> Store:
