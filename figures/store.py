@@ -177,7 +177,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            if self.sqlite_path is not None and "?" not in url:  # a URI (`?mode=ro`) names an existing file
+            if self.sqlite_path is not None and "uri=true" not in url:  # a URI (`?mode=ro`) names an existing file
                 self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = sa.create_engine(url)
             if self.engine.dialect.name == "sqlite":
@@ -278,6 +278,7 @@ class Store:
     @contextmanager
     def _advisory_lock(self, source_id: str, timeout: float,
                        on_wait: Callable[[str], None] | None) -> Iterator[None]:
+        conn = None
         try:
             conn = self.engine.connect()
             schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
@@ -300,6 +301,8 @@ class Store:
                 time.sleep(min(LOCK_POLL, max(deadline - time.monotonic(), 0)))
             conn.commit()  # the lock belongs to the session, not to this transaction
         except sa.exc.SQLAlchemyError as exc:
+            if conn is not None:
+                conn.close()
             raise self.failure(exc, "locking a source in") from exc
         try:
             yield
