@@ -315,8 +315,13 @@ class Store:
             finally:
                 conn.close()
 
+    def _writer(self) -> Connection:
+        """A connection whose transactions write: on SQLite they take the write lock at BEGIN, so a
+        second writer waits (the driver's busy timeout) instead of failing when it first writes."""
+        return self.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE")
+
     def _migrate(self) -> None:
-        with self.engine.begin() as conn:
+        with self._writer() as conn, conn.begin():
             metadata.create_all(conn)
             found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
             if found is None:
@@ -343,7 +348,7 @@ class Store:
         what to do; the transaction is rolled back.
         """
         try:
-            with self.engine.begin() as conn:
+            with self._writer() as conn, conn.begin():
                 yield conn
         except sa.exc.SQLAlchemyError as exc:
             raise self.failure(exc) from exc
@@ -664,7 +669,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
 def open_store(db: str | None = None) -> Store:
