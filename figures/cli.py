@@ -188,7 +188,8 @@ def update_command(
     """Fetch, archive, parse and store every source (or the ones named).
 
     A failing source is reported and the others go on; the last line says what was fetched, skipped
-    and failed. The exit code is 1 if any failed or served not one readable record.
+    and failed. The exit code is 1 if any failed or served not one readable record. Each source is
+    stored whole or not at all; a second run waits for the first (FIGURES_LOCK_TIMEOUT).
 
     Example: figures update --offline
     """
@@ -226,7 +227,8 @@ def update_command(
             progress.advance(task)
             progress.update(task, description=f"updated {outcome.source_id}")
 
-        outcomes = update(store, client, config, [s.id for s in chosen], on_done=done, offline=offline)
+        outcomes = update(store, client, config, [s.id for s in chosen], on_done=done, offline=offline,
+                          lock_timeout=settings.lock_timeout)
     client.close()
     for o in outcomes:
         _report(o)
@@ -776,7 +778,16 @@ def _safe(url: str) -> str:
 
 def main() -> None:
     """Entry point of the `figures` command."""
-    app()
+    import sqlalchemy as sa
+
+    try:
+        app()
+    except sa.exc.DatabaseError as exc:  # a store damaged where opening it did not look
+        url = _safe(Settings().db_url(state.db))
+        raise SystemExit(_fail(Exception(f"reading the store at {url} failed: {exc.__class__.__name__}: "
+                                         f"{getattr(exc, 'orig', None) or exc}; it may be damaged: "
+                                         "run `figures db check` to see what is wrong and how to recover")
+                               ).exit_code) from None
 
 
 __all__ = ["app", "main", "resolve_sources_path"]

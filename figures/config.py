@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     #: wait between them in seconds (it doubles each time; a Retry-After header is honoured).
     retry_attempts: int = Field(default=4, ge=1, le=20)
     retry_backoff: float = Field(default=1.0, ge=0)
+    #: Seconds `figures update` waits for another run that is updating the same store (or source).
+    lock_timeout: float = Field(default=600.0, ge=0)
 
     def client_options(self) -> dict[str, Any]:
         """What `build_client` takes from these settings."""

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
+import sqlalchemy as sa
 
 from .config import SourceConfig, SourcesFile
 from .errors import FiguresError, OfflineMissing
@@ -19,6 +20,9 @@ from .secrets import Secrets, needs_message, redact
 from .sources import get_adapter
 from .sources.base import Context, needs
 from .store import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +46,9 @@ class Outcome:
     error: str | None = None
 
 
-def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outcome: Outcome) -> None:
-    """Parse one snapshot and store it with its observations in one transaction.
+def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outcome: Outcome,
+                   conn: Connection | None = None) -> None:
+    """Parse one snapshot and store it with its observations, in `conn`'s transaction or its own.
 
     A snapshot that cannot be read raises and stores nothing; records that cannot be read are
     skipped and listed in `outcome.problems`. An adapter that reads large exports yields plain
@@ -56,12 +61,12 @@ def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outco
     stream = getattr(adapter, "iter_parse", None)
     problems: list[str] = []
     if rows is not None:
-        result = store.add_rows(snapshot, rows(snapshot, source, params, problems))
+        result = store.add_rows(snapshot, rows(snapshot, source, params, problems), conn)
     elif stream is not None:
-        result = store.add_rows(snapshot, map(as_row, stream(snapshot, source, params, problems)))
+        result = store.add_rows(snapshot, map(as_row, stream(snapshot, source, params, problems)), conn)
     else:
         parsed = adapter.parse(snapshot, source, params)
-        result, problems = store.add(snapshot, parsed.observations), parsed.problems
+        result, problems = store.add(snapshot, parsed.observations, conn), parsed.problems
     outcome.snapshots += result.snapshots_added
     outcome.added += result.observations_added
     outcome.known += result.observations_known
@@ -71,10 +76,13 @@ def store_snapshot(store: Store, source: SourceConfig, snapshot: Snapshot, outco
 
 
 def update_source(store: Store, client: httpx.Client, source: SourceConfig, secrets: Secrets | None = None,
-                  offline: bool = False) -> Outcome:
+                  offline: bool = False, lock_timeout: float = 600.0) -> Outcome:
     """Fetch one source and store what it serves; every error ends up in the outcome, redacted.
 
-    A source whose tokens are unset is skipped, saying what to set; offline replays need no tokens.
+    Everything a run writes (snapshots, then their observations, the cursor, the run record) is
+    one transaction, opened after the fetch: an interrupted run leaves the store as it was. Two
+    runs on one source take turns (`Store.writing`). A source whose tokens are unset is skipped,
+    saying what to set; offline replays need no tokens.
     """
     secrets = secrets or Secrets()
     outcome = Outcome(source.id)
@@ -86,41 +94,51 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig, secr
             outcome.status, outcome.error = "skipped", needs_message(missing)
             return outcome
         params = adapter.Params.model_validate(source.params)
-        # an offline replay serves fixed recordings: it neither starts from nor moves the cursor
-        ctx = Context(secrets=secrets, cursor={} if offline else store.cursor(source.id), offline=offline,
-                      source_id=source.id)
-        for snapshot in adapter.fetch(client, source, params, ctx):
-            store_snapshot(store, source, snapshot.model_copy(update={"url": redact(snapshot.url, secrets)}),
-                           outcome)
-        if not offline:
-            store.set_cursor(source.id, ctx.cursor)
+        with store.writing(source.id, lock_timeout, on_wait=lambda message: log.warning("%s", message)):
+            # an offline replay serves fixed recordings: it neither starts from nor moves the cursor
+            ctx = Context(secrets=secrets, cursor={} if offline else store.cursor(source.id), offline=offline,
+                          source_id=source.id)
+            # the network stays out of the transaction: a slow source never holds the database
+            fetched = [snapshot.model_copy(update={"url": redact(snapshot.url, secrets)})
+                       for snapshot in adapter.fetch(client, source, params, ctx)]
+            with store.transaction() as conn:
+                for snapshot in fetched:
+                    store_snapshot(store, source, snapshot, outcome, conn)
+                if not offline:
+                    store.set_cursor(source.id, ctx.cursor, conn)
+                store.record_run(source.id, started, outcome.status, outcome.added, outcome.error, conn)
+        return outcome
     except OfflineMissing:
         outcome.status = "skipped"
         outcome.error = "no offline snapshot is shipped for this source; run without --offline"
     except FiguresError as exc:
         outcome.status, outcome.error = "failed", redact(str(exc), secrets)
+    except sa.exc.SQLAlchemyError as exc:  # reading the cursor of a damaged store, say
+        outcome.status, outcome.error = "failed", redact(str(store.failure(exc, "reading")), secrets)
     except Exception as exc:  # an adapter bug must not stop the other sources
         log.exception("source %r failed unexpectedly", source.id)
         outcome.status = "failed"
         outcome.error = redact(f"source {source.id!r}: unexpected {exc.__class__.__name__}: {exc}; please report it",
                                secrets)
+    # the transaction was rolled back: nothing of this run is stored
+    outcome.snapshots = outcome.added = outcome.known = 0
     try:
-        store.record_run(source.id, started, outcome.status, outcome.added, outcome.error)
-    except Exception as exc:  # the run log is a convenience; the data above is already stored
+        store.record_run(source.id, started, outcome.status, 0, outcome.error)
+    except Exception as exc:  # the run log is a convenience; a full or read-only store refuses it too
         log.warning("could not record the run of %r: %s", source.id, exc)
     return outcome
 
 
 def update(store: Store, client: httpx.Client, config: SourcesFile, ids: Iterable[str] = (),
            on_done: Callable[[Outcome], None] | None = None, secrets: Secrets | None = None,
-           offline: bool = False) -> list[Outcome]:
+           offline: bool = False, lock_timeout: float = 600.0) -> list[Outcome]:
     """Update the chosen sources (all when `ids` is empty), in sources.yaml order."""
     wanted = list(ids)
     chosen = [config.get(i) for i in wanted] if wanted else list(config.sources)
     secrets = secrets or Secrets()
     outcomes = []
     for source in chosen:
-        outcome = update_source(store, client, source, secrets, offline)
+        outcome = update_source(store, client, source, secrets, offline, lock_timeout)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)

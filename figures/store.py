@@ -10,8 +10,11 @@ plain rows (`add_rows`), checked and inserted a chunk at a time in one transacti
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
+import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import StoreError
@@ -28,6 +33,11 @@ from .models import Estimate, Observation, Provenance, Snapshot, record_key, utc
 from .rows import BEST, HIGH, KEY_FIELDS, LOW, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
 
 SCHEMA_VERSION = 3  # 2: cursors of incremental updates; 3: observations.record_id
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two tries of a PostgreSQL advisory lock held by another run.
+LOCK_POLL = 0.5
 
 metadata = sa.MetaData()
 
@@ -167,13 +177,16 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-                Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if self.sqlite_path is not None and "uri=true" not in url:  # a URI (`?mode=ro`) names an existing file
+                self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = sa.create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                sa.event.listen(self.engine, "begin", _sqlite_begin)
             self._migrate()
         except sa.exc.SQLAlchemyError as exc:
+            if _diagnosis(exc) != "other":  # a damaged, full or read-only file: say what to do about it
+                raise self.failure(exc, "opening") from exc
             raise StoreError(f"cannot open the store at {self.safe_url}: {exc.__class__.__name__}: "
                              f"{exc.args[0] if exc.args else exc}; check --db / FIGURES_DB") from exc
         except OSError as exc:
@@ -191,8 +204,124 @@ class Store:
         except sa.exc.ArgumentError:
             return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.url)
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of the store (None for other databases and in-memory stores)."""
+        if not self.url.startswith("sqlite:///") or self.url == "sqlite:///:memory:":
+            return None
+        path = self.url.removeprefix("sqlite:///").split("?", 1)[0]
+        return Path(path.removeprefix("file:")).expanduser()
+
+    def failure(self, exc: sa.exc.SQLAlchemyError, doing: str = "writing to") -> StoreError:
+        """What a database error means for the user, naming the store and what to do.
+
+        A failed write is rolled back whole, so each message can say that nothing was stored.
+        """
+        detail = _detail(exc)
+        kind = _diagnosis(exc)
+        kept = "nothing from this run was stored" if doing == "writing to" else "nothing was changed"
+        if kind == "full":
+            what = (f"the store at {self.safe_url} is full ({detail}); {kept}; free disk space "
+                    "(or raise the database's size limit) and run the command again")
+        elif kind == "read-only":
+            what = (f"the store at {self.safe_url} is read-only ({detail}); {kept}; make the file and its "
+                    "directory writable, or point --db / FIGURES_DB at a writable store")
+        elif kind == "damaged":
+            what = (f"the store at {self.safe_url} is damaged ({detail}); {kept}; run `figures db check` "
+                    "to see what is wrong and how to recover")
+        elif kind == "locked":
+            what = (f"the store at {self.safe_url} is locked by another process ({detail}); {kept}; "
+                    "run the command again when the other one is done")
+        else:
+            what = (f"{doing} the store at {self.safe_url} failed: {exc.__class__.__name__}: {detail}; {kept}; "
+                    "if it happens again, run `figures db check`")
+        return StoreError(what)
+
+    @contextmanager
+    def writing(self, source_id: str, timeout: float = 600.0,
+                on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the right to update one source, waiting up to `timeout` seconds for another run.
+
+        SQLite: a lock file beside the database (it takes one writer at a time anyway); PostgreSQL:
+        an advisory lock keyed by the schema and the source id, so runs on two machines are safe too.
+        `on_wait` hears once that another run holds the lock. Gives up with a StoreError.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self._advisory_lock(source_id, timeout, on_wait):
+                yield
+            return
+        path = self.sqlite_path
+        if path is None:  # an in-memory store belongs to one process
+            yield
+            return
+        lock = FileLock(f"{path}.lock", timeout=timeout)
+        try:
+            try:
+                lock.acquire(timeout=0)
+            except LockTimeout:
+                if on_wait:
+                    on_wait(f"another figures update is writing to {self.safe_url}; waiting up to "
+                            f"{timeout:g} s (FIGURES_LOCK_TIMEOUT)")
+                lock.acquire()
+        except LockTimeout:
+            raise StoreError(f"source {source_id!r}: another figures update has held {path}.lock for "
+                             f"{timeout:g} s; nothing was stored; run again when it is done, or raise "
+                             "FIGURES_LOCK_TIMEOUT") from None
+        except OSError as exc:
+            raise StoreError(f"cannot create the lock file {path}.lock beside the store ({exc}); make the "
+                             "store's directory writable") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    @contextmanager
+    def _advisory_lock(self, source_id: str, timeout: float,
+                       on_wait: Callable[[str], None] | None) -> Iterator[None]:
+        conn = None
+        try:
+            conn = self.engine.connect()
+            schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+            digest = hashlib.sha256(f"figures:{schema}:{source_id}".encode()).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)
+            take = sa.text("SELECT pg_try_advisory_lock(:key)").bindparams(key=key)
+            deadline = time.monotonic() + timeout
+            told = False
+            while not conn.execute(take).scalar():
+                conn.commit()
+                if time.monotonic() >= deadline:
+                    conn.close()
+                    raise StoreError(f"source {source_id!r}: another figures update (maybe on another machine) "
+                                     f"has been updating it in {self.safe_url} for {timeout:g} s; nothing was "
+                                     "stored; run again when it is done, or raise FIGURES_LOCK_TIMEOUT")
+                if on_wait and not told:
+                    on_wait(f"another figures update is updating {source_id!r} in {self.safe_url}; "
+                            f"waiting up to {timeout:g} s (FIGURES_LOCK_TIMEOUT)")
+                    told = True
+                time.sleep(min(LOCK_POLL, max(deadline - time.monotonic(), 0)))
+            conn.commit()  # the lock belongs to the session, not to this transaction
+        except sa.exc.SQLAlchemyError as exc:
+            if conn is not None:
+                conn.close()
+            raise self.failure(exc, "locking a source in") from exc
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)").bindparams(key=key))
+                conn.commit()
+            except sa.exc.SQLAlchemyError as exc:  # the session ends below, which frees the lock anyway
+                log.warning("could not release the lock on %r: %s", source_id, exc)
+            finally:
+                conn.close()
+
+    def _writer(self) -> Connection:
+        """A connection whose transactions write: on SQLite they take the write lock at BEGIN, so a
+        second writer waits (the driver's busy timeout) instead of failing when it first writes."""
+        return self.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE")
+
     def _migrate(self) -> None:
-        with self.engine.begin() as conn:
+        with self._writer() as conn, conn.begin():
             metadata.create_all(conn)
             found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
             if found is None:
@@ -213,9 +342,16 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: everything inside is stored together or not at all."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One transaction: everything inside is stored together or not at all.
+
+        A database error (full disk, read-only or damaged file) comes out as a StoreError that says
+        what to do; the transaction is rolled back.
+        """
+        try:
+            with self._writer() as conn, conn.begin():
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise self.failure(exc) from exc
 
     def add(self, snapshot: Snapshot, found: Iterable[Observation],
             conn: Connection | None = None) -> IngestResult:
@@ -248,12 +384,13 @@ class Store:
         return IngestResult(added_snapshot, load.added, load.known)
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,
-                   message: str | None = None) -> None:
+                   message: str | None = None, conn: Connection | None = None) -> None:
         """Remember how an update of one source went (for `figures sources`)."""
-        with self.transaction() as conn:
-            conn.execute(runs.insert().values(source_id=source_id, started_at=started,
-                                              finished_at=datetime.now(UTC), status=status,
-                                              added=added, message=message))
+        if conn is None:
+            with self.transaction() as own:
+                return self.record_run(source_id, started, status, added, message, own)
+        conn.execute(runs.insert().values(source_id=source_id, started_at=started, finished_at=datetime.now(UTC),
+                                          status=status, added=added, message=message))
 
     def last_runs(self) -> dict[str, dict[str, Any]]:
         """The latest run of each source: status, finish time, rows added, message."""
@@ -270,12 +407,14 @@ class Store:
             found = conn.execute(sa.select(cursors.c.cursor).where(cursors.c.source_id == source_id)).scalar()
         return json.loads(found) if found else {}
 
-    def set_cursor(self, source_id: str, cursor: dict[str, Any]) -> None:
+    def set_cursor(self, source_id: str, cursor: dict[str, Any], conn: Connection | None = None) -> None:
         """Remember an adapter's state after a successful run."""
+        if conn is None:
+            with self.transaction() as own:
+                return self.set_cursor(source_id, cursor, own)
         now = datetime.now(UTC)
-        with self.transaction() as conn:
-            conn.execute(cursors.delete().where(cursors.c.source_id == source_id))
-            conn.execute(cursors.insert().values(source_id=source_id, cursor=to_json(cursor), updated_at=now))
+        conn.execute(cursors.delete().where(cursors.c.source_id == source_id))
+        conn.execute(cursors.insert().values(source_id=source_id, cursor=to_json(cursor), updated_at=now))
 
     def snapshots_of(self, source_id: str) -> Iterator[Snapshot]:
         """Every stored snapshot of a source, oldest first (for re-parsing without the network)."""
@@ -342,6 +481,26 @@ class Store:
     def close(self) -> None:
         """Release the store's connections."""
         self.engine.dispose()
+
+
+def _detail(exc: BaseException) -> str:
+    """The driver's own words for a database error, on one line."""
+    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [exc.__class__.__name__])[0]
+
+
+#: Words of SQLite's and PostgreSQL's errors, and what they say about the store.
+DIAGNOSES = {
+    "full": ("disk is full", "no space left", "diskfull", "disk full"),
+    "read-only": ("readonly database", "read-only", "permission denied"),
+    "damaged": ("malformed", "not a database", "corrupt"),
+    "locked": ("database is locked",),
+}
+
+
+def _diagnosis(exc: BaseException) -> str:
+    """What a database error says about the store: full, read-only, damaged, locked, or other."""
+    lowered = _detail(exc).lower()
+    return next((kind for kind, words in DIAGNOSES.items() if any(w in lowered for w in words)), "other")
 
 
 def _timelines(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[datetime, Value]]]:
@@ -496,6 +655,10 @@ def _bulk_settings(conn: Connection) -> Iterator[None]:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The driver on its own begins a transaction only before INSERT, UPDATE or DELETE, so creating
+    # the tables was not atomic (a kill left half a schema): SQLAlchemy begins every transaction
+    # itself instead (`_sqlite_begin`), as its SQLite documentation recommends.
+    dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # Only a new file takes the page size (before WAL is on): 16 KiB pages keep a large load's
@@ -503,6 +666,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
 def open_store(db: str | None = None) -> Store:
