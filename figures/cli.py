@@ -108,7 +108,8 @@ SHOWN_PROBLEMS = 5
 
 
 def _unread(o: Any) -> bool:
-    """A source that answered but of which not one record could be read: a failure, not a partial."""
+    """A source that answered but of which not one record could be read: a failure, not a partial
+    (the pipeline marks it failed; an outcome built elsewhere may still say partial)."""
     return o.status == "partial" and not o.added and not o.known
 
 
@@ -232,9 +233,6 @@ def update_command(
     client.close()
     for o in outcomes:
         _report(o)
-        if _unread(o):
-            err.print("  [red]error:[/red] not one record could be read; the source may have changed its format",
-                      highlight=False)
     failed = _summary(outcomes)
     if failed:
         err.print(f"[red]{len(failed)} of {len(outcomes)} sources failed:[/red] {', '.join(failed)}")

@@ -104,7 +104,16 @@ def update_source(store: Store, client: httpx.Client, source: SourceConfig, secr
             with store.transaction() as conn:
                 for snapshot in fetched:
                     store_snapshot(store, source, snapshot, outcome, conn)
-                if not offline:
+                # records there were, and not one could be read (an empty answer says "returned no records")
+                unreadable = bool(fetched) and not (outcome.added or outcome.known) and any(
+                    "returned no records" not in problem for problem in outcome.problems)
+                if unreadable:  # not one record could be read: its format may have changed
+                    outcome.status = "failed"
+                    outcome.error = (f"not one of its records could be read ({len(outcome.problems)} skipped); "
+                                     "its format may have changed. The responses are stored: once the adapter "
+                                     "is fixed, `figures update --reparse` reads them; the next update asks "
+                                     "for the same records again")
+                if not offline and not unreadable:  # the cursor stays: the same records are asked for again
                     store.set_cursor(source.id, ctx.cursor, conn)
                 store.record_run(source.id, started, outcome.status, outcome.added, outcome.error, conn)
         return outcome

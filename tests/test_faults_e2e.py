@@ -54,7 +54,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
                      "acled": ("failed", "ACLED refused the login: set ACLED_EMAIL")},
     "wrong-type": {**{a: ("failed", "HTML or XML page instead of JSON") for a in HOSTS},
                    "ohchr": ("failed", "this is JSON, not an update's text")},
-    "schema-change": {**{a: ("partial", "not one record could be read") for a in HOSTS},
+    "schema-change": {**{a: ("failed", "not one of its records could be read") for a in HOSTS},
                       "ohchr": ("ok", "")},
     "endless": {"unhcr-odp": ("ok", ""), "ohchr": ("ok", ""),
                 "unhcr-rdf": ("failed", f"still had pages after {CAPS['unhcr-rdf']}"),
