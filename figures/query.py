@@ -172,13 +172,16 @@ def _where(metric: str, area: str | None, place: str | None, group: str | None,
 
 def _resolve(store: Store, metric: str, area: str | None, place: str | None, group: str | None,
              known_on: datetime | None) -> tuple[str | None, str]:
-    """Fill in an area or group left out: the only one the data has ('all' when there are several)."""
+    """Fill in an area or group left out: the only one the reported figures have ('all' when there
+    are several)."""
     if area is not None and group is not None:
         return area.upper(), group
     t = observations_table.c
     clauses = _where(metric, area, place, group, known_on)
-    with store.engine.connect() as conn:
-        pairs = conn.execute(sa.select(t.area, t.group).where(*clauses).distinct()).all()
+    with store.engine.connect() as conn:  # what is reported decides; a projection alone does not
+        pairs = conn.execute(sa.select(t.area, t.group).where(*clauses, t.modality == "reported").distinct()).all()
+        if not pairs:
+            pairs = conn.execute(sa.select(t.area, t.group).where(*clauses).distinct()).all()
     areas = sorted({a for a, _ in pairs})
     if area is None:
         if len(areas) > 1:
@@ -525,13 +528,18 @@ def disputes(
     if result is None:
         return _dispute_frame([])
     day = _day(on, "on")
-    bands = [result.band_on(day)] if day is not None else [result.band(i) for i in range(len(result.dates))]
+    if day is not None:
+        bands = [(result.band_on(day), day)]
+    else:  # a band holds from its change point to the day before the next one
+        dates = result.dates
+        bands = [(result.band(i), date.fromordinal(int(dates[i + 1]) - 1) if i + 1 < len(dates) else None)
+                 for i in range(len(dates))]
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for band in bands:
+    for band, until in bands:
         for a, b in band.disputes:
             key = (a.label + str((a.low, a.high)), b.label + str((b.low, b.high)))
             found = pairs.setdefault(key, {"first_date": band.on, "a": a, "b": b})
-            found["last_date"] = band.on
+            found["last_date"] = until or band.on
     quotes = _quotes(store, [int(f.evidence_ids[-1]) for p in pairs.values() for f in (p["a"], p["b"])])
     out = []
     for p in pairs.values():
