@@ -528,6 +528,7 @@ def disputes(
     if result is None:
         return _dispute_frame([])
     day = _day(on, "on")
+    bands: list[tuple[Band, date | None]]
     if day is not None:
         bands = [(result.band_on(day), day)]
     else:  # a band holds from its change point to the day before the next one
