@@ -45,7 +45,7 @@ from ..rows import Row, as_row
 from ..secrets import needs_message, redact, redact_bytes
 from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
-from .base import Context, Parsed, check, collect
+from .base import Context, Parsed, check, collect, skipped_record
 
 NAME = "acled"
 VERSION = "1.0"
@@ -235,7 +235,7 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
         try:
             yield from _observations(record, locator, snapshot, sha, source)
         except ValueError as exc:
-            problems.append(_skipped(source, sha, locator, exc))
+            problems.append(skipped_record(source.id, sha, locator, exc))
 
 
 def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Row]:
@@ -257,13 +257,9 @@ def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems
         try:
             found = _observations(record, locator, snapshot, sha, source)
         except ValueError as exc:
-            problems.append(_skipped(source, sha, locator, exc))
+            problems.append(skipped_record(source.id, sha, locator, exc))
             continue
         yield from map(as_row, found)
-
-
-def _skipped(source: SourceConfig, sha: str, locator: str, exc: ValueError) -> str:
-    return f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped"
 
 
 def _records(snapshot: Snapshot, params: Params) -> Iterator[tuple[str, Any]]:

@@ -55,6 +55,11 @@ def collect(stream: Callable[[Snapshot, Any, Any, list[str]], Iterable[Observati
     return out
 
 
+def skipped_record(source_id: str, sha256: str, locator: str, why: object) -> str:
+    """The problem line for a record a parser could not read: source, snapshot, where, why."""
+    return f"source {source_id!r}, snapshot {sha256[:12]}, {locator}: {why}; record skipped"
+
+
 class Adapter(Protocol):
     """The shape every adapter module has (NEEDS: the environment variables its source requires).
 

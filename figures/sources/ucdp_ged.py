@@ -38,7 +38,7 @@ from ..models import Estimate, Observation, Provenance, Snapshot
 from ..rows import Row, as_row
 from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
-from .base import Context, Parsed, collect, get_snapshot
+from .base import Context, Parsed, collect, get_snapshot, skipped_record
 
 NAME = "ucdp-ged"
 VERSION = "1.0"
@@ -166,7 +166,7 @@ def iter_parse(snapshot: Snapshot, source: SourceConfig, params: Params, problem
         try:
             yield from _observations(record, locator, snapshot, sha, source, problems)
         except ValueError as exc:
-            problems.append(_skipped(source, sha, locator, exc))
+            problems.append(skipped_record(source.id, sha, locator, exc))
 
 
 def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems: list[str]) -> Iterator[Row]:
@@ -189,13 +189,9 @@ def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems
         try:
             found = _observations(record, locator, snapshot, sha, source, problems)
         except ValueError as exc:
-            problems.append(_skipped(source, sha, locator, exc))
+            problems.append(skipped_record(source.id, sha, locator, exc))
             continue
         yield from map(as_row, found)
-
-
-def _skipped(source: SourceConfig, sha: str, locator: str, exc: ValueError) -> str:
-    return f"source {source.id!r}, snapshot {sha[:12]}, {locator}: {exc}; record skipped"
 
 
 def _json_records(snapshot: Snapshot) -> Iterator[tuple[str, Any]]:
