@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from figures import incidents
 from figures.query import clear_cache, query, series
 from figures.store import Store, observations
 
@@ -112,6 +113,7 @@ def build(path: Path, areas: int, events: int) -> Store:
                     chunk = []
             if chunk:
                 conn.execute(observations.insert(), chunk)
+        incidents.rebuild(conn)  # the daily sums Store.add keeps as it stores (rows were inserted directly)
     return store
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from . import incidents
 from .errors import StoreError
 from .store import SCHEMA_VERSION, Store, meta, observations, snapshots
 
@@ -77,6 +78,7 @@ def check(url: str) -> Report:
                                        f"({SCHEMA_VERSION}): upgrade figures")
             _check_snapshots(conn, report)
             _check_links(conn, report)
+            _check_sums(conn, report, names)
     except sa.exc.SQLAlchemyError as exc:
         report.problems.append(f"reading the store failed: {exc.__class__.__name__}: "
                                f"{exc.orig if hasattr(exc, 'orig') else exc}. {way_out(url)}")
@@ -111,6 +113,17 @@ def _check_links(conn: sa.Connection, report: Report) -> None:
                                f"{way_out(report.url)}")
 
 
+def _check_sums(conn: sa.Connection, report: Report, names: set[str]) -> None:
+    """The daily sums of incidents must be what the observations give (`figures.incidents`)."""
+    if "incident_days" not in names:
+        return  # a store of schema 3 or older: the version problem above says to upgrade
+    wrong = incidents.mismatches(conn)
+    if wrong:
+        report.problems.append(f"the daily sums of incidents that running totals are read from differ from the "
+                               f"stored events in {wrong} places (the observations themselves are not affected); "
+                               "run `figures db upgrade`, which works them out again")
+
+
 def upgrade(url: str) -> tuple[int | None, int]:
     """Bring the store's schema up to this version of figures: (version before, version after)."""
     engine = sa.create_engine(url)
@@ -126,6 +139,9 @@ def upgrade(url: str) -> tuple[int | None, int]:
         engine.dispose()
     store = Store(url)  # opening migrates, in one transaction
     try:
+        with store.transaction() as conn:  # derived data a migration would not touch
+            if incidents.mismatches(conn):
+                incidents.rebuild(conn)
         return before, store.schema_version()
     finally:
         store.close()

@@ -9,8 +9,9 @@ every observation, tidy. The reconciliation itself lives in `figures.reconcile`.
 from __future__ import annotations
 
 import functools
+import os
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,11 +21,12 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from . import incidents
 from .errors import FiguresError
 from .models import HXL_TAGS, Observation, utc
 from .reconcile import (
     CADENCE_DAYS,
-    PROSE_ADAPTERS,
+    DAY_COLUMNS,
     STALE_AFTER,
     Band,
     Figure,
@@ -33,6 +35,8 @@ from .reconcile import (
     reconcile_all,
     voice_of,
 )
+from .rows import PROSE_ADAPTERS
+from .schema import day_number
 from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
@@ -202,34 +206,59 @@ _DATES = ("as_of", "period_start", "period_end")
 
 
 def _load(store: Store, metric: str, area: str | None, place: str | None, group: str,
-          known_on: datetime | None) -> pd.DataFrame:
-    """The latest vintage (as known on `known_on`) of every matching record, lean columns only.
+          known_on: datetime | None, summed: bool = False) -> pd.DataFrame:
+    """The latest vintage (as known on `known_on`) of every matching record, lean columns only;
+    with `summed`, not the reported incidents: the running totals come from the daily sums.
 
     Dates are read as the database gives them (SQLite: ISO text) and converted in bulk to
     ordinals (-1 for none); counts to floats (best NaN and high +inf where not stated).
     """
     t = observations_table.c
-    raw = [sa.type_coerce(t[c], sa.String) if c in _DATES else t[c] for c in _LOAD]
-    query = sa.select(*raw).where(*_where(metric, area, place, group, known_on))
+    raw = [day_number(t[c]) if c in _DATES else t[c] for c in _LOAD]
+    base = sa.select(*raw).where(*_where(metric, area, place, group, known_on))
+    # with `summed`, two ranges of ix_observations_selection: the stated figures, and every projection
+    query = sa.union_all(base.where(t.modality == "reported", t.scope == "cumulative"),
+                         base.where(t.modality == "projection")) if summed else base
     with store.engine.connect() as conn:
-        rows = conn.execute(query).all()
+        rows = incidents.fetch(conn, query)
     if not rows:
         return pd.DataFrame(columns=_LOAD)
     columns = dict(zip(_LOAD, zip(*rows, strict=True), strict=True))
-    frame = pd.DataFrame({c: np.asarray(v, dtype=object) for c, v in columns.items() if c not in _DATES})
+    frame = pd.DataFrame({c: np.asarray(v, dtype=object) for c, v in columns.items()
+                          if c not in _DATES and c not in _NUMBERS})
     for c in _DATES:
         frame[c] = _ordinals(columns[c])
-    frame["low"] = frame["low"].astype(float)
-    frame["best"] = pd.to_numeric(frame["best"]).astype(float)
-    frame["high"] = pd.to_numeric(frame["high"]).astype(float).fillna(np.inf)
-    frame["id"] = frame["id"].astype(np.int64)
-    frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True, format="ISO8601")
-    frame = frame.sort_values(["retrieved_at", "id"], kind="mergesort")
-    return frame.drop_duplicates("record_key", keep="last").reset_index(drop=True)
+    frame["id"] = np.asarray(columns["id"], dtype=np.int64)
+    frame["low"] = np.asarray(columns["low"], dtype=float)
+    frame["best"] = np.asarray(columns["best"], dtype=float)  # None: NaN
+    frame["high"] = np.nan_to_num(np.asarray(columns["high"], dtype=float), nan=np.inf)
+    frame["retrieved_at"] = _moments(columns["retrieved_at"])
+    revised = np.flatnonzero(pd.Index(frame["record_key"]).duplicated(keep=False))
+    if len(revised):  # keep each revised record's latest vintage (the last retrieved, then the last stored)
+        ids, moments = frame["id"].to_numpy(), frame["retrieved_at"].to_numpy()
+        keys = frame["record_key"].to_numpy()
+        latest = {keys[i]: i for i in sorted(revised, key=lambda i: (moments[i], ids[i]))}
+        gone = np.setdiff1d(revised, list(latest.values()))
+        frame = frame.drop(index=gone.tolist()).reset_index(drop=True)
+    return frame[_LOAD]
+
+
+#: Columns `_load` converts to numbers itself.
+_NUMBERS = ("id", "low", "best", "high", "retrieved_at")
+
+
+def _moments(values: tuple[Any, ...]) -> np.ndarray:
+    """Times as the database gives them (SQLite: UTC as ISO text; others: datetimes) as UTC datetime64[us]."""
+    if all(isinstance(v, str) for v in values):
+        return np.array(values, dtype="datetime64[us]")
+    return pd.to_datetime(pd.Series(values), utc=True).dt.tz_localize(None).to_numpy().astype("datetime64[us]")
 
 
 def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
-    """Dates (ISO text or date objects, None for none) as proleptic ordinals, -1 for none."""
+    """Dates (day numbers from `day_number`, ISO text or date objects; None for none) as proleptic
+    ordinals, -1 for none."""
+    if all(v is None or isinstance(v, int) for v in values):
+        return np.array([-1 if v is None else v for v in values], dtype=np.int64)
     days = np.array(values, dtype="datetime64[D]")
     return np.where(np.isnat(days), -1, days.astype(np.int64) + _EPOCH)
 
@@ -238,21 +267,100 @@ def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
     """The reconciler's input: voices, ranks and staleness per row, beside the loaded columns."""
     out = frame[["id", "source_id", "scope", "modality", "as_of", "period_start", "period_end", "low", "best",
                  "high", "rule", "retrieved_at"]].copy()
-    who = ["publisher", "attributed_to", "source_id", "scope"]
-    combos = frame.groupby(who, dropna=False, sort=False).ngroup().to_numpy()
-    firsts = frame[who].drop_duplicates().itertuples(index=False, name=None)
+    named: dict[tuple[Any, ...], tuple[str, bool]] = {}  # per publisher, attribution, source and scope
     voice, direct = [], []
-    for publisher, attributed, source_id, scope in firsts:
-        named = voice_of(publisher, attributed, source_id, scope)
-        voice.append(named)
-        direct.append(not isinstance(attributed, str) or voice_of(publisher, None, source_id) == named)
-    out["voice"] = np.array(voice, dtype=object)[combos]
-    out["direct"] = np.array(direct, dtype=bool)[combos]
-    ranks = {s: options.rank(s) for s in out["source_id"].unique()}
-    out["prose"] = frame["adapter"].isin(PROSE_ADAPTERS).to_numpy()
-    out["rank"] = out["source_id"].map(ranks)
-    out["stale_days"] = out["source_id"].map({s: options.stale_days(s) for s in ranks})
+    for combo in zip(*(frame[c].to_numpy() for c in ("publisher", "attributed_to", "source_id", "scope")),
+                     strict=True):
+        found = named.get(combo)
+        if found is None:
+            publisher, attributed, source_id, scope = combo
+            who = voice_of(publisher, attributed, source_id, scope)
+            found = named[combo] = (who, not isinstance(attributed, str)
+                                    or voice_of(publisher, None, source_id) == who)
+        voice.append(found[0])
+        direct.append(found[1])
+    sources = out["source_id"].to_numpy()
+    ranks = {s: (options.rank(s), options.stale_days(s)) for s in set(sources)}
+    out["voice"] = np.array(voice, dtype=object)
+    out["direct"] = np.array(direct, dtype=bool)
+    out["prose"] = np.array([a in PROSE_ADAPTERS for a in frame["adapter"].to_numpy()], dtype=bool)
+    out["rank"] = np.array([ranks[s][0] for s in sources], dtype=np.int64)
+    out["stale_days"] = np.array([ranks[s][1] for s in sources], dtype=np.int64)
     return out
+
+
+def _days(store: Store, metric: str, area: str, group: str, known_on: datetime | None,
+          options: Options) -> pd.DataFrame:
+    """The store's daily sums of the selection's incidents (reconcile.DAY_COLUMNS), as known on
+    `known_on`, with each source's voice, rank and staleness."""
+    with store.engine.connect() as conn:
+        found = incidents.daily(conn, metric, area, group, known_on)
+    if not found:
+        return pd.DataFrame(columns=DAY_COLUMNS)
+    source, publisher, attributed, start, end, *sums = zip(*found, strict=True)
+    voices = {combo: voice_of(combo[1], combo[2], combo[0], "incident")
+              for combo in set(zip(source, publisher, attributed, strict=True))}
+    frame = pd.DataFrame({
+        "voice": [voices[c] for c in zip(source, publisher, attributed, strict=True)],
+        "source_id": np.asarray(source, dtype=object),
+        "period_start": _ordinals(start), "period_end": _ordinals(end),
+        **{c: np.asarray(v, dtype=np.int64) for c, v in
+           zip(("low", "best", "high", "no_best", "no_high", "records"), sums, strict=True)},
+    })
+    ranks = {s: options.rank(s) for s in set(source)}
+    frame["rank"] = frame["source_id"].map(ranks)
+    frame["stale_days"] = frame["source_id"].map({s: options.stale_days(s) for s in ranks})
+    return frame[DAY_COLUMNS]
+
+
+class _Events(Sequence[int]):
+    """The ids of the events behind a running total of daily sums, read from the store when first used."""
+
+    def __init__(self, read: Callable[[], list[int]]) -> None:
+        self._read = read
+        self._ids: list[int] | None = None
+
+    def _all(self) -> list[int]:
+        if self._ids is None:
+            self._ids = self._read()
+        return self._ids
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+
+def _event_reader(store: Store, metric: str, area: str, group: str, known_on: datetime | None,
+                  count_from: date | None) -> Callable[[str, str, int], Sequence[int]]:
+    """What a running total of daily sums rests on: the latest vintage of each of the source's
+    incidents that the total counts by a day, as the events' ids in order of their end dates."""
+    def read(voice: str, source_id: str, until: int) -> list[int]:
+        t = observations_table.c
+        clauses = [t.metric == metric, t.area == area, t.group == group, t.source_id == source_id,
+                   t.scope == "incident", t.modality == "reported", t.period_end <= date.fromordinal(until)]
+        if known_on is not None:
+            clauses.append(t.retrieved_at <= known_on)
+        if count_from is not None:
+            clauses.append(t.period_start >= count_from)
+        query = sa.select(t.id, t.record_key, t.retrieved_at, t.period_end, t.publisher, t.attributed_to,
+                          t.adapter).where(*clauses)
+        with store.engine.connect() as conn:
+            found = pd.DataFrame(conn.execute(query).all(),
+                                 columns=["id", "record_key", "retrieved_at", "period_end", "publisher",
+                                          "attributed_to", "adapter"])
+        found["retrieved_at"] = pd.to_datetime(found["retrieved_at"], utc=True, format="ISO8601")
+        latest = found.sort_values(["retrieved_at", "id"], kind="mergesort").drop_duplicates("record_key", keep="last")
+        latest = latest[~latest["adapter"].isin(PROSE_ADAPTERS)]
+        same = [voice_of(p, a, source_id, "incident") == voice
+                for p, a in zip(latest["publisher"], latest["attributed_to"], strict=True)]
+        return [int(i) for i in latest[same].sort_values(["period_end", "id"], kind="mergesort")["id"]]
+
+    return lambda voice, source_id, until: _Events(lambda: read(voice, source_id, until))
 
 
 def options_for(area: str | None, *, metric: str | None = None, stale_after: timedelta | None = None,
@@ -269,14 +377,29 @@ def options_for(area: str | None, *, metric: str | None = None, stale_after: tim
 
 def _configured(sources: str | Path | None = None) -> dict[str, Any]:
     """What sources.yaml says about reconciliation; read again only when the file changes."""
-    from .config import resolve_sources_path
-
-    path = resolve_sources_path(sources)
+    path = Path(sources) if sources else _sources_path(os.environ.get("FIGURES_SOURCES"), os.getcwd(),
+                                                         _stamp(Path(".env")), _stamp(Path("sources.yaml")))
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
         stamp = -1
     return _configured_from(str(path), stamp)
+
+
+def _stamp(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+@functools.lru_cache(maxsize=8)
+def _sources_path(variable: str | None, cwd: str, dotenv: int, local: int) -> Path:
+    """`config.resolve_sources_path`, worked out again only when what it reads changes: the
+    variable, the working directory, its .env and sources.yaml (reading the settings took 2 ms)."""
+    from .config import resolve_sources_path
+
+    return resolve_sources_path()
 
 
 @functools.lru_cache(maxsize=8)
@@ -349,7 +472,11 @@ def query(
         return [int(i) for f in (band.figures if band else []) for i in f.evidence_ids]
 
     def voices() -> dict[int, str]:
-        return dict(zip(rows["id"].tolist(), rows["voice"], strict=True)) if result is not None else {}
+        if result is None:
+            return {}
+        named = dict(zip(rows["id"].tolist(), rows["voice"], strict=True))
+        named.update((int(i), f.voice) for f in (band.figures if band else []) for i in f.evidence_ids)
+        return named
     return QueryResult(
         metric=metric, area=area, place=place, group=group, on=day, as_known_on=as_known_on,
         low=band.low if band else None, best=band.best if band else None, high=band.high if band else None,
@@ -373,6 +500,7 @@ class _Selection:
     group: str
     rows: pd.DataFrame
     result: Reconciled | None
+    span: tuple[int, int] | None  # the first and last day a reported figure is about (ordinals)
 
 
 def _select(metric: str, area: str | None, place: str | None, group: str | None,
@@ -385,12 +513,12 @@ def _select(metric: str, area: str | None, place: str | None, group: str | None,
     area, group = _resolve(store, metric, area, place, group, known)
     options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
                           source_order=source_order, sources=sources)
-    rows, result = _reconciled(store, metric, area, place, group, known, options)
-    return _Selection(store, area, group, rows, result)
+    rows, result, span = _reconciled(store, metric, area, place, group, known, options)
+    return _Selection(store, area, group, rows, result, span)
 
 
 #: Reconciled selections, by store, its last observation id, the selection and the options.
-_CACHE: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, Reconciled | None]] = OrderedDict()
+_CACHE: OrderedDict[tuple[Any, ...], Reconciling] = OrderedDict()
 _CACHE_SIZE = 32
 
 
@@ -399,9 +527,23 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+def _span(rows: pd.DataFrame, days: pd.DataFrame | None) -> tuple[int, int] | None:
+    """The first and last day (ordinals) a reported figure or a summed incident is about."""
+    reported = rows[rows["modality"] == "reported"]
+    dates = [np.where(reported["scope"] == "incident", reported["period_end"], reported["as_of"])]
+    if days is not None:
+        dates.append(days["period_end"].to_numpy())
+    every = np.concatenate([d.astype(np.int64) for d in dates])
+    return (int(every.min()), int(every.max())) if len(every) else None
+
+
+Reconciling = tuple[pd.DataFrame, Reconciled | None, tuple[int, int] | None]
+
+
 def _reconciled(store: Store, metric: str, area: str | None, place: str | None, group: str,
-                known: datetime | None, options: Options) -> tuple[pd.DataFrame, Reconciled | None]:
-    """The selection's rows and its bands at every change point, cached until the store changes.
+                known: datetime | None, options: Options) -> Reconciling:
+    """The selection's rows (without the summed incidents), its bands at every change point and the
+    span of its reported dates, cached until the store changes.
 
     The store is append-only, so its highest observation id says whether anything was added.
     """
@@ -412,9 +554,15 @@ def _reconciled(store: Store, metric: str, area: str | None, place: str | None, 
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    frame = _load(store, metric, area, place, group, known)
+    summed = place is None and area is not None  # a place's own events are few: read them
+    frame = _load(store, metric, area, place, group, known, summed)
     rows = _prepare(frame, options) if not frame.empty else frame.assign(voice=[], stale_days=[])
-    found = (rows, reconcile_all(rows, options) if not frame.empty else None)
+    days = _days(store, metric, area, group, known, options) if summed and area is not None else None
+    if frame.empty and (days is None or days.empty):
+        found: Reconciling = (rows, None, None)
+    else:
+        evidence = _event_reader(store, metric, area, group, known, options.count_from) if area else None
+        found = (rows, reconcile_all(rows, options, days, evidence), _span(rows, days))
     _CACHE[key] = found
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -477,13 +625,11 @@ def series(
     if freq not in ("W", "D", "M", "ME"):
         raise FiguresError(f"freq={freq!r}: give 'W' (ISO weeks, the default), 'D' (days) or 'M' (months)")
     sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
-    rows, result = sel.rows, sel.result
-    reported = rows[rows["modality"] == "reported"]
-    if result is None or reported.empty:
+    result = sel.result
+    if result is None or sel.span is None:
         return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
-    dates = np.where(reported["scope"] == "incident", reported["period_end"], reported["as_of"])
-    first = first or date.fromordinal(int(dates.min()))
-    last = last or date.fromordinal(int(dates.max()))
+    first = first or date.fromordinal(sel.span[0])
+    last = last or date.fromordinal(sel.span[1])
     periods = _periods(freq, first, last)
     out = result.frame([min(e, last) for _, _, e in periods]).assign(
         period=[p[0] for p in periods], period_start=[p[1] for p in periods], period_end=[p[2] for p in periods])

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -65,9 +65,6 @@ ALIASES = {
     "who": "WHO", "world health organization": "WHO", "unicef": "UNICEF",
 }
 
-#: Adapters that read prose: their incident figures ("12 killed in Kharkiv on Tuesday") are about
-#: one event each, not a complete count of events, so they are never summed into a running total.
-PROSE_ADAPTERS = frozenset({"text", "reliefweb", "ohchr"})
 
 #: A running total counts only if its source's first incident is at most this many days (or its
 #: staleness, if longer) after `count_from`: otherwise the store holds only part of its record.
@@ -142,7 +139,7 @@ class _Track:
     low: np.ndarray
     best: np.ndarray
     high: np.ndarray
-    evidence: list[np.ndarray]  # row ids behind figure k
+    evidence: Sequence[Any]  # item k: the row ids behind figure k (read when first used for daily sums)
     rules: list[str]
     source_ids: list[str]
 
@@ -159,8 +156,9 @@ class Figure:
     high: int | None
     rule: str
     source_ids: tuple[str, ...]
-    #: The ids of the stored observations behind the figure (every event of a running total).
-    evidence_ids: np.ndarray
+    #: The ids of the stored observations behind the figure (every event of a running total, read
+    #: from the store when first used if the total came from the daily sums).
+    evidence_ids: Sequence[int] | np.ndarray
     in_consensus: bool = False
 
     @property
@@ -281,42 +279,60 @@ def _int(value: object) -> int | None:
     return None if math.isnan(x) or math.isinf(x) else int(x)
 
 
-def _tracks(rows: pd.DataFrame, options: Options) -> list[_Track]:
-    """Each voice's stated figures, and each of its sources' incident running totals."""
+#: Reads the ids of the events a running total sums: (voice, source id, last day as an ordinal).
+EvidenceReader = Callable[[str, str, int], Sequence[int]]
+
+
+def _tracks(rows: pd.DataFrame, options: Options, days: pd.DataFrame | None = None,
+            evidence: EvidenceReader | None = None) -> list[_Track]:
+    """Each voice's stated figures, and each of its sources' incident running totals: from the
+    incidents among `rows`, or from `days` (DAY_COLUMNS: the store's daily sums) when given."""
     tracks: list[_Track] = []
-    reported = rows[rows["modality"] == "reported"]
-    stated = reported[reported["scope"] != "incident"]
-    for name, g in stated.groupby("voice", sort=True):
-        tracks.append(_stated_track(str(name), g))
-    incidents = reported[(reported["scope"] == "incident") & ~reported["prose"]]
+    reported = (rows["modality"] == "reported").to_numpy()
+    stated = np.flatnonzero(reported & (rows["scope"] != "incident").to_numpy())
+    if len(stated):  # each voice's rows, as plain arrays (pandas' per-group frames cost more than the work)
+        columns = {c: rows[c].to_numpy()[stated] for c in _STATED}
+        names, which = np.unique(columns["voice"].astype(str), return_inverse=True)
+        for k, name in enumerate(names):
+            mine = which == k
+            tracks.append(_stated_track(str(name), {c: v[mine] for c, v in columns.items()}))
     start = options.count_from.toordinal() if options.count_from is not None else None
+    if days is not None:
+        return tracks + _day_tracks(days, start, evidence)
+    incidents = rows[reported & (rows["scope"] == "incident").to_numpy() & ~rows["prose"].to_numpy(dtype=bool)]
     if start is not None:
         incidents = incidents[incidents["period_start"] >= start]
     for (voice, source_id), flows in incidents.groupby(["voice", "source_id"], sort=True):
         # a running total "since the start" needs the source's record from the start: one that
         # begins months later (only its latest release is stored) would count far too few
-        late = flows["period_start"].min() - (start or 0)
-        if start is not None and late > max(PARTIAL_DAYS, int(flows["stale_days"].max())):
+        if _partial(int(flows["period_start"].min()), start, int(flows["stale_days"].max())):
             continue
         tracks.append(_incident_track(str(voice), str(source_id), flows))
     return tracks
 
 
-def _stated_track(voice: str, g: pd.DataFrame) -> _Track:
+#: The columns `_stated_track` reads.
+_STATED = ("id", "voice", "source_id", "as_of", "low", "best", "high", "rule", "direct", "rank", "stale_days",
+           "retrieved_at")
+
+
+def _stated_track(voice: str, g: Mapping[str, np.ndarray]) -> _Track:
     """Per as_of, one figure: the same range from several outlets counts once (all kept as evidence);
-    different ranges on one day: the voice's own publication first, then the narrowest, then the latest."""
-    width = (g["high"] - g["low"]).to_numpy(dtype=float)
-    retrieved = pd.to_datetime(g["retrieved_at"], utc=True).dt.tz_localize(None).to_numpy().astype("datetime64[us]")
-    order = np.lexsort((g["id"].to_numpy(), -retrieved.astype(np.int64),
-                        width, ~g["direct"].to_numpy(dtype=bool), g["as_of"].to_numpy()))
-    as_of = g["as_of"].to_numpy(dtype=np.int64)[order]
-    low = g["low"].to_numpy(dtype=float)[order]
-    best = g["best"].to_numpy(dtype=float)[order]
-    high = g["high"].to_numpy(dtype=float)[order]
-    ids = g["id"].to_numpy()[order]
-    stale = g["stale_days"].to_numpy(dtype=np.int64)[order]
-    rules = g["rule"].to_numpy()[order]
-    sources = g["source_id"].to_numpy()[order]
+    different ranges on one day: the voice's own publication first, then the narrowest, then the latest.
+    `g`: the voice's stated figures, a column (`_STATED`) per array."""
+    low, high = np.asarray(g["low"], dtype=float), np.asarray(g["high"], dtype=float)
+    retrieved = g["retrieved_at"]
+    if retrieved.dtype != "datetime64[us]":  # aware times, or another unit
+        retrieved = pd.to_datetime(pd.Series(retrieved), utc=True).dt.tz_localize(None).to_numpy()
+    order = np.lexsort((g["id"], -retrieved.astype("datetime64[us]").astype(np.int64), high - low,
+                        ~np.asarray(g["direct"], dtype=bool), g["as_of"]))
+    as_of = np.asarray(g["as_of"], dtype=np.int64)[order]
+    low, high = low[order], high[order]
+    best = np.asarray(g["best"], dtype=float)[order]
+    ids = g["id"][order]
+    stale = np.asarray(g["stale_days"], dtype=np.int64)[order]
+    rules = g["rule"][order]
+    sources = g["source_id"][order]
     starts, first = np.unique(as_of, return_index=True)
     group = np.searchsorted(starts, as_of)  # the as_of group of each row
     rep = first[group]  # its group's chosen row
@@ -325,8 +341,8 @@ def _stated_track(voice: str, g: pd.DataFrame) -> _Track:
     kept = np.flatnonzero(same)
     bounds = np.searchsorted(group[kept], np.arange(len(starts)))
     until = starts + np.maximum.reduceat(stale[kept], bounds)
-    evidence = np.split(ids[kept], bounds[1:])
-    return _Track(voice, "stated", int(g["rank"].min()), starts, until, low[first], best[first], high[first],
+    evidence = _Slices(ids[kept], bounds)
+    return _Track(voice, "stated", int(np.min(g["rank"])), starts, until, low[first], best[first], high[first],
                   evidence, [str(r) for r in rules[first]], sorted(set(sources[kept])))
 
 
@@ -343,15 +359,101 @@ def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
     stale = int(g["stale_days"].max())
     n = len(idx)
     return _Track(voice, "incidents", int(g["rank"].min()), ends[idx], ends[idx] + stale, low[idx], best[idx],
-                  high[idx], [ids[: i + 1] for i in idx], [f"sum-of-incidents:{i + 1}" for i in idx][:n],
+                  high[idx], _Prefixes(ids, idx + 1), [f"sum-of-incidents:{i + 1}" for i in idx][:n],
                   [source_id])
 
 
-def reconcile_all(rows: pd.DataFrame, options: Options | None = None) -> Reconciled:
+def _partial(first: int, start: int | None, stale_days: int) -> bool:
+    """Whether a source's record begins so long after `count_from` that a running total of it
+    "since the start" would count far too few (only its latest release is stored)."""
+    return start is not None and first - start > max(PARTIAL_DAYS, stale_days)
+
+
+#: Columns of the daily sums `_day_tracks` reads (`figures.incidents.daily`, with voices and ranks).
+DAY_COLUMNS = ["voice", "source_id", "rank", "stale_days", "period_start", "period_end", "low", "best", "high",
+               "no_best", "no_high", "records"]
+
+
+def _day_tracks(days: pd.DataFrame, start: int | None, evidence: EvidenceReader | None) -> list[_Track]:
+    """The running totals from daily sums: the same figures `_incident_track` gives from the events."""
+    if start is not None:
+        days = days[days["period_start"] >= start]
+    tracks = []
+    for (voice, source_id), g in days.groupby(["voice", "source_id"], sort=True):
+        if _partial(int(g["period_start"].min()), start, int(g["stale_days"].max())):
+            continue
+        g = g.sort_values("period_end", kind="mergesort")
+        ends = g["period_end"].to_numpy(dtype=np.int64)
+        low = np.cumsum(g["low"].to_numpy(dtype=float))
+        best = np.where(np.cumsum(g["no_best"].to_numpy()) > 0, np.nan, np.cumsum(g["best"].to_numpy(dtype=float)))
+        high = np.where(np.cumsum(g["no_high"].to_numpy()) > 0, np.inf, np.cumsum(g["high"].to_numpy(dtype=float)))
+        counted = np.cumsum(g["records"].to_numpy(dtype=np.int64))
+        idx = np.flatnonzero(np.r_[ends[1:] != ends[:-1], True])  # the last sum of each end date
+        stale = int(g["stale_days"].max())
+        read = evidence or (lambda _voice, _source, _until: [])
+        tracks.append(_Track(str(voice), "incidents", int(g["rank"].min()), ends[idx], ends[idx] + stale, low[idx],
+                             best[idx], high[idx], _Deferred(read, str(voice), str(source_id), ends[idx]),
+                             [f"sum-of-incidents:{n}" for n in counted[idx]], [str(source_id)]))
+    return tracks
+
+
+class _Slices(Sequence[np.ndarray]):
+    """Item k is values[bounds[k]:bounds[k + 1]]: `np.split` without making every piece up front."""
+
+    def __init__(self, values: np.ndarray, bounds: np.ndarray) -> None:
+        self.values, self.bounds = values, bounds
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        k = range(len(self))[k]
+        end = self.bounds[k + 1] if k + 1 < len(self.bounds) else len(self.values)
+        return self.values[self.bounds[k]:end]
+
+
+class _Prefixes(Sequence[np.ndarray]):
+    """Item k is values[:ends[k]]: the events a running total has summed by its k-th date."""
+
+    def __init__(self, values: np.ndarray, ends: np.ndarray) -> None:
+        self.values, self.ends = values, ends
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        return self.values[:self.ends[k]]
+
+
+class _Deferred(Sequence[Sequence[int]]):
+    """The evidence of a running total built from daily sums: figure k's event ids, read on demand."""
+
+    def __init__(self, read: EvidenceReader, voice: str, source_id: str, ends: np.ndarray) -> None:
+        self.read, self.voice, self.source_id, self.ends = read, voice, source_id, ends
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        return self.read(self.voice, self.source_id, int(self.ends[k]))
+
+
+def reconcile_all(rows: pd.DataFrame, options: Options | None = None, days: pd.DataFrame | None = None,
+                  evidence: EvidenceReader | None = None) -> Reconciled:
     """The bands at every change point (and at the first day of the calendar, when nothing counts):
-    with `Reconciled.band_on` and `Reconciled.frame(days)` they answer for any date."""
+    with `Reconciled.band_on` and `Reconciled.frame(days)` they answer for any date.
+
+    Running totals come from the incidents among `rows`, or from `days` (the store's daily sums,
+    DAY_COLUMNS) when given; `evidence` then reads the events behind a total when asked.
+    """
     options = options or Options()
-    tracks = _tracks(rows, options)
+    tracks = _tracks(rows, options, days, evidence)
     return _evaluate(tracks, np.union1d([1], change_points(tracks)).astype(np.int64), options.monotone)
 
 

@@ -27,6 +27,10 @@ RETRIEVED_AT = ROW_COLUMNS.index("retrieved_at")
 
 Row = tuple[Any, ...]
 
+#: Adapters that read prose: their incident figures ("12 killed in Kharkiv on Tuesday") are about
+#: one event each, not a complete count of events, so they are never summed into a running total.
+PROSE_ADAPTERS = frozenset({"text", "reliefweb", "ohchr"})
+
 
 def row_key(row: Row) -> str:
     """The row's record key: the same as its observation's `record_key()`."""

@@ -28,98 +28,34 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 from sqlalchemy.engine import Connection, Engine
 
+from . import incidents
 from .errors import StoreError
+from .incidents import Tally, Vintage, summed, vintage
 from .models import Estimate, Observation, Provenance, Snapshot, record_key, utc
-from .rows import BEST, HIGH, KEY_FIELDS, LOW, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
-
-SCHEMA_VERSION = 3  # 2: cursors of incremental updates; 3: observations.record_id
+from .rows import BEST, HIGH, KEY_FIELDS, LOW, PROSE_ADAPTERS, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
+from .schema import (
+    OBSERVATION_COLUMNS,
+    OLD_INDEXES,
+    SCHEMA_VERSION,
+    cursors,
+    meta,
+    metadata,
+    observations,
+    runs,
+    snapshots,
+)
 
 log = logging.getLogger(__name__)
 
 #: Seconds between two tries of a PostgreSQL advisory lock held by another run.
 LOCK_POLL = 0.5
 
-metadata = sa.MetaData()
-
-meta = sa.Table(
-    "meta", metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
-
-snapshots = sa.Table(
-    "snapshots", metadata,
-    sa.Column("sha256", sa.String(64), primary_key=True),
-    sa.Column("source_id", sa.String(128), nullable=False, index=True),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("retrieved_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("content_type", sa.String(255)),
-    sa.Column("size", sa.Integer, nullable=False),
-    sa.Column("content", sa.LargeBinary, nullable=False),
-    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-observations = sa.Table(
-    "observations", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("record_key", sa.String(64), nullable=False, index=True),
-    sa.Column("source_id", sa.String(128), nullable=False, index=True),
-    sa.Column("metric", sa.String(32), nullable=False),
-    sa.Column("group", sa.String(32), nullable=False),
-    sa.Column("area", sa.String(3), nullable=False),
-    sa.Column("place", sa.Text),
-    sa.Column("record_id", sa.String(128)),
-    sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("period_start", sa.Date),
-    sa.Column("period_end", sa.Date),
-    sa.Column("scope", sa.String(16), nullable=False),
-    sa.Column("modality", sa.String(16), nullable=False),
-    sa.Column("low", sa.BigInteger, nullable=False),
-    sa.Column("best", sa.BigInteger),
-    sa.Column("high", sa.BigInteger),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("rule", sa.String(64), nullable=False),
-    sa.Column("publisher", sa.Text, nullable=False),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("title", sa.Text),
-    sa.Column("published_at", sa.DateTime(timezone=True)),
-    sa.Column("retrieved_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("snapshot_sha256", sa.String(64), sa.ForeignKey("snapshots.sha256"), nullable=False),
-    sa.Column("locator", sa.Text, nullable=False),
-    sa.Column("quote", sa.Text, nullable=False),
-    sa.Column("attributed_to", sa.Text),
-    sa.Column("adapter", sa.String(64), nullable=False),
-    sa.Column("adapter_version", sa.String(32), nullable=False),
-    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Index("ix_observations_quantity", "metric", "area", "as_of"),
-)
-
-runs = sa.Table(
-    "runs", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source_id", sa.String(128), nullable=False, index=True),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("added", sa.Integer, nullable=False),
-    sa.Column("message", sa.Text),
-)
 
 class AnyPlace:
     """The default of `Store.select(place=...)`: do not filter on place."""
 
 
 ANY_PLACE = AnyPlace()
-
-cursors = sa.Table(
-    "cursors", metadata,
-    sa.Column("source_id", sa.String(128), primary_key=True),
-    sa.Column("cursor", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-#: Columns of `Store.rows()` in order: the tidy export.
-OBSERVATION_COLUMNS = [c.name for c in observations.columns if c.name not in ("record_key",)]
 
 
 @dataclass(frozen=True)
@@ -130,8 +66,6 @@ class IngestResult:
     observations_added: int
     observations_known: int
 
-
-Value = tuple[int, int | None, int | None]
 
 #: Rows stored per INSERT by `Store.add_rows`, and record keys per revision look-up.
 CHUNK = 5000
@@ -145,12 +79,6 @@ _DAYS, _MOMENTS = ROW_COLUMNS.index("as_of"), ROW_COLUMNS.index("published_at")
 if ROW_COLUMNS[_DAYS:_DAYS + 3] != ("as_of", "period_start", "period_end") or \
         ROW_COLUMNS[_MOMENTS:_MOMENTS + 2] != ("published_at", "retrieved_at"):
     raise ImportError("figures.rows.ROW_COLUMNS moved the dates apart: update store._parameters")
-
-
-def _value_at(timeline: list[tuple[datetime, Value]], moment: datetime) -> Value | None:
-    """The record's value as the store knew it at `moment`: the last one retrieved by then."""
-    i = bisect.bisect_right(timeline, moment, key=lambda entry: entry[0])
-    return timeline[i - 1][1] if i else None
 
 
 def row_to_observation(row: Any) -> Observation:
@@ -333,6 +261,12 @@ class Store:
                 columns = {c["name"] for c in sa.inspect(conn).get_columns("observations")}
                 if "record_id" not in columns:  # 3: the column a store of version 1 or 2 lacks
                     conn.execute(sa.text("ALTER TABLE observations ADD COLUMN record_id VARCHAR(128)"))
+                if int(found) < 4:  # 4: the index queries select with, and the daily sums of incidents
+                    for index in observations.indexes:
+                        index.create(conn, checkfirst=True)
+                    for name in OLD_INDEXES:
+                        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {conn.dialect.identifier_preparer.quote(name)}")
+                    incidents.rebuild(conn)
                 conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
     def schema_version(self) -> int:
@@ -381,6 +315,7 @@ class Store:
         with _bulk_settings(conn):
             while chunk := list(islice(rows, CHUNK)):
                 load.add(chunk)
+            load.tally.write(conn)
         return IngestResult(added_snapshot, load.added, load.known)
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,
@@ -503,20 +438,22 @@ def _diagnosis(exc: BaseException) -> str:
     return next((kind for kind, words in DIAGNOSES.items() if any(w in lowered for w in words)), "other")
 
 
-def _timelines(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[datetime, Value]]]:
-    """For each record, every stored (retrieved time, value), in time order.
+def _timelines(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[datetime, Vintage]]]:
+    """For each record, every stored (retrieved time, vintage), in the order the store ranks them.
 
     Indexed lookups in chunks: the cost follows the batch, not the size of the store.
     """
     columns = (observations.c.record_key, observations.c.retrieved_at, observations.c.low,
-               observations.c.best, observations.c.high)
+               observations.c.best, observations.c.high, observations.c.publisher, observations.c.attributed_to,
+               observations.c.adapter)
     listed = sorted(keys)
-    out: dict[str, list[tuple[datetime, Value]]] = {}
+    out: dict[str, list[tuple[datetime, Vintage]]] = {}
     for i in range(0, len(listed), LOOKUP):
         query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + LOOKUP]))
                  .order_by(observations.c.retrieved_at, observations.c.id))
-        for key, retrieved, low, best, high in conn.execute(query):
-            out.setdefault(key, []).append((utc(retrieved), (low, best, high)))
+        for key, retrieved, low, best, high, publisher, attributed, adapter in conn.execute(query):
+            stored = (low, best, high, publisher, attributed, adapter not in PROSE_ADAPTERS)
+            out.setdefault(key, []).append((utc(retrieved), stored))
     return out
 
 
@@ -525,15 +462,17 @@ class _Load:
 
     The stored history of a record is only looked up for sources the store already held when the
     load began; for a source new to the store, what this load added so far is all there is, and is
-    kept here, by retrieval time (usually one), so memory is a key and a value per record.
+    kept here, by retrieval time (usually one), so memory is a key and a vintage per record.
+    Each incident a running total counts also changes the daily sums (`figures.incidents`).
     """
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.conn = conn
         self.fresh: dict[str, bool] = {}
-        self.seen: dict[datetime, dict[str, Value]] = {}
-        self.values: dict[Value, Value] = {}  # one tuple per distinct value, shared by the records in `seen`
+        self.seen: dict[datetime, dict[str, Vintage]] = {}
+        self.vintages: dict[Vintage, Vintage] = {}  # one tuple per distinct vintage, shared by the records in `seen`
         self.added = self.known = 0
+        self.tally = Tally()
         self.sql = _insert_sql(conn.dialect)
         # without the driver's own SQL, SQLAlchemy's insert converts the values itself
         self.params = _parameters(conn.dialect, now) if self.sql else lambda key, row: (key, *row, now)
@@ -546,21 +485,25 @@ class _Load:
             fresh = self.fresh[source_id] = held is None
         return fresh
 
-    def seen_value(self, key: str, moment: datetime) -> Value | None:
-        """What this load stored for the record at `moment`: the value of the last retrieval by then."""
-        found = None
-        for retrieved, values in self.seen.items():  # in time order: see `remember`
+    def around(self, key: str, moment: datetime) -> tuple[Vintage | None, tuple[datetime, Vintage] | None]:
+        """What this load stored for the record: the vintage that counts at `moment` (the last one
+        retrieved by then), and the next one after it."""
+        found = after = None
+        for retrieved, stored in self.seen.items():  # in time order: see `remember`
             if retrieved <= moment:
-                found = values.get(key, found)
-        return found
+                found = stored.get(key, found)
+            elif key in stored:
+                after = (retrieved, stored[key])
+                break
+        return found, after
 
-    def remember(self, key: str, moment: datetime, value: Value) -> None:
-        values = self.seen.get(moment)
-        if values is None:
-            values = self.seen[moment] = {}
+    def remember(self, key: str, moment: datetime, stored: Vintage) -> None:
+        vintages = self.seen.get(moment)
+        if vintages is None:
+            vintages = self.seen[moment] = {}
             if any(moment < earlier for earlier in self.seen):
                 self.seen = dict(sorted(self.seen.items()))
-        values[key] = self.values.setdefault(value, value)
+        vintages[key] = self.vintages.setdefault(stored, stored)
 
     def add(self, chunk: list[Row]) -> None:
         keyed = [(record_key(*row[:KEY_FIELDS]), row) for row in chunk]
@@ -569,17 +512,26 @@ class _Load:
         out = []
         for key, row in keyed:
             value, moment = (row[LOW], row[BEST], row[HIGH]), row[RETRIEVED_AT]
+            after: tuple[datetime, Vintage] | None
             if key in stale:
                 timeline = timelines.setdefault(key, [])
-                if _value_at(timeline, moment) == value:  # the store already says so
+                i = bisect.bisect_right(timeline, moment, key=lambda entry: entry[0])
+                before = timeline[i - 1][1] if i else None
+                if before is not None and before[:3] == value:  # the store already says so
                     self.known += 1
                     continue
-                bisect.insort(timeline, (moment, value), key=lambda entry: entry[0])
+                after = timeline[i] if i < len(timeline) else None
+                stored = vintage(row, value)
+                timeline.insert(i, (moment, stored))
             else:
-                if self.seen_value(key, moment) == value:  # this load already stored it
+                before, after = self.around(key, moment)
+                if before is not None and before[:3] == value:  # this load already stored it
                     self.known += 1
                     continue
-                self.remember(key, moment, value)
+                stored = vintage(row, value)
+                self.remember(key, moment, stored)
+            if summed(row):
+                self.tally.stored(row, moment, before, stored, after)
             out.append(self.params(key, row))
         if not out:
             return

@@ -58,7 +58,7 @@ def sources_file(repo_root: Path) -> SourcesFile:
 #: A PostgreSQL database the tests may create schemas in (`.ci/run` starts one and sets this).
 POSTGRES = os.environ.get("FIGURES_TEST_POSTGRES")
 #: The test modules whose stores run on both backends: the store, query and reconciliation suite.
-BOTH_BACKENDS = {"test_store", "test_query", "test_reconcile_store", "test_pipeline", "test_postgres"}
+BOTH_BACKENDS = {"test_store", "test_query", "test_reconcile_store", "test_pipeline", "test_postgres", "test_incidents"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

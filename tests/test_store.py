@@ -334,7 +334,7 @@ def test_a_version_2_store_gains_the_record_id_column(tmp_path: Path) -> None:
         conn.execute(meta.update().values(value="2"))
     store.close()
     again = Store(f"sqlite:///{path}")
-    assert again.schema_version() == SCHEMA_VERSION == 3
+    assert again.schema_version() == SCHEMA_VERSION == 4
     with again.engine.connect() as conn:
         assert "record_id" in {c["name"] for c in sa.inspect(conn).get_columns("observations")}
 

@@ -1,0 +1,190 @@
+"""The daily sums behind running totals, kept as observations are stored.
+
+A running total of events (UCDP's and ACLED's deaths, UNHCR's daily crossings) sums the latest
+vintage of every incident up to a date. Reading every event to answer one query is slow (tens of
+thousands of rows for one country), so the store also keeps, in `incident_days`, what each
+stored vintage changed in its day's sums: its counts added at its retrieval time, and the counts
+of the vintage it replaces taken back. Summing the changes retrieved by a date gives, for every
+day, the sums of the latest vintages as known on that date: exactly what reading the events and
+keeping the latest vintage of each gives (`tests/test_incidents.py` checks it on random
+histories stored in random order).
+
+Only what a running total can count is kept: reported incidents from adapters that do not read
+prose (`rows.PROSE_ADAPTERS`; a vintage read from prose replaces its record's earlier vintage
+with nothing, as it does when the events are read). Where an incident has no best (or no high) the sums count it in
+`no_best` (`no_high`): a running total has no best (no upper bound) from that day on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .models import utc
+from .rows import PROSE_ADAPTERS, ROW_COLUMNS, Row
+from .schema import day_number, incident_days, observations
+
+#: A stored vintage of a record as the tally needs it: low, best, high, publisher, attributed_to,
+#: and whether a running total counts it (a record's vintages can come from different adapters).
+Vintage = tuple[Any, ...]
+
+_METRIC, _GROUP, _AREA, _SOURCE = (ROW_COLUMNS.index(c) for c in ("metric", "group", "area", "source_id"))
+_START, _END, _AS_OF = (ROW_COLUMNS.index(c) for c in ("period_start", "period_end", "as_of"))
+_SCOPE, _MODALITY, _ADAPTER = (ROW_COLUMNS.index(c) for c in ("scope", "modality", "adapter"))
+_PUBLISHER, _ATTRIBUTED = ROW_COLUMNS.index("publisher"), ROW_COLUMNS.index("attributed_to")
+
+#: The columns of `incident_days` that say which sums a change belongs to, in key order.
+KEY_COLUMNS = ("metric", "group", "area", "source_id", "publisher", "attributed_to", "period_start", "period_end",
+               "retrieved_at")
+#: The columns that hold the changes, in order.
+SUM_COLUMNS = ("low", "best", "high", "no_best", "no_high", "records")
+
+
+def summed(row: Row) -> bool:
+    """Whether the row's record is one the sums keep: a reported incident (both are part of the
+    record key, so all its vintages are). A vintage read from prose adds nothing (`vintage`)."""
+    return row[_SCOPE] == "incident" and row[_MODALITY] == "reported"
+
+
+def vintage(row: Row, value: tuple[Any, Any, Any]) -> Vintage:
+    """What the tally remembers of a row beside its value: who published it, who said it, and
+    whether a running total counts it (not when read from prose)."""
+    return (*value, row[_PUBLISHER], row[_ATTRIBUTED], row[_ADAPTER] not in PROSE_ADAPTERS)
+
+
+_NOTHING = (0, 0, 0, 0, 0, 0)
+
+
+def _counts(v: Vintage) -> tuple[int, int, int, int, int, int]:
+    if not v[5]:
+        return _NOTHING
+    low, best, high = v[0], v[1], v[2]
+    return (low, best or 0, high or 0, int(best is None), int(high is None), 1)
+
+
+class Tally:
+    """The changes one load makes to the daily sums, merged by key, to be written with its rows."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[Any, ...], list[int]] = {}
+
+    def _add(self, key: tuple[Any, ...], v: Vintage, sign: int) -> None:
+        found = self.sums.get(key)
+        if found is None:
+            found = self.sums[key] = [0, 0, 0, 0, 0, 0]
+        for i, n in enumerate(_counts(v)):
+            found[i] += sign * n
+
+    def stored(self, row: Row, moment: datetime, before: Vintage | None, value: Vintage,
+               after: tuple[datetime, Vintage] | None) -> None:
+        """A vintage `value` of `row`'s record retrieved at `moment` is stored; `before` is the
+        vintage that counted at that moment (None for a first one), `after` the next stored one.
+
+        At `moment` the new vintage replaces `before`; at the next one's time, what replaced
+        `before` until now replaces `value` instead, so the next one's own change stays right.
+        """
+        start = row[_START] if row[_START] is not None else row[_AS_OF]
+        end = row[_END] if row[_END] is not None else start
+        base = (row[_METRIC], row[_GROUP], row[_AREA], row[_SOURCE])
+        self._add((*base, value[3], value[4], start, end, moment), value, 1)
+        if before is not None:
+            self._add((*base, before[3], before[4], start, end, moment), before, -1)
+        if after is not None:
+            later = after[0]
+            if before is not None:
+                self._add((*base, before[3], before[4], start, end, later), before, 1)
+            self._add((*base, value[3], value[4], start, end, later), value, -1)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The changes as rows of `incident_days`, those that cancel out left out."""
+        return [dict(zip(KEY_COLUMNS + SUM_COLUMNS, (*key, *sums), strict=True))
+                for key, sums in self.sums.items() if any(sums)]
+
+    def write(self, conn: Connection) -> None:
+        rows = self.rows()
+        for i in range(0, len(rows), 5000):
+            conn.execute(incident_days.insert(), rows[i:i + 5000])
+
+
+def _counted_rows(conn: Connection) -> Iterator[tuple[Any, ...]]:
+    """Every stored reported incident, record by record, oldest vintage first."""
+    t = observations.c
+    query = (sa.select(t.record_key, t.metric, t.group, t.area, t.source_id, t.period_start, t.period_end,
+                       t.as_of, t.retrieved_at, t.low, t.best, t.high, t.publisher, t.attributed_to, t.adapter)
+             .where(t.scope == "incident", t.modality == "reported")
+             .order_by(t.record_key, t.retrieved_at, t.id)
+             .execution_options(yield_per=20_000))
+    yield from conn.execute(query)
+
+
+def recount(conn: Connection) -> Tally:
+    """The daily sums' changes worked out again from the stored observations."""
+    tally = Tally()
+    row = [None] * len(ROW_COLUMNS)
+    previous_key, before = None, None
+    for (key, metric, group, area, source_id, start, end, as_of, retrieved, low, best, high, publisher,
+         attributed, adapter) in _counted_rows(conn):
+        if key != previous_key:
+            previous_key, before = key, None
+        row[_METRIC], row[_GROUP], row[_AREA], row[_SOURCE] = metric, group, area, source_id
+        row[_START], row[_END], row[_AS_OF] = start, end, as_of
+        value = (low, best, high, publisher, attributed, adapter not in PROSE_ADAPTERS)
+        tally.stored(tuple(row), utc(retrieved), before, value, None)
+        before = value
+    return tally
+
+
+def rebuild(conn: Connection) -> int:
+    """Replace `incident_days` by the sums worked out from the observations (the schema 4
+    migration, and the way out when `figures db check` finds them wrong); returns rows written."""
+    conn.execute(incident_days.delete())
+    tally = recount(conn)
+    tally.write(conn)
+    return len(tally.sums)
+
+
+def stored_sums(conn: Connection) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    """The changes `incident_days` holds, merged by key, those that cancel out left out."""
+    t = incident_days.c
+    keys = [t[c] for c in KEY_COLUMNS]
+    query = sa.select(*keys, *[sa.func.sum(t[c]) for c in SUM_COLUMNS]).group_by(*keys)
+    out = {}
+    for r in conn.execute(query):
+        key = (*r[:8], utc(r[8]))
+        sums = tuple(int(n) for n in r[9:])
+        if any(sums):
+            out[key] = sums
+    return out
+
+
+def mismatches(conn: Connection) -> int:
+    """How many keys of the daily sums differ from what the observations give (0 when right)."""
+    expected = {(*k[:8], utc(k[8])): tuple(v) for k, v in recount(conn).sums.items() if any(v)}
+    found = stored_sums(conn)
+    return sum(1 for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
+
+
+def daily(conn: Connection, metric: str, area: str, group: str,
+          known_on: datetime | None) -> list[tuple[Any, ...]]:
+    """Per source, publisher, attribution and incident period: the summed low, best, high, the
+    incidents without best or high, and the number of incidents, as known on `known_on`."""
+    t = incident_days.c
+    keys = [t.source_id, t.publisher, t.attributed_to, t.period_start, t.period_end]
+    query = (sa.select(*keys[:3], day_number(t.period_start), day_number(t.period_end),
+                       *[sa.func.sum(t[c]) for c in SUM_COLUMNS])
+             .where(t.metric == metric, t.area == area, t.group == group)
+             .group_by(*keys).having(sa.func.sum(t.records) > 0))
+    if known_on is not None:
+        query = query.where(t.retrieved_at <= known_on)
+    return fetch(conn, query)
+
+
+def fetch(conn: Connection, query: sa.Select[Any] | sa.CompoundSelect[Any]) -> list[tuple[Any, ...]]:
+    """Every row of a query as the driver's plain tuples: a query's first read is mostly rows,
+    and SQLAlchemy's own row objects took a third of it. The columns must need no conversion
+    (dates as `schema.day_number`)."""
+    return list(conn.execute(query).cursor.fetchall())
