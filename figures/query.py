@@ -257,8 +257,8 @@ def _moments(values: tuple[Any, ...]) -> np.ndarray:
 def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
     """Dates (day numbers from `day_number`, ISO text or date objects; None for none) as proleptic
     ordinals, -1 for none."""
-    if all(v is None or isinstance(v, int) for v in values):
-        return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+    if isinstance(next((v for v in values if v is not None), 0), int):
+        return np.nan_to_num(np.array(values, dtype=float), nan=-1).astype(np.int64)  # None: NaN
     days = np.array(values, dtype="datetime64[D]")
     return np.where(np.isnat(days), -1, days.astype(np.int64) + _EPOCH)
 
@@ -298,19 +298,22 @@ def _days(store: Store, metric: str, area: str, group: str, known_on: datetime |
     if not found:
         return pd.DataFrame(columns=DAY_COLUMNS)
     source, publisher, attributed, start, end, *sums = zip(*found, strict=True)
-    voices = {combo: voice_of(combo[1], combo[2], combo[0], "incident")
-              for combo in set(zip(source, publisher, attributed, strict=True))}
-    frame = pd.DataFrame({
-        "voice": [voices[c] for c in zip(source, publisher, attributed, strict=True)],
-        "source_id": np.asarray(source, dtype=object),
+    named: dict[tuple[Any, ...], str] = {}
+    voices = []
+    for combo in zip(source, publisher, attributed, strict=True):
+        voice = named.get(combo)
+        if voice is None:
+            voice = named[combo] = voice_of(combo[1], combo[2], combo[0], "incident")
+        voices.append(voice)
+    ranks = {s: (options.rank(s), options.stale_days(s)) for s in set(source)}
+    return pd.DataFrame({
+        "voice": np.array(voices, dtype=object), "source_id": np.array(source, dtype=object),
+        "rank": np.array([ranks[s][0] for s in source], dtype=np.int64),
+        "stale_days": np.array([ranks[s][1] for s in source], dtype=np.int64),
         "period_start": _ordinals(start), "period_end": _ordinals(end),
-        **{c: np.asarray(v, dtype=np.int64) for c, v in
+        **{c: np.array(v, dtype=np.int64) for c, v in
            zip(("low", "best", "high", "no_best", "no_high", "records"), sums, strict=True)},
     })
-    ranks = {s: options.rank(s) for s in set(source)}
-    frame["rank"] = frame["source_id"].map(ranks)
-    frame["stale_days"] = frame["source_id"].map({s: options.stale_days(s) for s in ranks})
-    return frame[DAY_COLUMNS]
 
 
 class _Events(Sequence[int]):

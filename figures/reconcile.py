@@ -377,23 +377,29 @@ DAY_COLUMNS = ["voice", "source_id", "rank", "stale_days", "period_start", "peri
 def _day_tracks(days: pd.DataFrame, start: int | None, evidence: EvidenceReader | None) -> list[_Track]:
     """The running totals from daily sums: the same figures `_incident_track` gives from the events."""
     if start is not None:
-        days = days[days["period_start"] >= start]
+        days = days[days["period_start"].to_numpy() >= start]
+    c = {k: days[k].to_numpy() for k in DAY_COLUMNS}
+    names, which = np.unique([f"{v}\x1f{s}" for v, s in zip(c["voice"], c["source_id"], strict=True)],
+                             return_inverse=True)
+    order = np.lexsort((c["period_end"], which))
+    bounds = np.searchsorted(which[order], np.arange(len(names) + 1))
+    read = evidence or (lambda _voice, _source, _until: [])
     tracks = []
-    for (voice, source_id), g in days.groupby(["voice", "source_id"], sort=True):
-        if _partial(int(g["period_start"].min()), start, int(g["stale_days"].max())):
+    for k, name in enumerate(names):  # each voice and source, in name order
+        rows = order[bounds[k]:bounds[k + 1]]
+        voice, source_id = str(name).split("\x1f", 1)
+        stale = int(c["stale_days"][rows].max())
+        if _partial(int(c["period_start"][rows].min()), start, stale):
             continue
-        g = g.sort_values("period_end", kind="mergesort")
-        ends = g["period_end"].to_numpy(dtype=np.int64)
-        low = np.cumsum(g["low"].to_numpy(dtype=float))
-        best = np.where(np.cumsum(g["no_best"].to_numpy()) > 0, np.nan, np.cumsum(g["best"].to_numpy(dtype=float)))
-        high = np.where(np.cumsum(g["no_high"].to_numpy()) > 0, np.inf, np.cumsum(g["high"].to_numpy(dtype=float)))
-        counted = np.cumsum(g["records"].to_numpy(dtype=np.int64))
+        ends = c["period_end"][rows].astype(np.int64)
+        low = np.cumsum(c["low"][rows].astype(float))
+        best = np.where(np.cumsum(c["no_best"][rows]) > 0, np.nan, np.cumsum(c["best"][rows].astype(float)))
+        high = np.where(np.cumsum(c["no_high"][rows]) > 0, np.inf, np.cumsum(c["high"][rows].astype(float)))
+        counted = np.cumsum(c["records"][rows].astype(np.int64))
         idx = np.flatnonzero(np.r_[ends[1:] != ends[:-1], True])  # the last sum of each end date
-        stale = int(g["stale_days"].max())
-        read = evidence or (lambda _voice, _source, _until: [])
-        tracks.append(_Track(str(voice), "incidents", int(g["rank"].min()), ends[idx], ends[idx] + stale, low[idx],
-                             best[idx], high[idx], _Deferred(read, str(voice), str(source_id), ends[idx]),
-                             [f"sum-of-incidents:{n}" for n in counted[idx]], [str(source_id)]))
+        tracks.append(_Track(voice, "incidents", int(c["rank"][rows].min()), ends[idx], ends[idx] + stale,
+                             low[idx], best[idx], high[idx], _Deferred(read, voice, source_id, ends[idx]),
+                             [f"sum-of-incidents:{n}" for n in counted[idx]], [source_id]))
     return tracks
 
 
