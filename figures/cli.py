@@ -203,7 +203,7 @@ def update_command(
     settings = Settings()
     if reparse:
         try:
-            outcomes = reparse_all(store, config, source_ids or [])
+            outcomes = reparse_all(store, config, source_ids or [], lock_timeout=settings.lock_timeout)
         except FiguresError as exc:
             raise _fail(exc) from None
         for o in outcomes:
@@ -286,7 +286,7 @@ def ingest_command(
         get_adapter(adapter).Params.model_validate(chosen.params)
     except (FiguresError, KeyError, ValueError) as exc:
         raise _fail(exc) from None
-    outcome = ingest_file(_store(), file, chosen, url=url)
+    outcome = ingest_file(_store(), file, chosen, url=url, lock_timeout=Settings().lock_timeout)
     _report(outcome)
     if outcome.error:
         raise typer.Exit(1)

@@ -155,10 +155,11 @@ def update(store: Store, client: httpx.Client, config: SourcesFile, ids: Iterabl
 
 
 def reparse(store: Store, config: SourcesFile, ids: Iterable[str] = (),
-            on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+            on_done: Callable[[Outcome], None] | None = None, lock_timeout: float = 600.0) -> list[Outcome]:
     """Re-derive observations from every stored snapshot with the current parsers (no network).
 
-    A parser fix that changes a figure adds a row; unchanged figures add nothing.
+    A parser fix that changes a figure adds a row; unchanged figures add nothing. Each source is
+    re-read holding its writer lock, like an update (`Store.writing`).
     """
     wanted = list(ids)
     chosen = [config.get(i) for i in wanted] if wanted else list(config.sources)
@@ -166,12 +167,13 @@ def reparse(store: Store, config: SourcesFile, ids: Iterable[str] = (),
     for source in chosen:
         outcome = Outcome(source.id)
         try:
-            for snapshot in store.snapshots_of(source.id):
-                try:
-                    store_snapshot(store, source, snapshot, outcome)
-                except FiguresError as exc:
-                    outcome.problems.append(str(exc))
-                    outcome.status = "partial"
+            with store.writing(source.id, lock_timeout, on_wait=lambda message: log.warning("%s", message)):
+                for snapshot in store.snapshots_of(source.id):
+                    try:
+                        store_snapshot(store, source, snapshot, outcome)
+                    except FiguresError as exc:
+                        outcome.problems.append(str(exc))
+                        outcome.status = "partial"
         except FiguresError as exc:
             outcome.status, outcome.error = "failed", str(exc)
         outcomes.append(outcome)
@@ -180,8 +182,11 @@ def reparse(store: Store, config: SourcesFile, ids: Iterable[str] = (),
     return outcomes
 
 
-def ingest_file(store: Store, path: Path, source: SourceConfig, url: str | None = None) -> Outcome:
-    """Parse a response saved by hand through the source's adapter and store it."""
+def ingest_file(store: Store, path: Path, source: SourceConfig, url: str | None = None,
+                lock_timeout: float = 600.0) -> Outcome:
+    """Parse a response saved by hand through the source's adapter and store it, holding the
+    source's writer lock like an update (two writers of one source would both find a record new,
+    and both change its incidents' daily sums)."""
     outcome = Outcome(source.id)
     started = datetime.now(UTC)
     content = path.read_bytes()
@@ -189,7 +194,8 @@ def ingest_file(store: Store, path: Path, source: SourceConfig, url: str | None 
                         retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, UTC), content=content,
                         content_type=CONTENT_TYPES.get(path.suffix.lower()))
     try:
-        store_snapshot(store, source, snapshot, outcome)
+        with store.writing(source.id, lock_timeout, on_wait=lambda message: log.warning("%s", message)):
+            store_snapshot(store, source, snapshot, outcome)
     except FiguresError as exc:
         outcome.status, outcome.error = "failed", f"{path}: {exc}"
     store.record_run(source.id, started, outcome.status, outcome.added, outcome.error)

@@ -20,7 +20,7 @@ from filelock import FileLock
 from figures.http import build_client
 from figures.integrity import check
 from figures.offline import replay_transport
-from figures.pipeline import Outcome, store_snapshot, update, update_source
+from figures.pipeline import Outcome, ingest_file, reparse, store_snapshot, update, update_source
 from figures.query import query
 from figures.store import Store
 
@@ -87,6 +87,20 @@ def test_postgresql_locks_one_source_not_the_others_nor_other_schemas(store, sou
     assert free.status == "ok"
     assert update_source(store, offline_client(), source, offline=True, lock_timeout=0).status == "ok"
     elsewhere.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_ingest_and_reparse_take_the_source_lock_too(store, sources_file):
+    source = sources_file.get(SOURCE)
+    saved = REPO_ROOT / "figures" / "data" / "offline" / "ohchr_update_2022-03-25.html"
+    with store.writing(SOURCE):
+        ingested = ingest_file(store, saved, source, lock_timeout=0)
+        reparsed = reparse(store, sources_file, [SOURCE], lock_timeout=0)
+    assert ingested.status == "failed" and "another figures update" in ingested.error
+    assert reparsed[0].status == "failed" and "another figures update" in reparsed[0].error
+    assert store.count() == {"snapshots": 0, "observations": 0}
+    assert ingest_file(store, saved, source, lock_timeout=0).status == "ok"
+    assert reparse(store, sources_file, [SOURCE], lock_timeout=0)[0].status == "ok"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
