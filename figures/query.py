@@ -341,19 +341,24 @@ class _Events(Sequence[int]):
 def _event_reader(store: Store, metric: str, area: str, group: str, known_on: datetime | None,
                   count_from: date | None) -> Callable[[str, str, int], Sequence[int]]:
     """What a running total of daily sums rests on: the latest vintage of each of the source's
-    incidents that the total counts by a day, as the events' ids in order of their end dates."""
-    def read(voice: str, source_id: str, until: int) -> list[int]:
+    incidents that the total counts by a day, as the events' ids in order of their end dates.
+
+    A source's events are read once, when first asked for, and shared by all its totals.
+    """
+    read: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def events(voice: str, source_id: str) -> tuple[np.ndarray, np.ndarray]:
         t = observations_table.c
         clauses = [t.metric == metric, t.area == area, t.group == group, t.source_id == source_id,
-                   t.scope == "incident", t.modality == "reported", t.period_end <= date.fromordinal(until)]
+                   t.scope == "incident", t.modality == "reported"]
         if known_on is not None:
             clauses.append(t.retrieved_at <= known_on)
         if count_from is not None:
             clauses.append(t.period_start >= count_from)
-        query = sa.select(t.id, t.record_key, t.retrieved_at, t.period_end, t.publisher, t.attributed_to,
-                          t.adapter).where(*clauses)
+        query = sa.select(t.id, t.record_key, t.retrieved_at, day_number(t.period_end), t.publisher,
+                          t.attributed_to, t.adapter).where(*clauses)
         with store.engine.connect() as conn:
-            found = pd.DataFrame(conn.execute(query).all(),
+            found = pd.DataFrame(incidents.fetch(conn, query),
                                  columns=["id", "record_key", "retrieved_at", "period_end", "publisher",
                                           "attributed_to", "adapter"])
         found["retrieved_at"] = pd.to_datetime(found["retrieved_at"], utc=True, format="ISO8601")
@@ -361,9 +366,17 @@ def _event_reader(store: Store, metric: str, area: str, group: str, known_on: da
         latest = latest[~latest["adapter"].isin(PROSE_ADAPTERS)]
         same = [voice_of(p, a, source_id, "incident") == voice
                 for p, a in zip(latest["publisher"], latest["attributed_to"], strict=True)]
-        return [int(i) for i in latest[same].sort_values(["period_end", "id"], kind="mergesort")["id"]]
+        ordered = latest[same].assign(period_end=_ordinals(tuple(latest[same]["period_end"])))
+        ordered = ordered.sort_values(["period_end", "id"], kind="mergesort")
+        return ordered["period_end"].to_numpy(dtype=np.int64), ordered["id"].to_numpy(dtype=np.int64)
 
-    return lambda voice, source_id, until: _Events(lambda: read(voice, source_id, until))
+    def upto(voice: str, source_id: str, until: int) -> list[int]:
+        if (voice, source_id) not in read:
+            read[voice, source_id] = events(voice, source_id)
+        ends, ids = read[voice, source_id]
+        return [int(i) for i in ids[:np.searchsorted(ends, until, side="right")]]
+
+    return lambda voice, source_id, until: _Events(lambda: upto(voice, source_id, until))
 
 
 def options_for(area: str | None, *, metric: str | None = None, stale_after: timedelta | None = None,

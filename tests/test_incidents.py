@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from figures import incidents
 from figures.models import Estimate, Observation, Provenance, Snapshot
-from figures.query import _days, _event_reader, _load, _prepare, clear_cache, options_for, query, series
+from figures.query import _days, _event_reader, _load, _prepare, clear_cache, disputes, options_for, query, series
 from figures.reconcile import reconcile_all
 from figures.rows import PROSE_ADAPTERS
 from figures.store import Store
@@ -190,6 +190,27 @@ def test_query_reads_the_events_behind_a_total_only_when_asked(store: Store) -> 
                     strict=True)) == latest
     weekly = series("killed", area=area, group="all", freq="D", db=store)
     assert list(weekly["period_start"].dt.date) == [DAY + timedelta(days=d) for d in range(3)]
+
+
+def test_a_disputed_total_is_quoted_from_its_last_event(store: Store) -> None:
+    area = area_code()
+    store_all(store, HISTORY, area, [])
+    claim = observation(("ministry", 1, 3, 6, 1000, 1000, 1000, "Ministry", None, "csv"), area)
+    claim = claim.model_copy(update={"scope": "cumulative", "period_start": None, "period_end": None, "place": None})
+    snapshot = Snapshot(source_id="ministry", url="https://example.org/ministry", retrieved_at=APRIL,
+                        content=b"ministry")
+    store.add(snapshot, [claim.model_copy(update={"provenance": claim.provenance.model_copy(
+        update={"snapshot_sha256": snapshot.sha256, "quote": "1,000 killed"})})])
+    clear_cache()
+    found = disputes("killed", area=area, group="all", db=store)
+    assert len(found) > 0
+    ministry = found[found["source_b"] == "Ministry"]
+    assert set(ministry["source_a"]) == {"UCDP", "ACLED"}  # the running totals stay far below it
+    assert set(ministry["quote_b"]) == {"1,000 killed"}
+    # the quote of a running total is its last event's, read from the store when asked
+    last = {"UCDP": ("1", "https://example.org/ged"), "ACLED": ("6", "https://example.org/acled")}
+    assert {(a, q, u) for a, q, u in zip(ministry["source_a"], ministry["quote_a"], ministry["url_a"], strict=True)} \
+        == {(a, *last[a]) for a in last}
 
 
 def test_the_migration_to_schema_4_builds_the_sums(tmp_path: Any) -> None:
