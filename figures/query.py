@@ -205,13 +205,17 @@ _EPOCH = date(1970, 1, 1).toordinal()
 _DATES = ("as_of", "period_start", "period_end")
 
 
+#: A selection's rows as `_load` gives them: a numpy array per column of _LOAD ({} for none).
+Loaded = dict[str, np.ndarray]
+
+
 def _load(store: Store, metric: str, area: str | None, place: str | None, group: str,
-          known_on: datetime | None, summed: bool = False) -> pd.DataFrame:
+          known_on: datetime | None, summed: bool = False) -> Loaded:
     """The latest vintage (as known on `known_on`) of every matching record, lean columns only;
     with `summed`, not the reported incidents: the running totals come from the daily sums.
 
-    Dates are read as the database gives them (SQLite: ISO text) and converted in bulk to
-    ordinals (-1 for none); counts to floats (best NaN and high +inf where not stated).
+    Dates come as day numbers (`schema.day_number`), ordinals (-1 for none); counts as floats
+    (best NaN and high +inf where not stated); times as UTC datetime64.
     """
     t = observations_table.c
     raw = [day_number(t[c]) if c in _DATES else t[c] for c in _LOAD]
@@ -222,25 +226,24 @@ def _load(store: Store, metric: str, area: str | None, place: str | None, group:
     with store.engine.connect() as conn:
         rows = incidents.fetch(conn, query)
     if not rows:
-        return pd.DataFrame(columns=_LOAD)
+        return {}
     columns = dict(zip(_LOAD, zip(*rows, strict=True), strict=True))
-    frame = pd.DataFrame({c: np.asarray(v, dtype=object) for c, v in columns.items()
-                          if c not in _DATES and c not in _NUMBERS})
+    out = {c: np.array(v, dtype=object) for c, v in columns.items() if c not in _DATES and c not in _NUMBERS}
     for c in _DATES:
-        frame[c] = _ordinals(columns[c])
-    frame["id"] = np.asarray(columns["id"], dtype=np.int64)
-    frame["low"] = np.asarray(columns["low"], dtype=float)
-    frame["best"] = np.asarray(columns["best"], dtype=float)  # None: NaN
-    frame["high"] = np.nan_to_num(np.asarray(columns["high"], dtype=float), nan=np.inf)
-    frame["retrieved_at"] = _moments(columns["retrieved_at"])
-    revised = np.flatnonzero(pd.Index(frame["record_key"]).duplicated(keep=False))
+        out[c] = _ordinals(columns[c])
+    out["id"] = np.array(columns["id"], dtype=np.int64)
+    out["low"] = np.array(columns["low"], dtype=float)
+    out["best"] = np.array(columns["best"], dtype=float)  # None: NaN
+    out["high"] = np.nan_to_num(np.array(columns["high"], dtype=float), nan=np.inf)
+    out["retrieved_at"] = _moments(columns["retrieved_at"])
+    keys = out["record_key"]
+    revised = np.flatnonzero(pd.Index(keys).duplicated(keep=False))
     if len(revised):  # keep each revised record's latest vintage (the last retrieved, then the last stored)
-        ids, moments = frame["id"].to_numpy(), frame["retrieved_at"].to_numpy()
-        keys = frame["record_key"].to_numpy()
+        ids, moments = out["id"], out["retrieved_at"]
         latest = {keys[i]: i for i in sorted(revised, key=lambda i: (moments[i], ids[i]))}
-        gone = np.setdiff1d(revised, list(latest.values()))
-        frame = frame.drop(index=gone.tolist()).reset_index(drop=True)
-    return frame[_LOAD]
+        keep = np.setdiff1d(np.arange(len(keys)), np.setdiff1d(revised, list(latest.values())))
+        out = {c: v[keep] for c, v in out.items()}
+    return out
 
 
 #: Columns `_load` converts to numbers itself.
@@ -263,14 +266,18 @@ def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
     return np.where(np.isnat(days), -1, days.astype(np.int64) + _EPOCH)
 
 
-def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
-    """The reconciler's input: voices, ranks and staleness per row, beside the loaded columns."""
-    out = frame[["id", "source_id", "scope", "modality", "as_of", "period_start", "period_end", "low", "best",
-                 "high", "rule", "retrieved_at"]].copy()
+#: Columns of the reconciler's input as `_prepare` gives it.
+_ROWS = ["id", "source_id", "scope", "modality", "as_of", "period_start", "period_end", "low", "best", "high",
+         "rule", "retrieved_at", "voice", "direct", "prose", "rank", "stale_days"]
+
+
+def _prepare(loaded: Loaded, options: Options) -> pd.DataFrame:
+    """The reconciler's input (_ROWS): the loaded columns with voices, ranks and staleness per row."""
+    if not loaded:
+        return pd.DataFrame(columns=_ROWS)
     named: dict[tuple[Any, ...], tuple[str, bool]] = {}  # per publisher, attribution, source and scope
     voice, direct = [], []
-    for combo in zip(*(frame[c].to_numpy() for c in ("publisher", "attributed_to", "source_id", "scope")),
-                     strict=True):
+    for combo in zip(*(loaded[c] for c in ("publisher", "attributed_to", "source_id", "scope")), strict=True):
         found = named.get(combo)
         if found is None:
             publisher, attributed, source_id, scope = combo
@@ -279,14 +286,15 @@ def _prepare(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
                                     or voice_of(publisher, None, source_id) == who)
         voice.append(found[0])
         direct.append(found[1])
-    sources = out["source_id"].to_numpy()
+    sources = loaded["source_id"]
     ranks = {s: (options.rank(s), options.stale_days(s)) for s in set(sources)}
-    out["voice"] = np.array(voice, dtype=object)
-    out["direct"] = np.array(direct, dtype=bool)
-    out["prose"] = np.array([a in PROSE_ADAPTERS for a in frame["adapter"].to_numpy()], dtype=bool)
-    out["rank"] = np.array([ranks[s][0] for s in sources], dtype=np.int64)
-    out["stale_days"] = np.array([ranks[s][1] for s in sources], dtype=np.int64)
-    return out
+    return pd.DataFrame({
+        **{c: loaded[c] for c in _ROWS[:12]},
+        "voice": np.array(voice, dtype=object), "direct": np.array(direct, dtype=bool),
+        "prose": np.array([a in PROSE_ADAPTERS for a in loaded["adapter"]], dtype=bool),
+        "rank": np.array([ranks[s][0] for s in sources], dtype=np.int64),
+        "stale_days": np.array([ranks[s][1] for s in sources], dtype=np.int64),
+    })
 
 
 def _days(store: Store, metric: str, area: str, group: str, known_on: datetime | None,
@@ -571,10 +579,9 @@ def _reconciled(store: Store, metric: str, area: str | None, place: str | None, 
         _CACHE.move_to_end(key)
         return _CACHE[key]
     summed = place is None and area is not None  # a place's own events are few: read them
-    frame = _load(store, metric, area, place, group, known, summed)
-    rows = _prepare(frame, options) if not frame.empty else frame.assign(voice=[], stale_days=[])
+    rows = _prepare(_load(store, metric, area, place, group, known, summed), options)
     days = _days(store, metric, area, group, known, options) if summed and area is not None else None
-    if frame.empty and (days is None or days.empty):
+    if rows.empty and (days is None or days.empty):
         found: Reconciling = (rows, None, None)
     else:
         evidence = _event_reader(store, metric, area, group, known, options.count_from) if area else None
