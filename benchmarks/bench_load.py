@@ -20,12 +20,15 @@ wall time and the child's peak resident set (`os.wait4`):
   run (nothing new). Sources with no recording of their own (Sudan) get the recording of the same
   endpoint, as the tests' server answers any query;
 - `update --offline` (the shipped snapshots), first and second run;
-- then `query`, `series` for one selection and `db check` (`--export` adds `export`);
+- then `query`, `series` for one selection and `db check` (`--export` adds `export`, which holds
+  every row in memory: 6.4 GiB for a million, so not on the full store until it streams);
 each on the filled store and, for comparison, on an empty store (a schema `bench_empty` in the
 same database). Everything the runs store is deleted again afterwards (the rows stored after the
 fill, found by `stored_at`), so the filled store can be reused with `--keep`. `--explain` prints
 PostgreSQL's plans of the statements an update runs against the store; the database and table
-sizes are printed at the end.
+sizes are printed at the end. `--first-load PAGES` only times what a first update of a paged
+source does in a new store (RELIABILITY.md, "Load"). The fill runs `ANALYZE` as it grows, for
+that reason.
 
 The database at `--db` must be one for this benchmark only: without `--keep` its tables are dropped.
 Run (a PostgreSQL with default durability, not the tests' fsync=off one):
@@ -273,6 +276,9 @@ def forget_runs(db: str) -> None:
     """Delete what the measured runs stored after the fill, so that the next first run adds it again."""
     engine = sa.create_engine(db)
     with engine.begin() as conn:
+        # the observations go first, so no key is left dangling; without this, each snapshot deleted would
+        # look for its observations in a column with no index (a scan of the table each: minutes)
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         mark = conn.execute(sa.text("SELECT max(finished_at) FROM bench_fill")).scalar()
         for table, column in (("observations", "stored_at"), ("snapshots", "stored_at"), ("runs", "started_at"),
                               ("cursors", "updated_at")):
@@ -420,6 +426,8 @@ def first_load(db: str, pages: int, seed: int) -> None:
             t = time.perf_counter()
             store.add_rows(snapshot, finish(src, rows, snapshot), conn)
             times.append(time.perf_counter() - t)
+            if (page + 1) % 10 == 0:
+                print(f"  page {page + 1}: {times[-1]:.2f} s, {time.perf_counter() - started:.0f} s in all", flush=True)
         keys = [record_key(src.id, "killed", "all", "UKR", None, date(2022, 3, 1), None, None, "incident",
                            "reported", str(k)) for k in range(500)]
         query = sa.text("EXPLAIN SELECT record_key, retrieved_at, low, best, high FROM observations "
