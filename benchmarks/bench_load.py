@@ -18,7 +18,7 @@ wall time and the child's peak resident set (`os.wait4`):
   project's recorded responses (tests/recorded_server.py; fake tokens; each adapter's `base_url`
   and absolute urls pointed at the server): a first run (new snapshots) and a second identical
   run (nothing new). Sources with no recording of their own (Sudan) get the recording of the same
-  endpoint, as the tests' server answers any query;
+  endpoint, as the tests' server answers any query, and UCDP's API version 25.1 that of 19.1;
 - `update --offline` (the shipped snapshots), first and second run;
 - then `query`, `series` for one selection and `db check` (`--export` adds `export`, which holds
   every row in memory: 6.4 GiB for a million, so not on the full store until it streams);
@@ -357,19 +357,15 @@ def measure(db: str, config: Path, served: Path, tokens: dict[str, str], export:
                 if result["code"] not in (0, 1):
                     raise SystemExit(f"{name} failed:\n" + "\n".join(result["stderr"][-30:]))
             if name == "update":  # the offline runs start from the same store as the served ones
-                (reset_empty if not loaded else forget_runs)(db)
+                (forget_runs if loaded else reset)(db)
         reads = [("query", ["query", *SELECTION, "--on", "2022-03-24", "--format", "json"]),
                  ("series", ["series", *SELECTION, "--format", "json"]), ("db check", ["db", "check"])]
         if export:
             reads.append(("export", ["export", "--format", "csv", "--out", str(home / "export.csv")]))
         for name, args in reads:
             out[name] = run_cli([*base, "--sources", str(config), *args], env, home)
-    (reset_empty if not loaded else forget_runs)(db)
+    (forget_runs if loaded else reset)(db)
     return out
-
-
-def reset_empty(db: str) -> None:
-    reset(db)
 
 
 def explain(db: str) -> None:
@@ -405,9 +401,10 @@ def explain(db: str) -> None:
     engine.dispose()
 
 
-def first_load(db: str, pages: int, seed: int) -> None:
+def first_load(db: str, pages: int, seed: int, analyze: bool = False) -> None:
     """What a first `figures update` of a paged source does in a fresh store: pages of 5,000 events of
-    one source, each through `Store.add_rows`, in one transaction; seconds per page as the table grows."""
+    one source, each through `Store.add_rows`, in one transaction; seconds per page as the table grows.
+    `analyze`: run ANALYZE in the transaction after the second page (what the store could do)."""
     schema = "bench_first"
     url = with_schema(db, schema)
     engine = sa.create_engine(db)
@@ -426,6 +423,8 @@ def first_load(db: str, pages: int, seed: int) -> None:
             t = time.perf_counter()
             store.add_rows(snapshot, finish(src, rows, snapshot), conn)
             times.append(time.perf_counter() - t)
+            if analyze and page == 1:
+                conn.execute(sa.text("ANALYZE observations"))
             if (page + 1) % 10 == 0:
                 print(f"  page {page + 1}: {times[-1]:.2f} s, {time.perf_counter() - started:.0f} s in all", flush=True)
         keys = [record_key(src.id, "killed", "all", "UKR", None, date(2022, 3, 1), None, None, "incident",
@@ -439,7 +438,8 @@ def first_load(db: str, pages: int, seed: int) -> None:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()
     tenth = max(pages // 10, 1)
-    print(f"\n  first load of {pages} pages of 5,000 rows, one transaction, fresh store: "
+    print(f"\n  first load of {pages} pages of 5,000 rows, one transaction, fresh store"
+          f"{', ANALYZE after page 2' if analyze else ''}: "
           f"{time.perf_counter() - started:.1f} s; "
           f"seconds per page, first {tenth}: {statistics.median(times[:tenth]):.2f}, last {tenth}: "
           f"{statistics.median(times[-tenth:]):.2f}")
@@ -497,13 +497,14 @@ def main() -> None:
     parser.add_argument("--fill-only", action="store_true", help="fill the store and stop")
     parser.add_argument("--first-load", type=int, metavar="PAGES",
                         help="only time a first update of PAGES pages of 5,000 events into a fresh store")
+    parser.add_argument("--analyze", action="store_true", help="with --first-load: ANALYZE after the second page")
     args = parser.parse_args()
     if not args.db or not args.db.startswith("postgresql"):
         parser.error("give --db postgresql+psycopg://... (or set FIGURES_BENCH_POSTGRES)")
     from recorded_server import TOKENS, serving
 
     if args.first_load:
-        first_load(args.db, args.first_load, args.seed)
+        first_load(args.db, args.first_load, args.seed, args.analyze)
         return
     print(f"python {sys.version.split()[0]}, {args.snapshots:,} snapshots, {args.observations:,} observations, "
           f"seed {args.seed}")
