@@ -31,6 +31,7 @@ source does in a new store (RELIABILITY.md, "Load"). The fill runs `ANALYZE` as 
 that reason.
 
 The database at `--db` must be one for this benchmark only: without `--keep` its tables are dropped.
+Connect as a superuser: the clean-up skips a foreign-key check (`session_replication_role`).
 Run (a PostgreSQL with default durability, not the tests' fsync=off one):
   python benchmarks/bench_load.py --db postgresql+psycopg://postgres@127.0.0.1:54330/figures_load
   python benchmarks/bench_load.py --db URL --keep --repeat 3 --explain    # reuse the filled store
