@@ -592,41 +592,94 @@ def export_command(
 
     Example: figures export --format csv --hxl --metric killed --out killed.csv
     """
-    from .query import hxl_row, observations
+    from .query import EXPORT_CHUNK, hxl_row, observation_chunks
 
     _formats(fmt, ("csv", "json", "parquet"))
     if hxl and fmt != "csv":
         raise _fail(ValueError("--hxl adds a row of hashtags to a CSV; use it with --format csv"))
     if metric is not None:
         _filters(metric, None)
-    frame = observations(metric, area=area, source_id=source, db=_store())
+    if fmt == "parquet" and out is None:
+        raise _fail(ValueError("parquet is binary; give a file with --out"))
+    store = _store()
+    # a chunk at a time, so any store can be exported
+    chunks = observation_chunks(metric, area=area, source_id=source, db=store, size=EXPORT_CHUNK)
     if fmt == "parquet":
-        if out is None:
-            raise _fail(ValueError("parquet is binary; give a file with --out"))
+        assert out is not None
         try:
-            frame.to_parquet(out, index=False)
+            written = _write_parquet(chunks, out)
         except ImportError:
             raise _fail(ValueError("writing parquet needs pyarrow: pip install 'figures-tally[parquet]'")) from None
-        err.print(f"wrote {len(frame)} observations to {out}")
+        err.print(f"wrote {written} observations to {out}")
         return
-    rows = [{str(k): _plain(str(k), v) for k, v in r.items()} for r in frame.to_dict("records")]
     handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    written = 0
     try:
-        if hxl:
-            tags = hxl_row(list(frame.columns), frame["metric"].unique().tolist())
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(list(frame.columns))
-            writer.writerow([tags[c] for c in frame.columns])
-            for r in rows:
-                writer.writerow(["" if r[c] is None else r[c].isoformat() if isinstance(r[c], date) else r[c]
-                                 for c in frame.columns])
-        else:
-            _emit_rows(rows, fmt, handle) if rows else handle.write(",".join(frame.columns) + "\n" if fmt == "csv" else "[]\n")
+        for n, frame in enumerate(chunks):
+            columns = [str(c) for c in frame.columns]
+            rows = [{str(k): _plain(str(k), v) for k, v in r.items()} for r in frame.to_dict("records")]
+            if fmt == "csv":
+                writer = csv.writer(handle, lineterminator="\n")
+                if n == 0:
+                    writer.writerow(columns)
+                    if hxl:
+                        tags = hxl_row(columns, _metrics(store, metric, area, source))
+                        writer.writerow([tags[c] for c in columns])
+                for r in rows:
+                    writer.writerow(["" if r[c] is None else r[c].isoformat() if isinstance(r[c], date) else r[c]
+                                     for c in columns])
+            else:  # one JSON array, written an object at a time
+                for i, r in enumerate(rows):
+                    handle.write(("[" if n == 0 and i == 0 else ",\n") + to_json(r))
+            written += len(rows)
+        if fmt == "json":
+            handle.write("]\n" if written else "[]\n")
     finally:
         if out:
             handle.close()
     if out:
-        err.print(f"wrote {len(rows)} observations to {out}")
+        err.print(f"wrote {written} observations to {out}")
+
+
+def _metrics(store: Store, metric: str | None, area: str | None, source: str | None) -> list[str]:
+    """The metrics an export holds (its HXL tags depend on them)."""
+    import sqlalchemy as sa
+
+    from .schema import observations
+
+    query = sa.select(observations.c.metric).distinct()
+    for column, value in (("metric", metric), ("area", area.upper() if area else None), ("source_id", source)):
+        if value is not None:
+            query = query.where(observations.c[column] == value)
+    with store.engine.connect() as conn:
+        return sorted(conn.execute(query).scalars()) or [metric or "killed"]
+
+
+def _write_parquet(chunks: Any, out: Path) -> int:
+    """Write the chunks to one parquet file, a row group each, with fixed column types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .query import typed_frame
+
+    counts = ("id", "low", "best", "high")
+    days, moments = ("as_of", "period_start", "period_end"), ("published_at", "retrieved_at", "stored_at")
+    written = 0
+    writer = None
+    try:
+        for frame in chunks:
+            frame = typed_frame(frame)
+            if writer is None:
+                schema = pa.schema([
+                    (c, pa.int64() if c in counts else pa.timestamp("us") if c in days
+                     else pa.timestamp("us", tz="UTC") if c in moments else pa.string()) for c in frame.columns])
+                writer = pq.ParquetWriter(out, schema)
+            writer.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+            written += len(frame)
+    finally:
+        if writer is not None:
+            writer.close()
+    return written
 
 
 @app.command("chart")

@@ -41,7 +41,8 @@ from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
 __all__ = ["DISPUTE_COLUMNS", "EVIDENCE_COLUMNS", "HXL_COLUMNS", "SERIES_COLUMNS", "STALE_AFTER", "QueryResult",
-           "clear_cache", "disputes", "hxl_row", "latest_vintages", "observations", "query", "series", "typed_frame"]
+           "clear_cache", "disputes", "hxl_row", "latest_vintages", "observation_chunks", "observations", "query",
+           "series", "typed_frame"]
 
 #: Columns of `QueryResult.observations`, in order.
 EVIDENCE_COLUMNS = [
@@ -779,6 +780,29 @@ def observations(
     """
     if isinstance(metric, Store):
         metric, db = None, metric
+    chunks = list(observation_chunks(metric, area=area, place=place, group=group, source_id=source_id,
+                                     as_known_on=as_known_on, db=db, size=None))
+    return chunks[0]
+
+
+#: Rows per frame of `observation_chunks`: an export of ten million rows never holds them all.
+EXPORT_CHUNK = 10_000
+
+
+def observation_chunks(
+    metric: str | None = None,
+    *,
+    area: str | None = None,
+    place: str | None = None,
+    group: str | None = None,
+    source_id: str | None = None,
+    as_known_on: date | datetime | str | None = None,
+    db: str | Store | None = None,
+    size: int | None = EXPORT_CHUNK,
+) -> Iterator[pd.DataFrame]:
+    """`observations` a frame of at most `size` rows at a time (all in one with None), in id order,
+    read from the database as they are written out: memory follows `size`, not the store. At least
+    one frame comes, empty when nothing matches."""
     store = _store(db)
     t = observations_table.c
     query = sa.select(*[t[c] for c in OBSERVATION_COLUMNS]).order_by(t.id)
@@ -792,8 +816,16 @@ def observations(
     if known is not None:
         query = query.where(t.retrieved_at <= known)
     with store.engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=OBSERVATION_COLUMNS)
-    return typed_frame(frame)
+        if size is None:
+            yield typed_frame(pd.DataFrame(conn.execute(query).all(), columns=OBSERVATION_COLUMNS))
+            return
+        result = conn.execution_options(yield_per=size).execute(query)
+        empty = True
+        for part in result.partitions():
+            empty = False
+            yield typed_frame(pd.DataFrame(part, columns=OBSERVATION_COLUMNS))
+        if empty:
+            yield typed_frame(pd.DataFrame([], columns=OBSERVATION_COLUMNS))
 
 
 #: HXL hashtags of the export columns (the value columns take the metric's tag, see `hxl_row`).

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -382,6 +383,37 @@ def test_export_with_an_hxl_row_and_filters(loaded, tmp_path):
     assert all(t.startswith("#") for t in tags)
     body = list(csv.DictReader(io.StringIO("\n".join([lines[0], *lines[2:]]))))
     assert body and {r["metric"] for r in body} == {"killed"} and {r["area"] for r in body} == {"UKR"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet", "hxl"])
+def test_export_streams_in_chunks_and_writes_the_same(loaded, tmp_path, monkeypatch, fmt):
+    """An export reads and writes a chunk of rows at a time; the file is the same as in one piece."""
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow", reason="parquet needs the parquet extra (pyarrow)")
+    args = ["--format", "csv", "--hxl"] if fmt == "hxl" else ["--format", fmt]
+    query_module = sys.modules["figures.query"]
+    whole, chunked = tmp_path / f"whole.{fmt}", tmp_path / f"chunked.{fmt}"
+    assert loaded("export", *args, "--out", str(whole)).exit_code == 0
+    monkeypatch.setattr(query_module, "EXPORT_CHUNK", 7)
+    seen = []
+    real = query_module.observation_chunks
+
+    def counting(*a, **k):
+        for frame in real(*a, **k):
+            seen.append(len(frame))
+            yield frame
+    monkeypatch.setattr(query_module, "observation_chunks", counting)
+    assert loaded("export", *args, "--out", str(chunked)).exit_code == 0
+    assert max(seen) == 7 and len(seen) > 10
+    if fmt == "parquet":
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(pd.read_parquet(chunked), pd.read_parquet(whole))
+        assert len(pd.read_parquet(whole)) == sum(seen)
+    else:
+        assert chunked.read_bytes() == whole.read_bytes()
+    if fmt == "json":
+        assert len(json.loads(whole.read_text(encoding="utf-8"))) == sum(seen)
 
 
 def test_export_parquet_needs_pyarrow_or_writes_the_file(loaded, tmp_path):
