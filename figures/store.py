@@ -310,13 +310,15 @@ class Store:
                 size=len(snapshot.content), content=snapshot.content, stored_at=now,
             ))
             added_snapshot = 1
-        load = _Load(conn, now)
+        load = _Load.of(conn, now)
+        added, known = load.added, load.known
         rows = iter(rows)
         with _bulk_settings(conn):
             while chunk := list(islice(rows, CHUNK)):
                 load.add(chunk)
             load.tally.write(conn)
-        return IngestResult(added_snapshot, load.added, load.known)
+            load.tally = Tally()
+        return IngestResult(added_snapshot, load.added - added, load.known - known)
 
     def record_run(self, source_id: str, started: datetime, status: str, added: int,
                    message: str | None = None, conn: Connection | None = None) -> None:
@@ -472,10 +474,25 @@ class _Load:
         self.seen: dict[datetime, dict[str, Vintage]] = {}
         self.vintages: dict[Vintage, Vintage] = {}  # one tuple per distinct vintage, shared by the records in `seen`
         self.added = self.known = 0
+        self.analysed = False
         self.tally = Tally()
         self.sql = _insert_sql(conn.dialect)
         # without the driver's own SQL, SQLAlchemy's insert converts the values itself
         self.params = _parameters(conn.dialect, now) if self.sql else lambda key, row: (key, *row, now)
+
+    @classmethod
+    def of(cls, conn: Connection, now: datetime) -> _Load:
+        """The load of `conn`'s current transaction, shared by every `add_rows` in it: the pages of
+        one update are one load, so a source new to the store is never looked up in its first
+        update (what the load stored is all there is of it), however many pages it has."""
+        transaction = conn.get_transaction()
+        found = conn.info.get("figures.load")
+        if found is not None and found[0] is transaction:
+            load: _Load = found[1]
+            return load
+        load = cls(conn, now)
+        conn.info["figures.load"] = (transaction, load)
+        return load
 
     def is_fresh(self, source_id: str) -> bool:
         fresh = self.fresh.get(source_id)
@@ -508,6 +525,8 @@ class _Load:
     def add(self, chunk: list[Row]) -> None:
         keyed = [(record_key(*row[:KEY_FIELDS]), row) for row in chunk]
         stale = {key for key, row in keyed if not self.is_fresh(row[0])}
+        if stale and not self.analysed:
+            self.analysed = _analyse_if_never(self.conn)
         timelines = _timelines(self.conn, stale) if stale else {}
         out = []
         for key, row in keyed:
@@ -540,6 +559,22 @@ class _Load:
             self.conn.execute(observations.insert(), [dict(zip(INSERT_COLUMNS, p, strict=True)) for p in out])
         else:
             self.conn.exec_driver_sql(self.sql, out)
+
+
+def _analyse_if_never(conn: Connection) -> bool:
+    """PostgreSQL: give the planner statistics if the observations table has none yet.
+
+    Until a table is first analysed (autovacuum does it after a commit), PostgreSQL takes
+    `record_key IN (500 keys)` to match most of it and scans it whole, once per 500 keys: an
+    update of a source already in a new store slowed down page after page (RELIABILITY.md, Load).
+    ANALYZE in the transaction sees its own rows. Returns True once this was looked after."""
+    if conn.dialect.name != "postgresql":
+        return True
+    unknown = conn.execute(sa.text("SELECT reltuples < 0 FROM pg_class WHERE oid = to_regclass(:name)"),
+                           {"name": observations.name}).scalar()
+    if unknown:
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(observations.name)}")
+    return True
 
 
 def _insert_sql(dialect: sa.Dialect) -> str | None:

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -446,3 +447,38 @@ def test_the_bulk_insert_is_written_in_postgresql_terms_too() -> None:
     assert store_module._parameters(dialect, now)("k", row) == ("k", *row, now)
     dialect.paramstyle = "numeric_dollar"
     assert store_module._insert_sql(dialect) is None
+
+
+def test_the_pages_of_one_update_are_one_load(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source new to the store is not looked up while its first update stores page after page
+    (on a new PostgreSQL table such look-ups scanned the whole table); its next update is."""
+    looked_up: list[int] = []
+    real = store_module._timelines
+
+    def counting(conn: Any, keys: Any) -> Any:
+        keys = list(keys)
+        looked_up.append(len(keys))
+        return real(conn, keys)
+
+    monkeypatch.setattr(store_module, "_timelines", counting)
+    pages = [Snapshot(source_id="a", url=f"https://example.org/e.csv?page={p}", retrieved_at=APRIL,
+                      content=f"page {p}".encode()) for p in range(3)]
+
+    def page(p: int, day: int, value: int) -> list[Observation]:
+        return [figure("a", p * 10 + r, day, value).model_copy(update={"provenance": figure(
+            "a", p * 10 + r, day, value).provenance.model_copy(update={"snapshot_sha256": pages[p].sha256})})
+            for r in range(10)]
+
+    with store.transaction() as conn:
+        results = [store.add(pages[p], page(p, 0, 5), conn) for p in range(3)]
+        again = store.add(pages[0], page(0, 0, 5), conn)  # the same page again: known, not added
+    assert [r.observations_added for r in results] == [10, 10, 10] and again.observations_known == 10
+    assert looked_up == []
+    with store.transaction() as conn:  # the next update: the source is in the store now
+        revised = store.add(pages[1], page(1, 1, 6), conn)
+    assert revised.observations_added == 10 and looked_up == [10]
+    assert store.count()["observations"] == 40
+    if store.engine.dialect.name == "postgresql":  # the look-up gave the new table its statistics
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT reltuples >= 0 FROM pg_class WHERE oid = 'observations'::regclass")
+                                ).scalar()
