@@ -24,7 +24,8 @@ wall time and the child's peak resident set (`os.wait4`):
   every row in memory: 6.4 GiB for a million, so not on the full store until it streams);
 each on the filled store and, for comparison, on an empty store (a schema `bench_empty` in the
 same database). Everything the runs store is deleted again afterwards (the rows stored after the
-fill, found by `stored_at`), so the filled store can be reused with `--keep`. `--explain` prints
+fill, found by `stored_at`, and the daily sums of incidents written after it), so the filled store
+can be reused with `--keep`. `--explain` prints
 PostgreSQL's plans of the statements an update runs against the store; the database and table
 sizes are printed at the end. `--first-load PAGES` only times what a first update of a paged
 source does in a new store (RELIABILITY.md, "Load"). The fill runs `ANALYZE` as it grows, for
@@ -242,6 +243,8 @@ def fill(db: str, config_path: Path, n_snapshots: int, n_observations: int, seed
         conn.execute(sa.text("DELETE FROM bench_fill"))
         conn.execute(sa.text("INSERT INTO bench_fill VALUES (now(), :asked)"),
                      {"asked": asked(n_snapshots, n_observations, seed)})
+        conn.execute(sa.text("ALTER TABLE bench_fill ADD COLUMN IF NOT EXISTS sums_id BIGINT"))
+        conn.execute(sa.text("UPDATE bench_fill SET sums_id = (SELECT coalesce(max(id), 0) FROM incident_days)"))
     store.close()
     return {"seconds": seconds, "snapshots": stored, "observations": added}
 
@@ -284,6 +287,13 @@ def forget_runs(db: str) -> None:
         for table, column in (("observations", "stored_at"), ("snapshots", "stored_at"), ("runs", "started_at"),
                               ("cursors", "updated_at")):
             conn.execute(sa.text(f"DELETE FROM {table} WHERE {column} > :mark").bindparams(mark=mark))
+        # the daily sums of incidents (schema 4) that the runs' rows added: rows after the fill's last
+        # (a store filled before schema 4 was migrated, so the mark is taken the first time it is missing)
+        conn.execute(sa.text("ALTER TABLE bench_fill ADD COLUMN IF NOT EXISTS sums_id BIGINT"))
+        if conn.execute(sa.text("SELECT to_regclass('incident_days') IS NOT NULL")).scalar():
+            conn.execute(sa.text("UPDATE bench_fill SET sums_id = (SELECT coalesce(max(id), 0) FROM incident_days) "
+                                 "WHERE sums_id IS NULL"))
+            conn.execute(sa.text("DELETE FROM incident_days WHERE id > (SELECT sums_id FROM bench_fill)"))
     engine.dispose()
 
 
