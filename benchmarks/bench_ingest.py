@@ -2,14 +2,21 @@
 
 For each schema (ACLED's CSV export, the 31 columns of the real 2022 file; UCDP GED's CSV as HDX
 publishes it, 43 columns and an HXL row) it writes `--rows` synthetic events (fixed seed) to a
-temporary file, then times, each in a fresh subprocess so that peak memory is its own:
-- **baseline**: `pandas.read_csv` + `DataFrame.to_sql` of the file into a fresh SQLite file;
+temporary file, then times, each in a fresh subprocess so that peak memory is its own, and each into
+a fresh database: a SQLite file, or with `--db postgresql+psycopg://...` (or $FIGURES_BENCH_POSTGRES)
+a new schema of that PostgreSQL database, dropped afterwards:
+- **baseline**: `pandas.read_csv` + `DataFrame.to_sql` of the file (pandas' default method: on
+  PostgreSQL psycopg's executemany); on PostgreSQL also **baseline-copy** (a `method` callable
+  writing psycopg's COPY) and, only with `--run baseline-multi` (about 20 times slower),
+  `method="multi"` with 1,000 rows a statement, reported beside it; the ratios are to the default;
 - **ingest**: what `figures ingest FILE --adapter ...` runs (`pipeline.ingest_file`): the file as
   one snapshot, the adapter's `iter_rows` (plain rows, no model per figure) into
   `Store.add_rows`, in chunks within one transaction;
 - **floor**: only the database work of ingest: the store's own INSERT parameters are prepared
-  first, untimed; then the snapshot, the chunks of INSERTs and the commit are timed. No Python
-  parser or store can be faster than this on SQLite with this schema;
+  first, untimed; then the snapshot, the chunks of INSERTs (PostgreSQL: COPYs) and the commit are
+  timed. No Python parser or store can be faster than this with this schema;
+- **insert** (PostgreSQL only): ingest with the driver's executemany instead of COPY (what the
+  store did before it wrote COPY);
 - **models**: the validated path: `iter_parse` (a pydantic `Observation` per figure) stored 2,000
   at a time with `Store.add` inside one transaction (what ingest did before `iter_rows`);
 - **paged**: what `figures update` stores from an API: the rows cut into pages of 5,000, each a
@@ -20,8 +27,8 @@ Peak memory is the child's maximum resident set (`resource.getrusage`) less what
 the timed work began (for floor: after the parameters were prepared). `--profile` adds a
 cProfile of the ingest run.
 
-Run: `python benchmarks/bench_ingest.py [--rows N] [--schema acled|ucdp] [--run NAME] [--profile]`
-(default 1,000,000 rows of each schema; use `--rows 100000` while developing).
+Run: `python benchmarks/bench_ingest.py [--rows N] [--schema acled|ucdp] [--run NAME] [--profile] [--db URL]`
+(default 1,000,000 rows of each schema into SQLite; use `--rows 100000` while developing).
 """
 
 from __future__ import annotations
@@ -29,12 +36,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,13 +77,18 @@ CHUNK = 2000  # observations per Store.add in the models run
 #: The runs, in order: name for the table, and what the child process does.
 RUNS = {
     "baseline": "baseline: pandas read_csv + to_sql",
+    "baseline-multi": "pandas to_sql, method=multi",
+    "baseline-copy": "pandas to_sql, a COPY method",
     "ingest": "ingest: iter_rows + Store.add_rows",
     "floor": "floor: the store's INSERTs alone",
+    "insert": "ingest with executemany, no COPY",
     "models": "models: iter_parse + Store.add in 2,000s",
     "paged": "paged: pages of 5,000, a snapshot each",
     "whole": "whole: parse to a list, one Store.add",
 }
-DEFAULT_RUNS = [run for run in RUNS if run != "whole"]
+DEFAULT_RUNS = [run for run in RUNS if run not in ("whole", "baseline-multi")]
+#: The runs that only mean something on PostgreSQL.
+POSTGRES_RUNS = ("baseline-multi", "baseline-copy", "insert")
 
 
 def write_acled(path: Path, rows: int, rng: random.Random) -> None:
@@ -139,8 +153,8 @@ def source(schema: str) -> Any:
                         url="https://ucdp.uu.se", area="UKR", cadence="yearly", params={"format": "csv"})
 
 
-def run_ours(path: Path, schema: str, db: Path, how: str) -> dict[str, Any]:
-    """Parse with the adapter and store, `how`: ingest, models, paged or whole (see the docstring)."""
+def run_ours(path: Path, schema: str, db: str, how: str) -> dict[str, Any]:
+    """Parse with the adapter and store, `how`: ingest, insert, models, paged or whole (see the docstring)."""
     from itertools import islice
 
     from figures.models import Snapshot
@@ -154,8 +168,12 @@ def run_ours(path: Path, schema: str, db: Path, how: str) -> dict[str, Any]:
     retrieved = datetime(2026, 3, 2, tzinfo=UTC)
     base = _rss()
     started = time.perf_counter()
-    store = Store(f"sqlite:///{db}")
-    if how == "ingest":
+    store = Store(db)
+    if how in ("ingest", "insert"):
+        if how == "insert":  # the store as it was before COPY
+            import figures.store
+
+            figures.store._copy_sql = lambda dialect: None
         outcome = ingest_file(store, path, src)
         store.close()
         return _result(started, outcome.added, len(outcome.problems), base)
@@ -192,7 +210,7 @@ def run_ours(path: Path, schema: str, db: Path, how: str) -> dict[str, Any]:
     return _result(started, added, problems, base)
 
 
-def run_floor(path: Path, schema: str, db: Path) -> dict[str, Any]:
+def run_floor(path: Path, schema: str, db: str) -> dict[str, Any]:
     """The database work of ingest alone: the store's INSERT parameters are made first, untimed."""
     import gc
 
@@ -207,13 +225,13 @@ def run_floor(path: Path, schema: str, db: Path) -> dict[str, Any]:
     src = source(schema)
     snapshot = Snapshot(source_id=src.id, url=path.name, retrieved_at=datetime(2026, 3, 2, tzinfo=UTC),
                         content=path.read_bytes(), content_type=CONTENT_TYPES[".csv"])
-    store = Store(f"sqlite:///{db}")
+    store = Store(db)
     now = datetime.now(UTC)
     with store.engine.connect() as conn:  # the store's own SQL and parameters (private: this is a benchmark)
         load = _Load(conn, now)
         prepared = [load.params(row_key(row), row) for row in
                     adapter.iter_rows(snapshot, src, adapter.Params.model_validate(src.params), [])]
-    assert load.sql is not None
+    assert load.sql is not None or load.copy is not None
     gc.freeze()  # the prepared parameters are never garbage
     base = _rss()
     started = time.perf_counter()
@@ -222,9 +240,10 @@ def run_floor(path: Path, schema: str, db: Path) -> dict[str, Any]:
             sha256=snapshot.sha256, source_id=snapshot.source_id, url=snapshot.url,
             retrieved_at=snapshot.retrieved_at, content_type=snapshot.content_type, size=len(snapshot.content),
             content=snapshot.content, stored_at=now))
+        load.conn = conn
         with _bulk_settings(conn):
             for i in range(0, len(prepared), STORE_CHUNK):
-                conn.exec_driver_sql(load.sql, prepared[i:i + STORE_CHUNK])
+                load.write(prepared[i:i + STORE_CHUNK])
     store.close()
     return _result(started, len(prepared), 0, base)
 
@@ -234,19 +253,41 @@ def _result(started: float, added: int, problems: int, base: int) -> dict[str, A
             "peak_mb": (_rss() - base) / 1024}
 
 
-def run_baseline(path: Path, schema: str, db: Path) -> dict[str, Any]:
-    """pandas.read_csv + DataFrame.to_sql into a fresh SQLite file."""
+def run_baseline(path: Path, schema: str, db: str, how: str = "baseline") -> dict[str, Any]:
+    """pandas.read_csv + DataFrame.to_sql into a fresh SQLite file or PostgreSQL schema, with pandas'
+    default method, `method="multi"` (baseline-multi) or a COPY (baseline-copy)."""
     import sqlite3
 
     import pandas as pd
+    import sqlalchemy as sa
 
     base = _rss()
     started = time.perf_counter()
     frame = pd.read_csv(path, skiprows=[1] if schema == "ucdp" else None, low_memory=False)
-    with sqlite3.connect(db) as conn:
-        frame.to_sql("events", conn, index=False)
+    if db.startswith("sqlite:///"):
+        with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+            frame.to_sql("events", conn, index=False)
+    else:
+        engine = sa.create_engine(db)
+        if how == "baseline-multi":  # 1,000 rows a statement keeps under PostgreSQL's 65,535 parameters
+            frame.to_sql("events", engine, index=False, method="multi", chunksize=1000)
+        else:
+            frame.to_sql("events", engine, index=False, method=_copy_rows if how == "baseline-copy" else None)
+        engine.dispose()
     return {"seconds": time.perf_counter() - started, "observations": len(frame), "problems": 0,
             "peak_mb": (_rss() - base) / 1024}
+
+
+def _copy_rows(table: Any, conn: Any, keys: list[str], data_iter: Any) -> int:
+    """A `DataFrame.to_sql` method that writes with psycopg's COPY (text format: the server parses each value)."""
+    names = ", ".join(f'"{k}"' for k in keys)
+    count = 0
+    with conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in data_iter:
+            copy.write_row(row)
+            count += 1
+    return count
 
 
 def _rss() -> int:
@@ -255,9 +296,9 @@ def _rss() -> int:
 
 
 def child(args: argparse.Namespace) -> None:
-    path, db = Path(args.file), Path(args.db)
-    if args.child == "baseline":
-        result = run_baseline(path, args.schema, db)
+    path, db = Path(args.file), args.target
+    if args.child.startswith("baseline"):
+        result = run_baseline(path, args.schema, db, args.child)
     elif args.child == "floor":
         result = run_floor(path, args.schema, db)
     elif args.child == "profile":
@@ -274,18 +315,45 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def measure(kind: str, file: Path, schema: str, work: Path, profile_to: Path | None = None) -> dict[str, Any]:
-    db = work / f"{schema}-{kind}.sqlite"
-    command = [sys.executable, __file__, "--child", kind, "--file", str(file), "--schema", schema, "--db", str(db)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{kind} on {schema} failed:\n{done.stderr[-3000:]}")
-    if profile_to is not None:
-        profile_to.write_text(done.stderr, encoding="utf-8")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["db_mb"] = db.stat().st_size / 2**20
-    for leftover in work.glob(f"{db.name}*"):  # the database and its -wal/-shm files
-        leftover.unlink()
+def measure(kind: str, file: Path, schema: str, work: Path, postgres: str | None,
+            profile_to: Path | None = None) -> dict[str, Any]:
+    """Run `kind` in a child process into a fresh database: a SQLite file, or a new PostgreSQL schema."""
+    if postgres is None:
+        db = work / f"{schema}-{kind}.sqlite"
+        target = f"sqlite:///{db}"
+    else:
+        import sqlalchemy as sa
+
+        admin = sa.create_engine(postgres)
+        namespace = f"bench_{schema}_{kind.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {namespace}")
+        url = sa.engine.make_url(postgres).update_query_dict({"options": f"-csearch_path={namespace}"})
+        target = url.render_as_string(hide_password=False)
+    command = [sys.executable, __file__, "--child", kind, "--file", str(file), "--schema", schema, "--target", target]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{kind} on {schema} failed:\n{done.stderr[-3000:]}")
+        if profile_to is not None:
+            profile_to.write_text(done.stderr, encoding="utf-8")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        if postgres is None:
+            result["db_mb"] = db.stat().st_size / 2**20
+        else:  # tables, their indexes and TOAST
+            with admin.connect() as conn:
+                size = conn.exec_driver_sql(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n "
+                    f"ON n.oid = c.relnamespace WHERE n.nspname = '{namespace}' AND c.relkind = 'r'").scalar_one()
+            result["db_mb"] = size / 2**20
+    finally:
+        if postgres is None:
+            for leftover in work.glob(f"{db.name}*"):  # the database and its -wal/-shm files
+                leftover.unlink()
+        else:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {namespace} CASCADE")
+            admin.dispose()
     return result
 
 
@@ -298,25 +366,33 @@ def main() -> None:
                         help="only these runs (default: all but whole)")
     parser.add_argument("--profile", action="store_true", help="also cProfile the streamed run")
     parser.add_argument("--keep", action="store_true", help="keep the generated CSV files")
+    parser.add_argument("--db", default=os.environ.get("FIGURES_BENCH_POSTGRES"),
+                        help="a PostgreSQL database (postgresql+psycopg://...) to run in, a fresh schema per run "
+                             "(default: $FIGURES_BENCH_POSTGRES, else SQLite files in a temporary directory)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         args.schema = args.schema[0] if isinstance(args.schema, list) else args.schema
         child(args)
         return
+    if args.db is not None and not args.db.startswith("postgresql"):
+        raise SystemExit(f"--db takes a PostgreSQL URL (postgresql+psycopg://...), not {args.db!r}")
+    wanted = [run for run in RUNS if run in (args.run or DEFAULT_RUNS)
+              and (args.db is not None or run not in POSTGRES_RUNS)]
     work = Path(tempfile.mkdtemp(prefix="figures-bench-ingest-"))
-    print(f"python {sys.version.split()[0]}, {args.rows:,} rows per schema, seed {args.seed}, in {work}")
+    print(f"python {sys.version.split()[0]}, {args.rows:,} rows per schema, seed {args.seed}, in {work}, "
+          f"into {_database(args.db)}")
     for schema in args.schema or ["acled", "ucdp"]:
         file = work / f"{schema}.csv"
         t0 = time.perf_counter()
         (write_acled if schema == "acled" else write_ucdp)(file, args.rows, random.Random(args.seed))
         print(f"\n{schema}: wrote {file.stat().st_size / 2**20:,.0f} MiB in {time.perf_counter() - t0:.1f} s")
-        results = {RUNS[run]: measure(run, file, schema, work) for run in RUNS if run in (args.run or DEFAULT_RUNS)}
+        results = {RUNS[run]: measure(run, file, schema, work, args.db) for run in wanted}
         if args.profile:
             target = work / f"{schema}-profile.txt"
-            measure("profile", file, schema, work, profile_to=target)
+            measure("profile", file, schema, work, args.db, profile_to=target)
             print(f"  cProfile of the streamed run: {target}")
         floor = results.get(RUNS["baseline"], {"seconds": float("nan")})["seconds"]
         print(f"  {'what':44s} {'time':>8s} {'x base':>7s} {'rows/s':>9s} {'obs':>10s} {'peak MiB':>9s} {'db MiB':>7s}")
@@ -327,6 +403,22 @@ def main() -> None:
             file.unlink()
     if not args.keep and not args.profile:
         work.rmdir()
+
+
+def _database(url: str | None) -> str:
+    """What the runs write to, for the heading: SQLite's version, or PostgreSQL's and its fsync setting."""
+    if url is None:
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql("SHOW server_version").scalar_one()
+        fsync = conn.exec_driver_sql("SHOW fsync").scalar_one()
+    engine.dispose()
+    return f"PostgreSQL {version} ({engine.url.render_as_string(hide_password=True)}, fsync {fsync})"
 
 
 if __name__ == "__main__":

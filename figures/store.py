@@ -4,7 +4,8 @@ Append-only: a snapshot is stored once per sha256; an observation is added only 
 something new about its record: a first value, or a value that differs from what the store held
 for that record at the observation's retrieval time (a revision, or a revision undone).
 Re-adding an old snapshot adds nothing. Nothing is updated in place. Large exports come as
-plain rows (`add_rows`), checked and inserted a chunk at a time in one transaction.
+plain rows (`add_rows`), checked and inserted a chunk at a time in one transaction (on PostgreSQL
+through psycopg, written with COPY).
 """
 
 from __future__ import annotations
@@ -477,6 +478,7 @@ class _Load:
         self.analysed = False
         self.tally = Tally()
         self.sql = _insert_sql(conn.dialect)
+        self.copy = _copy_sql(conn.dialect)
         # without the driver's own SQL, SQLAlchemy's insert converts the values itself
         self.params = _parameters(conn.dialect, now) if self.sql else lambda key, row: (key, *row, now)
 
@@ -555,7 +557,13 @@ class _Load:
         if not out:
             return
         self.added += len(out)
-        if self.sql is None:
+        self.write(out)
+
+    def write(self, out: list[tuple[Any, ...]]) -> None:
+        """Insert rows of `INSERT_COLUMNS` values (from `params`): COPY, the driver's INSERT, or SQLAlchemy's."""
+        if self.copy is not None:
+            _copy(self.conn, self.copy, out)
+        elif self.sql is None:
             self.conn.execute(observations.insert(), [dict(zip(INSERT_COLUMNS, p, strict=True)) for p in out])
         else:
             self.conn.exec_driver_sql(self.sql, out)
@@ -585,6 +593,36 @@ def _insert_sql(dialect: sa.Dialect) -> str | None:
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in INSERT_COLUMNS)
     return f"INSERT INTO {quote(observations.name)} ({names}) VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})"
+
+
+def _copy_sql(dialect: sa.Dialect) -> tuple[str, list[str]] | None:
+    """PostgreSQL through psycopg 3: the binary COPY of `INSERT_COLUMNS` and the columns' types; None for
+    other databases and drivers. Binary COPY sends each value in its column's own form, so psycopg must be
+    told the types ("varchar", "bigint", "timestamp with time zone"...) rather than guess them from Python's."""
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        return None
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in INSERT_COLUMNS)
+    types = [re.sub(r"\(.*\)", "", observations.c[c].type.compile(dialect)).lower() for c in INSERT_COLUMNS]
+    return f"COPY {quote(observations.name)} ({names}) FROM STDIN (FORMAT BINARY)", types
+
+
+def _copy(conn: Connection, statement: tuple[str, list[str]], rows: list[tuple[Any, ...]]) -> None:
+    """Write `rows` with COPY on the connection's psycopg connection, inside its transaction.
+
+    Binary COPY sends each value with its length, not between delimiters, so tabs, newlines and backslashes
+    in text need no escaping. A database error comes out as SQLAlchemy's, as an INSERT's would.
+    """
+    sql, types = statement
+    driver = conn.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error,
+                                         dialect=conn.dialect) from exc
 
 
 def _parameters(dialect: sa.Dialect, now: datetime) -> Callable[[str, Row], tuple[Any, ...]]:

@@ -11,6 +11,8 @@ import hashlib
 import importlib.util
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,8 @@ from figures import store as store_module
 from figures.config import SourcesFile
 from figures.errors import StoreError
 from figures.models import Estimate, Observation, Provenance, Snapshot
-from figures.rows import as_row
+from figures.rows import ROW_COLUMNS, as_row
+from figures.schema import incident_days
 from figures.sources import unhcr_odp
 from figures.store import OBSERVATION_COLUMNS, SCHEMA_VERSION, Store, meta, open_store
 
@@ -482,3 +485,106 @@ def test_the_pages_of_one_update_are_one_load(store: Store, monkeypatch: pytest.
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT reltuples >= 0 FROM pg_class WHERE oid = 'observations'::regclass")
                                 ).scalar()
+
+
+# --- bulk loads on both backends (COPY on PostgreSQL) ------------------------------------------
+
+#: Text that delimited formats (CSV, PostgreSQL's text COPY) must escape: separators, line breaks,
+#: backslashes and COPY's own NULL marker, quotes, and Unicode beyond Latin-1.
+AWKWARD = ["tab\there", "new\nline", "carriage\r\nreturn", "back\\slash", "\\N", "\\", "\\.", "it's \"quoted\"",
+           "Przemyśl", "Ізюм", "صنعاء", "😀 emoji", "e\u0301 combining", "line\u2028separator", " padded ", "",
+           "del\x7f", "a,b;c|d"]
+
+
+def awkward_figures(snapshot: Snapshot) -> list[Observation]:
+    """Observations whose every text field, optional field, date and time is an odd one, on three records each."""
+    kyiv = timezone(timedelta(hours=3))
+    moments = [datetime(2022, 3, 2, 15, 45, 12, 345678, tzinfo=kyiv), datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+               datetime(2038, 1, 19, 3, 14, 8, tzinfo=timezone(timedelta(hours=-9, minutes=-30)))]
+    days = [date(2022, 2, 24), date(1900, 1, 1), date(9999, 12, 31)]
+    out = []
+    for i, text in enumerate([*AWKWARD, "x" * 300_000]):
+        day = days[i % 3]
+        estimate = (Estimate(low=i, best=None, high=None, text=text, rule="more-than") if i % 3 == 0 else
+                    Estimate(low=i, best=i + 1, high=None, text=text, rule=f"rule {text}"[:64]) if i % 3 == 1 else
+                    Estimate(low=2**62, best=2**62, high=2**63 - 1, text=text))
+        out.append(Observation(
+            metric="killed", area="UKR", place=None if i % 4 == 0 else text, as_of=day,
+            period_start=None if i % 2 else day, period_end=None if i % 2 else day,
+            scope="cumulative" if i % 2 else "incident", record_id=None if i % 5 == 0 else text[:128],
+            estimate=estimate,
+            # publisher and attributed_to are in an index of the daily sums: PostgreSQL's has a size limit
+            provenance=Provenance(source_id="odd", publisher=text[:100] or "P", url=f"https://example.org/{text}",
+                                  title=None if i % 2 else text, published_at=None if i % 3 else moments[i % 3],
+                                  retrieved_at=moments[(i + 1) % 3], snapshot_sha256=snapshot.sha256,
+                                  locator=f"row {i}\t{text}", quote=text, attributed_to=None if i % 2 else text[:100],
+                                  adapter="odd", adapter_version="1"),
+        ))
+    return out
+
+
+def test_a_bulk_load_round_trips_awkward_text_dates_times_and_nulls(store: Store) -> None:
+    """Every value comes back equal, whichever way the backend writes (PostgreSQL: COPY), over several chunks."""
+    snapshot = Snapshot(source_id="odd", url="https://example.org/odd", retrieved_at=APRIL, content=b"odd\0\t\\N")
+    found = awkward_figures(snapshot)
+    with patch("figures.store.CHUNK", 4), patch("figures.store._copy", wraps=store_module._copy) as copied:
+        result = store.add_rows(snapshot, map(as_row, found))
+    assert copied.called == (store.engine.dialect.name == "postgresql")
+    assert (result.observations_added, result.observations_known) == (len(found), 0)
+    key = lambda o: o.provenance.locator  # noqa: E731
+    assert sorted(store.select(), key=key) == sorted(found, key=key)
+    rows = sorted(store.rows(), key=lambda r: r["locator"])
+    want = sorted((as_row(o) for o in found), key=lambda r: r[ROW_COLUMNS.index("locator")])
+    assert [tuple(r[c] for c in ROW_COLUMNS) for r in rows] == want
+    assert all(r["stored_at"].utcoffset() == timedelta(0) for r in rows)
+    assert store.snapshot(snapshot.sha256).content == snapshot.content
+
+
+def failing_rows(snapshot: Snapshot, how: str) -> list[tuple[Any, ...]]:
+    """Twenty good rows, then one the database refuses (in the third chunk of seven), then more good ones."""
+    rows = [as_row(figure("a", record, 0, record)) for record in range(30)]
+    rows = [r[:ROW_COLUMNS.index("snapshot_sha256")] + (snapshot.sha256,) + r[ROW_COLUMNS.index("snapshot_sha256") + 1:]
+            for r in rows]
+    column = "text" if how == "not null" else "snapshot_sha256"
+    bad = list(rows[20])
+    bad[ROW_COLUMNS.index(column)] = None if how == "not null" else "f" * 64  # no such snapshot
+    rows[20] = tuple(bad)
+    return rows
+
+
+@pytest.mark.parametrize("how", ["not null", "foreign key"])
+def test_a_bulk_load_that_fails_midway_stores_nothing(store: Store, how: str) -> None:
+    """The chunks written before the refused row go too, with the snapshot and the daily sums."""
+    snapshot = Snapshot(source_id="a", url="https://example.org/e.csv", retrieved_at=APRIL, content=b"events 2")
+    store.add(EVENTS, [figure("a", 99, 0, 7)])
+    before, rows_before = store.count(), store.rows()
+    with engine_days(store) as days_before, patch("figures.store.CHUNK", 7), \
+            pytest.raises(StoreError, match="nothing from this run was stored"):
+        store.add_rows(snapshot, failing_rows(snapshot, how))
+    assert store.count() == before and store.rows() == rows_before
+    with engine_days(store) as days_after:
+        assert days_after == days_before
+    good = [r for i, r in enumerate(failing_rows(snapshot, how)) if i != 20]
+    assert store.add_rows(snapshot, good).observations_added == 29  # the store is usable afterwards
+
+
+@contextmanager
+def engine_days(store: Store) -> Iterator[list[Any]]:
+    """The daily sums of incidents as stored."""
+    with store.engine.connect() as conn:
+        yield conn.execute(sa.select(incident_days).order_by(incident_days.c.id)).all()
+
+
+def test_copy_is_for_postgresql_through_psycopg_only() -> None:
+    """COPY quotes "group" and names each column's type; psycopg2, SQLite and the rest keep executemany."""
+    from sqlalchemy.dialects.postgresql import psycopg, psycopg2
+    from sqlalchemy.dialects.sqlite import pysqlite
+
+    sql, types = store_module._copy_sql(psycopg.dialect())  # type: ignore[misc]
+    assert sql.startswith('COPY observations (record_key, source_id, metric, "group", ')
+    assert sql.endswith(", stored_at) FROM STDIN (FORMAT BINARY)")
+    columns = dict(zip(store_module.INSERT_COLUMNS, types, strict=True))
+    assert (columns["as_of"], columns["best"], columns["retrieved_at"], columns["quote"], columns["record_key"]) == (
+        "date", "bigint", "timestamp with time zone", "text", "varchar")
+    assert store_module._copy_sql(psycopg2.dialect()) is None
+    assert store_module._copy_sql(pysqlite.dialect()) is None
