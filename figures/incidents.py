@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .models import utc
-from .rows import PROSE_ADAPTERS, ROW_COLUMNS, Row
+from .rows import PROSE_ADAPTERS, RELAYS, ROW_COLUMNS, Row
 from .schema import day_number, incident_days, observations
 
 #: A stored vintage of a record as the tally needs it: low, best, high, publisher, attributed_to,
@@ -51,9 +51,17 @@ def summed(row: Row) -> bool:
 
 
 def vintage(row: Row, value: tuple[Any, Any, Any]) -> Vintage:
-    """What the tally remembers of a row beside its value: who published it, who said it, and
-    whether a running total counts it (not when read from prose)."""
-    return (*value, row[_PUBLISHER], row[_ATTRIBUTED], row[_ADAPTER] not in PROSE_ADAPTERS)
+    """What the tally remembers of a row beside its value (`vintage_of`)."""
+    return vintage_of(*value, row[_PUBLISHER], row[_ATTRIBUTED], row[_ADAPTER])
+
+
+def vintage_of(low: Any, best: Any, high: Any, publisher: str, attributed_to: str | None, adapter: str) -> Vintage:
+    """A vintage: its value, what decides its voice, and whether a running total counts it (not
+    when read from prose). An incident's voice is its publisher's unless the publisher relays
+    others' figures (`reconcile.voice_of`), so only a relay's attribution is kept: an event
+    dataset's list of the reports it coded ("Reuters; AFP") would make a sum per list."""
+    relayed = attributed_to if isinstance(publisher, str) and publisher.strip() in RELAYS else None
+    return (low, best, high, publisher, relayed, adapter not in PROSE_ADAPTERS)
 
 
 _NOTHING = (0, 0, 0, 0, 0, 0)
@@ -132,7 +140,7 @@ def recount(conn: Connection) -> Tally:
             previous_key, before = key, None
         row[_METRIC], row[_GROUP], row[_AREA], row[_SOURCE] = metric, group, area, source_id
         row[_START], row[_END], row[_AS_OF] = start, end, as_of
-        value = (low, best, high, publisher, attributed, adapter not in PROSE_ADAPTERS)
+        value = vintage_of(low, best, high, publisher, attributed, adapter)
         tally.stored(tuple(row), utc(retrieved), before, value, None)
         before = value
     return tally

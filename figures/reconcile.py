@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .rows import RELAYS
+
 #: A stated cumulative figure older than this no longer counts (the issue's default).
 STALE_AFTER = timedelta(days=14)
 #: A source that publishes less often than that counts for at least one of its periods.
@@ -75,8 +77,6 @@ INPUT_COLUMNS = ["id", "source_id", "voice", "scope", "modality", "as_of", "peri
                  "low", "best", "high", "rank", "stale_days", "direct", "prose", "retrieved_at"]
 
 
-#: Publishers that pass on other bodies' figures: their observations belong to the body named.
-RELAYS = {"OCHA Centre for Humanitarian Data (HDX HAPI)", "HDX HAPI", "ReliefWeb", "HDX"}
 
 
 def voice_of(publisher: str | None, attributed_to: str | None, source_id: str, scope: str = "cumulative") -> str:

@@ -31,6 +31,10 @@ Row = tuple[Any, ...]
 #: one event each, not a complete count of events, so they are never summed into a running total.
 PROSE_ADAPTERS = frozenset({"text", "reliefweb", "ohchr"})
 
+#: Publishers that pass on other bodies' figures: their observations belong to the body named
+#: (`reconcile.voice_of`). Only a relay's incidents have an attribution that decides their voice.
+RELAYS = frozenset({"OCHA Centre for Humanitarian Data (HDX HAPI)", "HDX HAPI", "ReliefWeb", "HDX"})
+
 
 def row_key(row: Row) -> str:
     """The row's record key: the same as its observation's `record_key()`."""

@@ -31,9 +31,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import incidents
 from .errors import StoreError
-from .incidents import Tally, Vintage, summed, vintage
+from .incidents import Tally, Vintage, summed, vintage, vintage_of
 from .models import Estimate, Observation, Provenance, Snapshot, record_key, utc
-from .rows import BEST, HIGH, KEY_FIELDS, LOW, PROSE_ADAPTERS, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
+from .rows import BEST, HIGH, KEY_FIELDS, LOW, RETRIEVED_AT, ROW_COLUMNS, Row, as_row
 from .schema import (
     OBSERVATION_COLUMNS,
     OLD_INDEXES,
@@ -455,7 +455,7 @@ def _timelines(conn: Connection, keys: Iterable[str]) -> dict[str, list[tuple[da
         query = (sa.select(*columns).where(observations.c.record_key.in_(listed[i:i + LOOKUP]))
                  .order_by(observations.c.retrieved_at, observations.c.id))
         for key, retrieved, low, best, high, publisher, attributed, adapter in conn.execute(query):
-            stored = (low, best, high, publisher, attributed, adapter not in PROSE_ADAPTERS)
+            stored = vintage_of(low, best, high, publisher, attributed, adapter)
             out.setdefault(key, []).append((utc(retrieved), stored))
     return out
 
