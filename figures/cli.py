@@ -809,10 +809,13 @@ def db_upgrade_command() -> None:
 
     url = Settings().db_url(state.db)
     try:
-        before, after = upgrade(url)
+        before, after, wrong = upgrade(url)
     except FiguresError as exc:
         raise _fail(exc) from None
-    if before == after:
+    if wrong:
+        typer.echo(f"store {_safe(url)} is at schema version {after}; its daily sums of incidents differed from "
+                   f"the events in {wrong} places and were worked out again")
+    elif before == after:
         typer.echo(f"store {_safe(url)} is at schema version {after}; nothing to do")
     else:
         typer.echo(f"store {_safe(url)}: schema version {before if before is not None else 'none'} -> {after}")

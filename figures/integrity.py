@@ -124,8 +124,9 @@ def _check_sums(conn: sa.Connection, report: Report, names: set[str]) -> None:
                                "run `figures db upgrade`, which works them out again")
 
 
-def upgrade(url: str) -> tuple[int | None, int]:
-    """Bring the store's schema up to this version of figures: (version before, version after)."""
+def upgrade(url: str) -> tuple[int | None, int, int]:
+    """Bring the store's schema up to this version of figures, and work the daily sums of incidents
+    out again if they differ from the events: (version before, version after, sums that differed)."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
@@ -139,9 +140,13 @@ def upgrade(url: str) -> tuple[int | None, int]:
         engine.dispose()
     store = Store(url)  # opening migrates, in one transaction
     try:
-        with store.transaction() as conn:  # derived data a migration would not touch
-            if incidents.mismatches(conn):
-                incidents.rebuild(conn)
-        return before, store.schema_version()
+        wrong = 0
+        after = store.schema_version()
+        if before == after:  # derived data a migration would not touch (a migration to 4 builds it)
+            with store.transaction() as conn:
+                wrong = incidents.mismatches(conn)
+                if wrong:
+                    incidents.rebuild(conn)
+        return before, after, wrong
     finally:
         store.close()

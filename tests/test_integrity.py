@@ -74,7 +74,7 @@ def test_upgrade_brings_an_old_store_up_and_says_so(tmp_path: Path) -> None:
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     before = check(f"sqlite:///{path}")
     assert any("figures db upgrade" in p for p in before.problems)
-    assert upgrade(f"sqlite:///{path}") == (2, SCHEMA_VERSION)
+    assert upgrade(f"sqlite:///{path}") == (2, SCHEMA_VERSION, 0)
     assert check(f"sqlite:///{path}").ok
     result = run("--db", str(path), "db", "upgrade")
     assert result.exit_code == 0 and "nothing to do" in result.stdout
