@@ -341,7 +341,7 @@ def _stated_track(voice: str, g: Mapping[str, np.ndarray]) -> _Track:
     kept = np.flatnonzero(same)
     bounds = np.searchsorted(group[kept], np.arange(len(starts)))
     until = starts + np.maximum.reduceat(stale[kept], bounds)
-    evidence = _Slices(ids[kept], bounds)
+    evidence = _Pieces.split(ids[kept], bounds)
     return _Track(voice, "stated", int(np.min(g["rank"])), starts, until, low[first], best[first], high[first],
                   evidence, [str(r) for r in rules[first]], sorted(set(sources[kept])))
 
@@ -357,10 +357,9 @@ def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
     ids = g["id"].to_numpy()
     idx = np.flatnonzero(last)
     stale = int(g["stale_days"].max())
-    n = len(idx)
+    summed = _Pieces(ids, np.zeros(len(idx), dtype=np.int64), idx + 1)  # every incident up to the date
     return _Track(voice, "incidents", int(g["rank"].min()), ends[idx], ends[idx] + stale, low[idx], best[idx],
-                  high[idx], _Prefixes(ids, idx + 1), [f"sum-of-incidents:{i + 1}" for i in idx][:n],
-                  [source_id])
+                  high[idx], summed, [f"sum-of-incidents:{i + 1}" for i in idx], [source_id])
 
 
 def _partial(first: int, start: int | None, stale_days: int) -> bool:
@@ -403,28 +402,17 @@ def _day_tracks(days: pd.DataFrame, start: int | None, evidence: EvidenceReader 
     return tracks
 
 
-class _Slices(Sequence[np.ndarray]):
-    """Item k is values[bounds[k]:bounds[k + 1]]: `np.split` without making every piece up front."""
+class _Pieces(Sequence[np.ndarray]):
+    """Item k is values[starts[k]:ends[k]], cut when asked for: a figure's evidence ids without
+    making every piece up front (a running total has one per date)."""
 
-    def __init__(self, values: np.ndarray, bounds: np.ndarray) -> None:
-        self.values, self.bounds = values, bounds
+    def __init__(self, values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.values, self.starts, self.ends = values, starts, ends
 
-    def __len__(self) -> int:
-        return len(self.bounds)
-
-    def __getitem__(self, k: Any) -> Any:
-        if isinstance(k, slice):
-            return [self[i] for i in range(len(self))[k]]
-        k = range(len(self))[k]
-        end = self.bounds[k + 1] if k + 1 < len(self.bounds) else len(self.values)
-        return self.values[self.bounds[k]:end]
-
-
-class _Prefixes(Sequence[np.ndarray]):
-    """Item k is values[:ends[k]]: the events a running total has summed by its k-th date."""
-
-    def __init__(self, values: np.ndarray, ends: np.ndarray) -> None:
-        self.values, self.ends = values, ends
+    @classmethod
+    def split(cls, values: np.ndarray, bounds: np.ndarray) -> _Pieces:
+        """`np.split(values, bounds[1:])`: consecutive pieces starting at `bounds`."""
+        return cls(values, bounds, np.r_[bounds[1:], len(values)].astype(np.int64))
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -432,7 +420,7 @@ class _Prefixes(Sequence[np.ndarray]):
     def __getitem__(self, k: Any) -> Any:
         if isinstance(k, slice):
             return [self[i] for i in range(len(self))[k]]
-        return self.values[:self.ends[k]]
+        return self.values[self.starts[k]:self.ends[k]]
 
 
 class _Deferred(Sequence[Sequence[int]]):
