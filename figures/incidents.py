@@ -64,16 +64,6 @@ def vintage_of(low: Any, best: Any, high: Any, publisher: str, attributed_to: st
     return (low, best, high, publisher, relayed, adapter not in PROSE_ADAPTERS)
 
 
-_NOTHING = (0, 0, 0, 0, 0, 0)
-
-
-def _counts(v: Vintage) -> tuple[int, int, int, int, int, int]:
-    if not v[5]:
-        return _NOTHING
-    low, best, high = v[0], v[1], v[2]
-    return (low, best or 0, high or 0, int(best is None), int(high is None), 1)
-
-
 class Tally:
     """The changes one load makes to the daily sums, merged by key, to be written with its rows."""
 
@@ -81,11 +71,20 @@ class Tally:
         self.sums: dict[tuple[Any, ...], list[int]] = {}
 
     def _add(self, key: tuple[Any, ...], v: Vintage, sign: int) -> None:
+        if not v[5]:  # read from prose: counts nothing
+            return
+        low, best, high = v[0], v[1], v[2]
         found = self.sums.get(key)
         if found is None:
-            found = self.sums[key] = [0, 0, 0, 0, 0, 0]
-        for i, n in enumerate(_counts(v)):
-            found[i] += sign * n
+            self.sums[key] = [sign * low, sign * (best or 0), sign * (high or 0), sign * (best is None),
+                              sign * (high is None), sign]
+            return
+        found[0] += sign * low
+        found[1] += sign * (best or 0)
+        found[2] += sign * (high or 0)
+        found[3] += sign * (best is None)
+        found[4] += sign * (high is None)
+        found[5] += sign
 
     def stored(self, row: Row, moment: datetime, before: Vintage | None, value: Vintage,
                after: tuple[datetime, Vintage] | None) -> None:
