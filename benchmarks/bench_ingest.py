@@ -20,7 +20,7 @@ a new schema of that PostgreSQL database, dropped afterwards:
 - **models**: the validated path: `iter_parse` (a pydantic `Observation` per figure) stored 2,000
   at a time with `Store.add` inside one transaction (what ingest did before `iter_rows`);
 - **paged**: what `figures update` stores from an API: the rows cut into pages of 5,000, each a
-  snapshot through `pipeline.store_snapshot`;
+  snapshot through `pipeline.store_snapshot`, all in one transaction (as an update stores a source);
 - **whole** (only with `--run whole`: it holds every observation, 9 to 13 GB at a million rows):
   `parse` to a list, then one `Store.add`.
 Peak memory is the child's maximum resident set (`resource.getrusage`) less what it held before
@@ -83,7 +83,7 @@ RUNS = {
     "floor": "floor: the store's INSERTs alone",
     "insert": "ingest with executemany, no COPY",
     "models": "models: iter_parse + Store.add in 2,000s",
-    "paged": "paged: pages of 5,000, a snapshot each",
+    "paged": "paged: pages of 5,000, one transaction",
     "whole": "whole: parse to a list, one Store.add",
 }
 DEFAULT_RUNS = [run for run in RUNS if run not in ("whole", "baseline-multi")]
@@ -185,10 +185,11 @@ def run_ours(path: Path, schema: str, db: str, how: str) -> dict[str, Any]:
         rest = lines[len(head):]
         del content, lines
         outcome = Outcome(src.id)
-        for n in range(0, len(rest), PAGE):
-            page = Snapshot(source_id=src.id, url=f"{path.name}#{n // PAGE}", retrieved_at=retrieved,
-                            content=b"".join(head + rest[n:n + PAGE]), content_type="text/csv")
-            store_snapshot(store, src, page, outcome)
+        with store.transaction() as conn:  # one transaction per source run, as `figures update`
+            for n in range(0, len(rest), PAGE):
+                page = Snapshot(source_id=src.id, url=f"{path.name}#{n // PAGE}", retrieved_at=retrieved,
+                                content=b"".join(head + rest[n:n + PAGE]), content_type="text/csv")
+                store_snapshot(store, src, page, outcome, conn)
         added, problems = outcome.added, len(outcome.problems)
     else:
         snapshot = Snapshot(source_id=src.id, url=path.name, retrieved_at=retrieved, content=content,
