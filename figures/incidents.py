@@ -11,8 +11,10 @@ histories stored in random order).
 
 Only what a running total can count is kept: reported incidents from adapters that do not read
 prose (`rows.PROSE_ADAPTERS`; a vintage read from prose replaces its record's earlier vintage
-with nothing, as it does when the events are read). Where an incident has no best (or no high) the sums count it in
-`no_best` (`no_high`): a running total has no best (no upper bound) from that day on.
+with nothing, as it does when the events are read). Where an incident has no best (or no high)
+the sums count it in `no_best` (`no_high`): a running total has no best (no upper bound) from
+that day on. The sums are kept per source, publisher and, for relays only, attribution: what
+decides an incident's voice (`vintage_of`).
 """
 
 from __future__ import annotations
