@@ -19,14 +19,12 @@ decides an incident's voice (`vintage_of`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .models import utc
 from .rows import PROSE_ADAPTERS, RELAYS, ROW_COLUMNS, Row
 from .schema import day_number, incident_days, observations
 
@@ -119,62 +117,68 @@ class Tally:
             conn.execute(incident_days.insert(), rows[i:i + 5000])
 
 
-def _counted_rows(conn: Connection) -> Iterator[tuple[Any, ...]]:
-    """Every stored reported incident, record by record, oldest vintage first."""
+def expected() -> sa.Select[Any]:
+    """The daily sums' changes as the observations give them, worked out by the database for a
+    whole store (what `Tally` writes as rows are stored): each stored vintage of a reported
+    incident adds its counts at its retrieval time and takes back those of the record's vintage
+    before it (`lag` over the record's vintages in the store's order); merged by key
+    (KEY_COLUMNS), those that cancel out left out."""
     t = observations.c
-    query = (sa.select(t.record_key, t.metric, t.group, t.area, t.source_id, t.period_start, t.period_end,
-                       t.as_of, t.retrieved_at, t.low, t.best, t.high, t.publisher, t.attributed_to, t.adapter)
-             .where(t.scope == "incident", t.modality == "reported")
-             .order_by(t.record_key, t.retrieved_at, t.id)
-             .execution_options(yield_per=20_000))
-    yield from conn.execute(query)
+    counted = sa.case((t.adapter.in_(sorted(PROSE_ADAPTERS)), 0), else_=1)
+    relayed = sa.case((sa.func.trim(t.publisher).in_(sorted(RELAYS)), t.attributed_to), else_=sa.null())
+    start = sa.func.coalesce(t.period_start, t.as_of)
+    counts = {"low": t.low * counted, "best": sa.func.coalesce(t.best, 0) * counted,
+              "high": sa.func.coalesce(t.high, 0) * counted,
+              "no_best": sa.case((t.best.is_(None), counted), else_=0),
+              "no_high": sa.case((t.high.is_(None), counted), else_=0), "records": counted}
 
+    def before(value: Any) -> Any:  # the value of the record's vintage before, in the store's order
+        return sa.func.lag(value).over(partition_by=t.record_key, order_by=(t.retrieved_at, t.id))
 
-def recount(conn: Connection) -> Tally:
-    """The daily sums' changes worked out again from the stored observations."""
-    tally = Tally()
-    row = [None] * len(ROW_COLUMNS)
-    previous_key, before = None, None
-    for (key, metric, group, area, source_id, start, end, as_of, retrieved, low, best, high, publisher,
-         attributed, adapter) in _counted_rows(conn):
-        if key != previous_key:
-            previous_key, before = key, None
-        row[_METRIC], row[_GROUP], row[_AREA], row[_SOURCE] = metric, group, area, source_id
-        row[_START], row[_END], row[_AS_OF] = start, end, as_of
-        value = vintage_of(low, best, high, publisher, attributed, adapter)
-        tally.stored(tuple(row), utc(retrieved), before, value, None)
-        before = value
-    return tally
+    vintages = sa.select(
+        t.metric, t.group, t.area, t.source_id, t.publisher, relayed.label("attributed_to"),
+        start.label("period_start"), sa.func.coalesce(t.period_end, start).label("period_end"), t.retrieved_at,
+        *[v.label(c) for c, v in counts.items()],
+        before(t.publisher).label("was_publisher"), before(relayed).label("was_attributed_to"),
+        *[before(v).label(f"was_{c}") for c, v in counts.items()],
+    ).where(t.scope == "incident", t.modality == "reported").subquery()
+    v = vintages.c
+    added = sa.select(*[v[c] for c in KEY_COLUMNS], *[v[c] for c in SUM_COLUMNS])
+    replaced = sa.select(*[v[c] for c in KEY_COLUMNS[:4]], v.was_publisher, v.was_attributed_to,
+                         *[v[c] for c in KEY_COLUMNS[6:]], *[-v[f"was_{c}"] for c in SUM_COLUMNS]
+                         ).where(v.was_records.is_not(None))
+    changes = sa.union_all(added, replaced).subquery()
+    c = changes.c
+    keys = [c[k] for k in KEY_COLUMNS]
+    sums = [sa.func.sum(c[k]) for k in SUM_COLUMNS]
+    return sa.select(*keys, *sums).group_by(*keys).having(sa.or_(*[total != 0 for total in sums]))
 
 
 def rebuild(conn: Connection) -> int:
     """Replace `incident_days` by the sums worked out from the observations (the schema 4
     migration, and the way out when `figures db check` finds them wrong); returns rows written."""
     conn.execute(incident_days.delete())
-    tally = recount(conn)
-    tally.write(conn)
-    return len(tally.sums)
+    conn.execute(incident_days.insert().from_select([*KEY_COLUMNS, *SUM_COLUMNS], expected()))
+    return int(conn.execute(sa.select(sa.func.count()).select_from(incident_days)).scalar_one())
 
 
-def stored_sums(conn: Connection) -> dict[tuple[Any, ...], tuple[int, ...]]:
+def _stored() -> sa.Select[Any]:
     """The changes `incident_days` holds, merged by key, those that cancel out left out."""
     t = incident_days.c
     keys = [t[c] for c in KEY_COLUMNS]
-    query = sa.select(*keys, *[sa.func.sum(t[c]) for c in SUM_COLUMNS]).group_by(*keys)
-    out = {}
-    for r in conn.execute(query):
-        key = (*r[:8], utc(r[8]))
-        sums = tuple(int(n) for n in r[9:])
-        if any(sums):
-            out[key] = sums
-    return out
+    sums = [sa.func.sum(t[c]) for c in SUM_COLUMNS]
+    return sa.select(*keys, *sums).group_by(*keys).having(sa.or_(*[total != 0 for total in sums]))
 
 
 def mismatches(conn: Connection) -> int:
-    """How many keys of the daily sums differ from what the observations give (0 when right)."""
-    expected = {(*k[:8], utc(k[8])): tuple(v) for k, v in recount(conn).sums.items() if any(v)}
-    found = stored_sums(conn)
-    return sum(1 for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
+    """How many keys of the daily sums differ from what the observations give (0 when right),
+    counted by the database: what either side has that the other has not."""
+    # each side as a plain SELECT from a subquery: SQLite refuses compound members in parentheses
+    wanted, found = expected().subquery(), _stored().subquery()
+    only = [sa.except_(sa.select(*one.c), sa.select(*other.c)).subquery()
+            for one, other in ((wanted, found), (found, wanted))]
+    keys = sa.union(*[sa.select(*[side.c[i] for i in range(len(KEY_COLUMNS))]) for side in only]).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(keys)).scalar_one())
 
 
 def daily(conn: Connection, metric: str, area: str, group: str,
