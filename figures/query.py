@@ -780,9 +780,9 @@ def observations(
     """
     if isinstance(metric, Store):
         metric, db = None, metric
-    chunks = list(observation_chunks(metric, area=area, place=place, group=group, source_id=source_id,
-                                     as_known_on=as_known_on, db=db, size=None))
-    return chunks[0]
+    [frame] = observation_chunks(metric, area=area, place=place, group=group, source_id=source_id,
+                                 as_known_on=as_known_on, db=db, size=None)  # one frame; the connection closes
+    return frame
 
 
 #: Rows per frame of `observation_chunks`: an export of ten million rows never holds them all.
