@@ -43,7 +43,7 @@ FAULTS = {
 RENAMES = {
     "data.unhcr.org": ("individuals", "individuals_count"),
     "api.unhcr.org": ("year", "Year"),
-    "www.ohchr.org": ("killed", "dead"),
+    "www.ohchr.org": ("injured", "hurt"),
     "api.reliefweb.int": ("original", "created"),
     "hapi.humdata.org": ("fatalities", "fatality_count"),
     "ucdpapi.pcr.uu.se": ("best", "best_estimate"),

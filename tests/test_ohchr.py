@@ -404,3 +404,48 @@ def test_fetch_failures_change_nothing_stored(failure: str, store: Store, monkey
     assert ("ReadTimeout" if failure == "timeout" else f"GET returned {failure}") in (outcome.error or "")
     assert store.count() == before and before["observations"] > 0
     assert entry["url"] in (outcome.error or "")
+
+
+# --- reworded pages: read what the contract allows, report the rest ---------------------------------
+
+MAY_LEAD = ("From 4 a.m. on 24 February 2022 to 24:00 midnight on 25 May 2022 (local time), OHCHR recorded 8,691 "
+            "civilian casualties in the country: 3,998 killed and 4,693 injured. This included:\n\n"
+            "In Donetsk and Luhansk regions: 4,912 casualties (2,119 killed and 2,793 injured)\n"
+            "On Government-controlled territory: 3,934 casualties (1,692 killed and 2,242 injured)\n"
+            "In other regions of Ukraine: 3,779 casualties (1,879 killed and 1,900 injured)\n")
+
+
+def test_dead_and_wounded_in_regional_lines_are_read_like_killed_and_injured() -> None:
+    text = MAY_LEAD.replace(" killed and ", " dead and ").replace(" injured)", " wounded)")
+    update = ohchr.read_update(text)
+    assert update.problems == []
+    assert [(f.place, f.metric, f.value) for f in update.figures if f.place == "other regions of Ukraine"] == [
+        ("other regions of Ukraine", "casualties", 3_779), ("other regions of Ukraine", "killed", 1_879),
+        ("other regions of Ukraine", "injured", 1_900)]
+    assert len(update.figures) == 12
+
+
+@pytest.mark.parametrize(("old", "new", "kept", "missing"), [
+    # the breakdown reworded everywhere: no national sentence is read, nothing is guessed
+    (" killed and ", " slain and ", 0, ["8,691 civilian casualties", "Donetsk and Luhansk regions: 4,912",
+                                         "Government-controlled territory: 3,934", "other regions of Ukraine: 3,779"]),
+    # the injured reworded: the national total and killed are read, the injured and the regions reported
+    (" injured", " hurt", 2, ["and 4,693 hurt", "Donetsk and Luhansk regions: 4,912",
+                              "Government-controlled territory: 3,934", "other regions of Ukraine: 3,779"]),
+])
+def test_a_reworded_breakdown_is_reported_not_silently_dropped(old: str, new: str, kept: int,
+                                                                missing: list[str]) -> None:
+    text = MAY_LEAD.replace(old, new)
+    update = ohchr.read_update(text)
+    assert len(update.figures) == kept
+    assert len(update.problems) == len(missing)
+    for problem, words in zip(update.problems, missing, strict=True):
+        assert words in problem and "could not be read" in problem and "wording may have changed" in problem
+        a, b = (int(x) for x in problem.split(":")[0].removeprefix("chars ").split("-"))
+        assert text[a:b].strip() and text[a:b] in text  # the span points into the text as served
+
+
+def test_a_reworded_page_is_partial_with_its_problems(tmp_path: Path) -> None:
+    parsed = parse(snapshot(MAY_LEAD.replace(" injured", " hurt"), content_type="text/plain"), published="2022-05-26")
+    assert [(o.metric, o.estimate.best) for o in parsed.observations] == [("casualties", 8_691), ("killed", 3_998)]
+    assert len(parsed.problems) == 4 and all(p.startswith("source 'ohchr-ukraine-updates'") for p in parsed.problems)

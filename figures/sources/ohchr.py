@@ -9,6 +9,8 @@ Also read: "until 12 midnight on D", the press briefing "Between 24 February mor
 night" (D = the publication day - 1), wire reprints "to 24:00 on July 3 amounted to T civilians (last
 week's figure), including K killed" (parentheses are skipped: they hold breakdowns or earlier figures).
 Interfax writes "00:00 on D" for the same figure (2,788 "to 00:00 on March 24" is OHCHR's 24:00 24 March).
+"dead" and "wounded" read as "killed" and "injured". A figure announced ("recorded T civilian casualties",
+"In R: T casualties (") whose breakdown reads otherwise is reported as a problem, never guessed.
 
 Rule `at-least-verified`: OHCHR counts only casualties it has verified and says the actual figures are
 considerably higher, so a count n is `Estimate(low=n, best=n, high=None)`.
@@ -79,7 +81,12 @@ NATIONAL = re.compile(
     rf"(?:,\s+among\s+them\s+(?P<injured_children>{N})\s+children)?)?")
 REGION = re.compile(
     rf"(?P<label>\b(?:In|On)\s(?:(?!\b(?:In|On)\s)[^:\n.])+?):\s*(?P<casualties>{N})\s+casualties\s*\(\s*"
-    rf"(?P<killed>{N})\s+killed\s+and\s+(?P<injured>{N})\s+injured\s*\)")
+    rf"(?P<killed>{N})\s+(?:killed|dead)\s+and\s+(?P<injured>{N})\s+(?:injured|wounded)\s*\)")
+#: What announces the national or a regional figure, however its breakdown is worded: where one of
+#: these is not read by NATIONAL or REGION, the wording changed and the figures are reported missing.
+NATIONAL_LEAD = re.compile(rf"(?:recorded|amounted\s+to)\s+{N}\s+civilian\s+casualties\b")
+REGION_LEAD = re.compile(rf"\b(?:In|On)\s(?:(?!\b(?:In|On)\s)[^:\n.])+?:\s*{N}\s+casualties\s*\(")
+AND_MORE = re.compile(rf"\s+and\s+{N}\s+\w+")  # after "K killed": an injured figure NATIONAL did not read
 PARENS = re.compile(r"\([^()]*\)")
 SENTENCE_START = re.compile(r"(?:[.!?]\s+(?=[A-Z])|\n\s*\n)")
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n\s*\n")
@@ -164,7 +171,24 @@ def read_update(text: str, published: date | None = None) -> Update:
         for metric in ("casualties", "killed", "injured"):
             out.figures.append(_figure(doc, line, metric, metric, "civilians", place, quote))
         _check_sum(out, doc, line)
+    _unread_leads(out, doc, masked, plain, national)
     return out
+
+
+def _unread_leads(out: Update, doc: Document, masked: str, plain: str,
+                  national: re.Match[str] | None) -> None:
+    """A problem for each national or regional figure announced but not read: a reworded breakdown
+    ("K slain and I hurt") must not silently drop the killed and injured."""
+    unread = [m for m in NATIONAL_LEAD.finditer(masked) if national is None] + \
+        [m for m in REGION_LEAD.finditer(plain) if not REGION.match(plain, m.start())]
+    if national is not None and national.group("injured") is None:  # "K killed and I hurt": I was not read
+        rest = AND_MORE.match(masked, national.end())
+        unread += [rest] if rest else []
+    for m in sorted(unread, key=lambda m: m.start()):
+        a, b = doc.span(m.start(), m.end())
+        words = " ".join(re.split(r"\n|(?<=[).])", plain[m.start():m.end() + 60], maxsplit=1)[0].split())
+        out.problems.append(f"chars {a}-{b}: {words!r}: figures announced here could not be read ('T civilian "
+                            "casualties: K killed and I injured'); skipped: the wording may have changed")
 
 
 def _figure(doc: Document, match: re.Match[str], name: str, metric: str, group: str, place: str | None,
