@@ -106,8 +106,8 @@ def test_the_page_needs_nothing_from_outside(report: Path) -> None:
 def test_the_page_lists_latest_figures_disputes_and_what_was_skipped(report: Path) -> None:
     text = " ".join(" ".join(parse(report).text).split())
     assert "Figures for week 2022-W13" in text and "28 March 2022 to 3 April 2022" in text
-    assert "Civilians killed in Ukraine at least 1,276 1 Apr 2022 (OCHA) 2" in text
-    assert "OHCHR at least 1,232 (30 Mar 2022); OCHA at least 1,276 (1 Apr 2022)" in text
+    assert "Civilians killed in Ukraine at least 1,276 31 Mar 2022 (OHCHR) 1" in text
+    assert "OHCHR at least 1,276 (31 Mar 2022) OHCHR, also via OCHA and ReliefWeb (OCHA)" in text
     assert "People displaced within Ukraine 6.5 million to 7.14 million (best 6.82 million) disputed" in text
     # the disputes, with both sides' words
     assert "UNHCR : 6.5 million as of 24 March 2022" in text

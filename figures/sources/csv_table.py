@@ -19,8 +19,9 @@ How a cell becomes an `Estimate` (`values:`):
 
 Dates: `date_format` (one strptime format or a list) or, when null, ISO dates and a few
 unambiguous forms ("24 March 2022", "March 24, 2022"); "03/04/2022" needs a format. Excel needs
-the openpyxl package. Note that OCHA's key-figures sheet dates each OHCHR figure by its report
-day, the day after OHCHR's "as of 24:00" date: the adapter keeps the sheet's own date.
+the openpyxl package. OCHA's key-figures sheet dates each OHCHR figure by its report day, the
+day after OHCHR's "as of 24:00" date: `as_of_offset_days: -1` gives the figure's own date, and
+`attributed_to: OHCHR` makes it OHCHR's figure (one voice with OHCHR's own pages, not two).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import importlib.util
 import io
 import json
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,6 +103,12 @@ class Params(BaseModel):
     date_format: str | list[str] | None = None
     encoding: str = "utf-8-sig"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    #: Whose figures the table holds when they are not the publisher's own (a sheet that copies
+    #: OHCHR's counts): every row's attribution, unless a `source` column names another.
+    attributed_to: str | None = None
+    #: Days added to each `as_of` date: -1 for a sheet that dates a figure by the day it was
+    #: reported, the day after the figure's own date (OCHA's key figures for OHCHR's counts).
+    as_of_offset_days: int = Field(default=0, ge=-366, le=366)
 
 
 def is_url(file: str) -> bool:
@@ -326,7 +333,7 @@ def _observation(cells: dict[str, Any], header: list[str], index: dict[str, int]
     columns = params.columns
     if _blank(cells["as_of"]):
         raise ValueError(f"column {columns.as_of!r} is blank")
-    day = read_date(cells["as_of"], params.date_format, columns.as_of)
+    day = read_date(cells["as_of"], params.date_format, columns.as_of) + timedelta(days=params.as_of_offset_days)
     start = end = None
     if columns.period_start and columns.period_end:
         start = read_date(cells["period_start"], params.date_format, columns.period_start)
@@ -338,7 +345,7 @@ def _observation(cells: dict[str, Any], header: list[str], index: dict[str, int]
     if "published" in cells and not _blank(cells["published"]):
         published = datetime.combine(read_date(cells["published"], params.date_format, str(columns.published)),
                                      datetime.min.time(), UTC)
-    attributed = (_text(cells["source"]).strip() or None) if "source" in cells else None
+    attributed = ((_text(cells["source"]).strip() or None) if "source" in cells else None) or params.attributed_to
     quote = {header[i]: _text(cells[key]) for key, i in index.items()}
     return Observation(
         metric=params.metric, group=params.group, area=source.area, place=place, as_of=day,
