@@ -255,6 +255,18 @@ def test_title_rows_places_periods_and_the_other_columns() -> None:
     assert json.loads(first.provenance.quote)["Oblast"] == "Kharkivska"
 
 
+def test_another_bodys_figures_dated_by_the_day_they_were_reported() -> None:
+    """OCHA's sheet copies OHCHR's counts the day after OHCHR's "as of" day: -1 day, and OHCHR's voice."""
+    table = "Date,Killed,Source\n2022-03-28,1151,\n2022-03-29,1179,OHCHR via OCHA\n"
+    first, second = parse_text(table, attributed_to="OHCHR", as_of_offset_days=-1, values="at-least-verified",
+                               columns={"as_of": "Date", "value": "Killed", "source": "Source"}).observations
+    assert (first.as_of, first.provenance.attributed_to) == (date(2022, 3, 27), "OHCHR")
+    assert (second.as_of, second.provenance.attributed_to) == (date(2022, 3, 28), "OHCHR via OCHA")  # the row's own
+    assert json.loads(first.provenance.quote)["Date"] == "2022-03-28"  # the words as written
+    with pytest.raises(ValueError, match="as_of_offset_days"):
+        csv_table.Params.model_validate({**source_with().params, "as_of_offset_days": 1000})
+
+
 def test_incident_rows_without_period_columns_are_one_day_each() -> None:
     [o] = parse_text("Date,Killed\n2022-03-01,5\n", scope="incident").observations
     assert o.period_start == o.period_end == date(2022, 3, 1)
