@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .rows import PROSE_ADAPTERS, RELAYS, ROW_COLUMNS, Row
+from .rows import PROSE_ADAPTERS, RELAYS, ROW_COLUMNS, SPACES, Row, is_relay
 from .schema import day_number, incident_days, observations
 
 #: A stored vintage of a record as the tally needs it: low, best, high, publisher, attributed_to,
@@ -60,7 +60,7 @@ def vintage_of(low: Any, best: Any, high: Any, publisher: str, attributed_to: st
     when read from prose). An incident's voice is its publisher's unless the publisher relays
     others' figures (`reconcile.voice_of`), so only a relay's attribution is kept: an event
     dataset's list of the reports it coded ("Reuters; AFP") would make a sum per list."""
-    relayed = attributed_to if isinstance(publisher, str) and publisher.strip() in RELAYS else None
+    relayed = attributed_to if is_relay(publisher) else None
     return (low, best, high, publisher, relayed, adapter not in PROSE_ADAPTERS)
 
 
@@ -125,7 +125,7 @@ def expected() -> sa.Select[Any]:
     (KEY_COLUMNS), those that cancel out left out."""
     t = observations.c
     counted = sa.case((t.adapter.in_(sorted(PROSE_ADAPTERS)), 0), else_=1)
-    relayed = sa.case((sa.func.trim(t.publisher).in_(sorted(RELAYS)), t.attributed_to), else_=sa.null())
+    relayed = sa.case((sa.func.trim(t.publisher, SPACES).in_(sorted(RELAYS)), t.attributed_to), else_=sa.null())
     start = sa.func.coalesce(t.period_start, t.as_of)
     counts = {"low": t.low * counted, "best": sa.func.coalesce(t.best, 0) * counted,
               "high": sa.func.coalesce(t.high, 0) * counted,

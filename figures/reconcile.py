@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rows import RELAYS
+from .rows import is_relay
 
 #: A stated cumulative figure older than this no longer counts (the issue's default).
 STALE_AFTER = timedelta(days=14)
@@ -86,7 +86,7 @@ def voice_of(publisher: str | None, attributed_to: str | None, source_id: str, s
     attribution lists the reports it coded ("Reuters News;AFP"): its events stay its publisher's.
     """
     named = isinstance(attributed_to, str) and attributed_to.strip() and ";" not in attributed_to
-    relay = isinstance(publisher, str) and publisher.strip() in RELAYS
+    relay = is_relay(publisher)
     said = attributed_to if named and (scope != "incident" or relay) else None
     for name in (said, publisher):
         if isinstance(name, str) and name.strip() and name.strip().lower() != "unknown":

@@ -34,6 +34,14 @@ PROSE_ADAPTERS = frozenset({"text", "reliefweb", "ohchr"})
 #: Publishers that pass on other bodies' figures: their observations belong to the body named
 #: (`reconcile.voice_of`). Only a relay's incidents have an attribution that decides their voice.
 RELAYS = frozenset({"OCHA Centre for Humanitarian Data (HDX HAPI)", "HDX HAPI", "ReliefWeb", "HDX"})
+#: What is trimmed from a publisher before it is looked up in RELAYS: the same set in Python and in
+#: SQL (`trim(publisher, SPACES)`), so the stored daily sums and the voices agree on every publisher.
+SPACES = " \t\n\r\x0b\x0c"
+
+
+def is_relay(publisher: object) -> bool:
+    """Whether `publisher` passes on other bodies' figures (RELAYS), spaces around it ignored."""
+    return isinstance(publisher, str) and publisher.strip(SPACES) in RELAYS
 
 
 def row_key(row: Row) -> str:
