@@ -19,6 +19,7 @@ decides an incident's voice (`vintage_of`).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -152,6 +153,13 @@ def expected() -> sa.Select[Any]:
     keys = [c[k] for k in KEY_COLUMNS]
     sums = [sa.func.sum(c[k]) for k in SUM_COLUMNS]
     return sa.select(*keys, *sums).group_by(*keys).having(sa.or_(*[total != 0 for total in sums]))
+
+
+#: What the stored sums depend on beyond the observations: which publishers relay (their
+#: attribution is kept), which adapters read prose (not counted), what is trimmed. Kept in the
+#: store's meta table as `sums_rules`; a store whose sums were worked out under other rules has
+#: them worked out again when opened (`Store._migrate`).
+RULES = hashlib.sha256(repr((1, sorted(RELAYS), sorted(PROSE_ADAPTERS), SPACES)).encode()).hexdigest()[:16]
 
 
 def rebuild(conn: Connection) -> int:

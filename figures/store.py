@@ -47,6 +47,8 @@ from .schema import (
 )
 
 log = logging.getLogger(__name__)
+#: The PostgreSQL advisory lock that opening a store holds while it creates or migrates the schema.
+MIGRATION_LOCK = 0x6669_6775_7265_73  # "figures"
 
 #: Seconds between two tries of a PostgreSQL advisory lock held by another run.
 LOCK_POLL = 0.5
@@ -251,6 +253,8 @@ class Store:
 
     def _migrate(self) -> None:
         with self._writer() as conn, conn.begin():
+            if conn.dialect.name == "postgresql":  # two first opens take turns (SQLite: BEGIN IMMEDIATE)
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             metadata.create_all(conn)
             found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
             if found is None:
@@ -269,6 +273,7 @@ class Store:
                         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {conn.dialect.identifier_preparer.quote(name)}")
                     incidents.rebuild(conn)
                 conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
+            _check_sums_rules(conn)
 
     def schema_version(self) -> int:
         """The schema version recorded in the store."""
@@ -567,6 +572,24 @@ class _Load:
             self.conn.execute(observations.insert(), [dict(zip(INSERT_COLUMNS, p, strict=True)) for p in out])
         else:
             self.conn.exec_driver_sql(self.sql, out)
+
+
+def _check_sums_rules(conn: Connection) -> None:
+    """Work the daily sums out again if they were kept under other rules (`incidents.RULES`: which
+    publishers relay, which adapters read prose), as after an upgrade of figures that changed them.
+    A store without the mark has sums just built, or kept before the rules were recorded, under
+    the same rules as now: it is only marked."""
+    rules = conn.execute(sa.select(meta.c.value).where(meta.c.key == "sums_rules")).scalar()
+    if rules == incidents.RULES:
+        return
+    if rules is None:
+        conn.execute(meta.insert().values(key="sums_rules", value=incidents.RULES))
+        return
+    log.warning("the store's daily sums of incidents were kept under other voice rules; working them out "
+                "again (once, after an upgrade of figures)")
+    rows = incidents.rebuild(conn)
+    conn.execute(meta.update().where(meta.c.key == "sums_rules").values(value=incidents.RULES))
+    log.warning("%d rows of daily sums worked out again", rows)
 
 
 def _analyse_if_never(conn: Connection) -> bool:

@@ -276,6 +276,39 @@ def test_db_check_finds_sums_that_disagree_and_upgrade_rebuilds_them(tmp_path: A
     again.close()
 
 
+def test_sums_kept_under_other_voice_rules_are_worked_out_again_on_opening(
+        tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """After an upgrade of figures that changes which publishers relay, the stored sums are stale:
+    opening the store works them out again, once."""
+    import sqlalchemy as sa
+
+    from figures.schema import meta
+
+    url = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    store = Store(url)
+    area = area_code()
+    store_all(store, HISTORY, area, [])
+    rules = meta.c.key == "sums_rules"
+    with store.engine.begin() as conn:
+        assert conn.execute(sa.select(meta.c.value).where(rules)).scalar_one() == incidents.RULES
+        # as an older figures, with other rules, would have left them
+        conn.execute(meta.update().where(rules).values(value="older-rules"))
+        conn.execute(sa.text("UPDATE incident_days SET low = low + 5"))
+        assert incidents.mismatches(conn) > 0
+    store.close()
+    with caplog.at_level("WARNING", logger="figures.store"):
+        again = Store(url)
+    assert "kept under other voice rules" in caplog.text
+    with again.engine.connect() as conn:
+        assert incidents.mismatches(conn) == 0
+        assert conn.execute(sa.select(meta.c.value).where(rules)).scalar_one() == incidents.RULES
+    check(again, HISTORY, area)
+    again.close()
+    caplog.clear()
+    Store(url).close()  # marked: not again
+    assert "other voice rules" not in caplog.text
+
+
 def test_the_sums_are_small_beside_the_events() -> None:
     """A day of many events of one source is one row of sums per load."""
     store = Store("sqlite:///:memory:")
