@@ -77,7 +77,9 @@ class SourceConfig(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     adapter: str
-    publisher: str
+    #: A body's name; kept short, as it is part of the keys of the store's indexes (PostgreSQL
+    #: refuses an index row over 2,704 bytes).
+    publisher: str = Field(min_length=1, max_length=200)
     title: str
     licence: str
     url: str

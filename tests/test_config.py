@@ -126,6 +126,12 @@ def test_bad_adapter_param_value(tmp_path: Path, real_yaml: str) -> None:
         load_sources(path)
 
 
+def test_a_publisher_too_long_for_an_index_is_refused(tmp_path: Path, real_yaml: str) -> None:
+    path = write(tmp_path, edited(real_yaml, "    publisher: UNHCR\n", f"    publisher: {'U' * 201}\n"))
+    with pytest.raises(ConfigError, match=r"source 'unhcr-ukraine-crossings', key 'publisher': .*200 characters"):
+        load_sources(path)
+
+
 def test_missing_adapter_param(tmp_path: Path, real_yaml: str) -> None:
     path = write(tmp_path, edited(real_yaml, "      scope: incident\n", ""))
     with pytest.raises(ConfigError, match=r"key 'params.scope': missing required key; add it"):
