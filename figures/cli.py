@@ -9,6 +9,7 @@ import csv
 import io
 import logging
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -579,6 +580,29 @@ def _plain(column: str, value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _plain_columns(frame: Any, cell: Callable[[str, Any], Any]) -> list[list[Any]]:
+    """The frame's cells, a list per column, each cell `cell(column, _plain(column, value))`, worked
+    out once per distinct value (dates and times repeat): the same as cell by cell, but column-wise."""
+    import pandas as pd
+
+    out = []
+    for column in frame.columns:
+        name, series = str(column), frame[column]
+        if pd.api.types.is_integer_dtype(series.dtype) and not isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+            out.append([cell(name, v) for v in series.tolist()])  # int64: no missing values
+            continue
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        cells = [cell(name, _plain(name, value)) for value in uniques]
+        missing = cell(name, None)
+        out.append([cells[i] if i >= 0 else missing for i in codes.tolist()])
+    return out
+
+
+def _csv_cell(column: str, value: Any) -> Any:
+    """A plain value as the CSV export writes it: blank for none, ISO 8601 for dates and times."""
+    return "" if value is None else value.isoformat() if isinstance(value, date) else value
+
+
 @app.command("export")
 def export_command(
     fmt: Annotated[str, typer.Option("--format", help="csv, json or parquet (parquet needs figures-tally[parquet]).")] = "csv",
@@ -617,7 +641,6 @@ def export_command(
     try:
         for n, frame in enumerate(chunks):
             columns = [str(c) for c in frame.columns]
-            rows = [{str(k): _plain(str(k), v) for k, v in r.items()} for r in frame.to_dict("records")]
             if fmt == "csv":
                 writer = csv.writer(handle, lineterminator="\n")
                 if n == 0:
@@ -625,13 +648,11 @@ def export_command(
                     if hxl:
                         tags = hxl_row(columns, _metrics(store, metric, area, source))
                         writer.writerow([tags[c] for c in columns])
-                for r in rows:
-                    writer.writerow(["" if r[c] is None else r[c].isoformat() if isinstance(r[c], date) else r[c]
-                                     for c in columns])
+                writer.writerows(zip(*_plain_columns(frame, _csv_cell), strict=True))
             else:  # one JSON array, written an object at a time
-                for i, r in enumerate(rows):
-                    handle.write(("[" if n == 0 and i == 0 else ",\n") + to_json(r))
-            written += len(rows)
+                for i, values in enumerate(zip(*_plain_columns(frame, lambda _, v: v), strict=True)):
+                    handle.write(("[" if written == 0 and i == 0 else ",\n") + to_json(dict(zip(columns, values, strict=True))))
+            written += len(frame)
         if fmt == "json":
             handle.write("]\n" if written else "[]\n")
     finally:

@@ -822,8 +822,8 @@ def observation_chunks(
         result = conn.execution_options(yield_per=size).execute(query)
         empty = True
         for part in result.partitions():
-            empty = False
-            yield typed_frame(pd.DataFrame(part, columns=OBSERVATION_COLUMNS))
+            empty = False  # plain tuples: pandas looks for named fields on each SQLAlchemy row
+            yield typed_frame(pd.DataFrame(list(map(tuple, part)), columns=OBSERVATION_COLUMNS))
         if empty:
             yield typed_frame(pd.DataFrame([], columns=OBSERVATION_COLUMNS))
 
