@@ -127,7 +127,7 @@ def test_each_observation_is_what_validation_gives():
 
 
 def test_the_documented_constructor_serves_when_assembling_disagrees(monkeypatch):
-    from figures import claims
+    from figures.claims import observations
 
     when = datetime(2022, 3, 9, 12, tzinfo=UTC)
     expected = extract(NEWS, published="2022-03-09", retrieved_at=when)
@@ -135,7 +135,7 @@ def test_the_documented_constructor_serves_when_assembling_disagrees(monkeypatch
     def broken(self, validated):
         raise RuntimeError("pydantic moved")
 
-    monkeypatch.setattr(claims._Builder, "_again", broken)
+    monkeypatch.setattr(observations._Builder, "_again", broken)
     again = extract(NEWS, published="2022-03-09", retrieved_at=when)
     assert again == expected and [o.model_dump() for o in again] == [o.model_dump() for o in expected]
 
@@ -146,9 +146,9 @@ def test_a_malformed_claim_is_refused_not_stored(monkeypatch, change):
     """Only the first observation is validated by pydantic; the others must still be checked."""
     from pydantic import ValidationError
 
-    from figures import claims
+    from figures.claims import observations
 
-    real = list(claims.find_claims(NEWS, published="2022-03-09"))
+    real = list(find_claims(NEWS, published="2022-03-09"))
 
     def find(text, *, published=None):
         yield real[0]
@@ -156,7 +156,7 @@ def test_a_malformed_claim_is_refused_not_stored(monkeypatch, change):
             setattr(real[1], key, value)
         yield real[1]
 
-    monkeypatch.setattr(claims, "find_claims", find)
+    monkeypatch.setattr(observations, "find_claims", find)
     with pytest.raises(ValidationError):
         extract(NEWS, published="2022-03-09")
 
@@ -165,7 +165,7 @@ def test_a_malformed_claim_is_refused_not_stored(monkeypatch, change):
 def test_the_garbage_collector_is_left_as_found(monkeypatch, enabled):
     import gc
 
-    from figures import claims
+    from figures.claims import observations
 
     was = gc.isenabled()
     try:
@@ -177,7 +177,7 @@ def test_the_garbage_collector_is_left_as_found(monkeypatch, enabled):
             raise RuntimeError("boom")
             yield
 
-        monkeypatch.setattr(claims, "find_claims", broken)
+        monkeypatch.setattr(observations, "find_claims", broken)
         with pytest.raises(RuntimeError):
             extract(NEWS, published="2022-03-09")
         assert gc.isenabled() is enabled

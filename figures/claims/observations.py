@@ -1,0 +1,217 @@
+"""Claims as observations: `extract` gives every claim of a text as a validated `Observation`, a
+figure the text states twice as one statement, in the area the text is about (`infer_area`).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ..gazetteer import BY_NAME, SUBAREAS, UNKNOWN_AREA
+from ..models import GROUPS as MODEL_GROUPS
+from ..models import METRICS, Estimate, Observation, Provenance
+from .counting import Claim
+from .finder import _published, find_claims
+
+ADAPTER = "text"
+VERSION = "1.0"
+
+
+def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
+    """The country a text is most about: the most often named one, leaving out refugees' host countries."""
+    counts: dict[str, int] = {}
+    for m in re.finditer(r"[A-Z][a-zü]+(?:\s(?:of\s)?[A-Z][a-z]+)*", text[:200_000]):
+        iso = BY_NAME.get(m.group(0).lower())
+        if iso and iso not in hosts:
+            counts[iso] = counts.get(iso, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else UNKNOWN_AREA
+
+
+def extract(
+    text: str,
+    *,
+    published: date | datetime | str | None = None,
+    area: str | None = None,
+    source_id: str = "text",
+    publisher: str | None = None,
+    url: str = "",
+    title: str | None = None,
+    retrieved_at: datetime | None = None,
+    snapshot_sha256: str | None = None,
+) -> list[Observation]:
+    """Every claim in a text as observations: `extract(article, published="2022-03-02")`.
+
+    Works on plain text and HTML; each observation keeps its sentence as the quote and the
+    character span of its figure (in the original text) as the locator. Python's cyclic garbage
+    collector is paused during the call and left as it was found.
+    """
+    # Python's cyclic collector would walk every observation built so far, again and again as the
+    # list grows (a third of the time of building them). Extraction makes no reference cycles, so
+    # it is paused until the list is complete, and left as it was found.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        claims = list(find_claims(text, published=published))
+        _same_statement(claims, _published(published))
+        if area is None:
+            hosts = frozenset(iso for c in claims if c.metric == "refugees" and c.place
+                              and (iso := BY_NAME.get(c.place.lower())))
+            area = infer_area(text, hosts)
+        sha = snapshot_sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+        when = retrieved_at or datetime.now(UTC)
+        published_at, day = _published_time(published), _published(published)
+        out: list[Observation] = []
+        build: _Builder | None = None
+        # each claim is its own record: its span in the text (and the text's url, which one snapshot
+        # of many reports tells apart); a headline and the body's sentence with the same figure stay two
+        where = f"@{hashlib.sha256(url.encode()).hexdigest()[:12]}" if url else ""
+        for claim in claims:
+            place = claim.place
+            key = place.lower().removeprefix("the ") if place else ""
+            if place and BY_NAME.get(key) == area and key not in SUBAREAS:
+                place = None  # the area itself is no place inside it
+            period_start, period_end = claim.period if claim.period else (None, None)
+            fields: dict[str, Any] = {
+                "source_id": source_id, "publisher": publisher or claim.attributed_to or "unknown",
+                "locator": f"chars {claim.start}-{claim.end}", "quote": claim.quote,
+                "attributed_to": claim.attributed_to}
+            values: dict[str, Any] = {  # in the order of the model's fields, as validation leaves them
+                "metric": claim.metric, "group": claim.group, "area": area, "place": place,
+                "as_of": claim.as_of or day, "period_start": period_start, "period_end": period_end,
+                "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate, "provenance": None,
+                "record_id": f"{claim.start}-{claim.end}{where}"}
+            if build is not None and _well_formed(values, fields):
+                out.append(build(values, fields))
+                continue
+            # the first, and any that fails the cheap checks, is validated in full: a bad value raises here
+            values["provenance"] = Provenance(
+                url=url, title=title, published_at=published_at, retrieved_at=when, snapshot_sha256=sha,
+                adapter=ADAPTER, adapter_version=VERSION, **fields)
+            observation = Observation(**values)
+            build = build or _Builder(observation)
+            out.append(observation)
+        return out
+    finally:
+        if collecting:
+            gc.enable()
+
+
+#: A figure repeated in one text (a headline, then the body) is one statement from this size up;
+#: small numbers repeat by chance ("2 killed" in two incidents).
+SAME_STATEMENT_FROM = 100
+
+
+def _same_statement(claims: list[Claim], published: date) -> None:
+    """A figure a text states twice (the headline "more than 10,000 killed", then the body's "more
+    than 10,000 civilians had been killed, Mayor Vadym Boychenko said") is one statement: the
+    occurrence that says less takes who said it, where and as of when from the one that says most.
+    Only what is missing is filled in (or a shorter name of the same speaker: "mayor")."""
+    by_figure: dict[tuple[Any, ...], list[Claim]] = {}
+    for c in claims:
+        if c.metric is not None and c.estimate.low >= SAME_STATEMENT_FROM:
+            by_figure.setdefault((c.metric, c.estimate.low, c.modality), []).append(c)
+    for same in by_figure.values():
+        if len(same) < 2:
+            continue
+        named = max((c.attributed_to for c in same if c.attributed_to), key=len, default=None)
+        places = {c.place for c in same if c.place}
+        dated = {c.as_of for c in same if c.as_of and c.as_of != published}
+        groups = {c.group for c in same if c.group not in (None, "all")}
+        for c in same:
+            if named and (c.attributed_to is None or _part_of(c.attributed_to, named, c.place)):
+                c.attributed_to = named
+            if c.place is None and len(places) == 1:
+                c.place = next(iter(places))
+            if c.as_of in (None, published) and len(dated) == 1 and c.scope != "incident":
+                c.as_of = next(iter(dated))
+            if c.group == "all" and len(groups) == 1:
+                c.group = next(iter(groups))
+
+
+def _part_of(short: str, long: str, place: str | None) -> bool:
+    """Whether `short` names the speaker of `long` in fewer words: "mayor", "Mariupol mayor"."""
+    words = set(short.lower().split()) - {"the", "'s"}
+    return bool(words) and words <= set(long.lower().split()) | set((place or "").lower().split())
+
+
+_METRICS: frozenset[str] = frozenset(METRICS)
+_GROUPS: frozenset[str] = frozenset(MODEL_GROUPS)
+_SCOPES: frozenset[str] = frozenset({"cumulative", "incident"})
+_MODALITIES: frozenset[str] = frozenset({"reported", "projection"})
+
+
+def _well_formed(values: dict[str, Any], fields: dict[str, Any]) -> bool:
+    """What `Observation` and `Provenance` would check on the values that differ from claim to claim:
+    the vocabularies, the types, and the period rules (an incident has a period, in order)."""
+    start, end = values["period_start"], values["period_end"]
+    place, attributed = values["place"], fields["attributed_to"]
+    return values["metric"] in _METRICS and values["group"] in _GROUPS and values["scope"] in _SCOPES \
+        and values["modality"] in _MODALITIES and type(values["as_of"]) is date \
+        and type(values["estimate"]) is Estimate and (place is None or type(place) is str) \
+        and type(fields["publisher"]) is str and type(fields["quote"]) is str \
+        and (attributed is None or type(attributed) is str) \
+        and (start is None and end is None and values["scope"] != "incident"
+             or type(start) is date and type(end) is date and start <= end)
+
+
+class _Builder:
+    """Observations like a validated one, assembled as `model_construct` does in a fraction of its
+    time: what is the same for every claim of a text (area, source, times, sha256) was validated
+    once in `validated`, and what differs passes `_well_formed` first."""
+
+    def __init__(self, validated: Observation) -> None:
+        self.provenance = dict(validated.provenance.__dict__)
+        # Every field is given, so all have the same fields set, and one set object serves them all
+        # (they are frozen; pydantic copies the set before changing it, as in model_copy).
+        self.observation_fields = set(validated.model_fields_set)
+        self.provenance_fields = set(validated.provenance.model_fields_set)
+        self.build = self._assembled
+        try:  # pydantic's internals may move: assembling must give what validation gave, or is not used
+            same = self._again(validated)
+            if not (same == validated and same.model_dump() == validated.model_dump()
+                    and list(same.__dict__) == list(validated.__dict__)
+                    and list(same.provenance.__dict__) == list(validated.provenance.__dict__)
+                    and same.model_fields_set == validated.model_fields_set
+                    and same.provenance.model_fields_set == validated.provenance.model_fields_set):
+                self.build = self._constructed
+        except Exception:  # noqa: BLE001 - any surprise means: use the documented constructor
+            self.build = self._constructed
+
+    def __call__(self, values: dict[str, Any], fields: dict[str, Any]) -> Observation:
+        return self.build(values, fields)
+
+    def _again(self, validated: Observation) -> Observation:
+        fields = {k: validated.provenance.__dict__[k] for k in ("source_id", "publisher", "locator", "quote",
+                                                                 "attributed_to")}
+        return self._assembled(dict(validated.__dict__), fields)
+
+    def _assembled(self, values: dict[str, Any], fields: dict[str, Any]) -> Observation:
+        provenance = self.provenance.copy()
+        provenance.update(fields)  # the keys are there already: the order of the fields is kept
+        values["provenance"] = _assemble(Provenance, provenance, self.provenance_fields)
+        return _assemble(Observation, values, self.observation_fields)
+
+    def _constructed(self, values: dict[str, Any], fields: dict[str, Any]) -> Observation:
+        values["provenance"] = Provenance.model_construct(**{**self.provenance, **fields})
+        return Observation.model_construct(**values)
+
+
+def _assemble(cls: type[Any], values: dict[str, Any], names: set[str]) -> Any:
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", names)
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _published_time(published: date | datetime | str | None) -> datetime | None:
+    if published is None:
+        return None
+    if isinstance(published, datetime):
+        return published
+    day = _published(published)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
