@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,13 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from adapter_faults import TOKEN, Fault, first_time, mock_client, recorded_snapshot, state, time_out, update_with
 from test_unhcr_odp import observations_csv
 
 from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
-from figures.pipeline import update_source
 from figures.rows import as_row, row_key
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, acled
@@ -38,7 +38,7 @@ from figures.store import Store
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = Path(__file__).resolve().parent / "expected" / "acled"
 REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
-EMAIL, PASSWORD = "newsdesk@example.org", "test-token-value"
+EMAIL, PASSWORD = "newsdesk@example.org", TOKEN
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
@@ -100,10 +100,7 @@ def page(rows: list[dict[str, Any]]) -> bytes:
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     assert httpx.URL(entry["url"]).params == httpx.URL(acled.request_url(acled.Params.model_validate(
         source().params))).params
-    snapshot = Snapshot(source_id="acled-ukraine", url=entry["url"],
-                        retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(FIXTURES / entry["file"]).read_bytes())
-    parsed = parse(snapshot)
+    parsed = parse(recorded_snapshot(entry, "acled-ukraine", FIXTURES))
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
     golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
@@ -232,9 +229,7 @@ def test_csv_faults(shared_fixtures: Path) -> None:
 class Acled:
     """A fake ACLED: the token endpoint and the read endpoint over the given rows."""
 
-    def __init__(self, rows: list[dict[str, Any]],
-                 fault: Callable[[httpx.Request, int], httpx.Response | None] | None = None,
-                 expires_in: int = 86400) -> None:
+    def __init__(self, rows: list[dict[str, Any]], fault: Fault | None = None, expires_in: int = 86400) -> None:
         self.rows, self.fault, self.expires_in = rows, fault, expires_in
         self.requests: list[httpx.Request] = []
         self.grants: list[dict[str, str]] = []
@@ -294,8 +289,7 @@ def run_fetch(server: Acled, cursor: dict[str, Any] | None = None, sleeps: list[
               **params: Any) -> tuple[list[Snapshot], Context]:
     src = source(**params)
     ctx = Context(secrets=Secrets(), cursor=dict(cursor or {}), offline=False)
-    sleep = sleeps.append if sleeps is not None else (lambda s: None)
-    with build_client(transport=httpx.MockTransport(server), sleep=sleep, attempts=3) as client:
+    with mock_client(server, sleeps, attempts=3) as client:
         return acled.fetch(client, src, acled.Params.model_validate(src.params), ctx), ctx
 
 
@@ -371,16 +365,14 @@ def test_an_expired_token_is_refreshed(credentials: None, clock: list[datetime],
 
 
 def test_a_401_refreshes_once_then_succeeds(credentials: None, clock: list[datetime], shared_fixtures: Path) -> None:
-    server = Acled(real_rows(shared_fixtures),
-                   fault=lambda r, n: httpx.Response(401, json={"message": "expired"}) if n == 1 else None)
+    server = Acled(real_rows(shared_fixtures), fault=first_time(httpx.Response(401, json={"message": "expired"})))
     snapshots, _ = run_fetch(server)
     assert len(snapshots) == 1 and [g["grant_type"] for g in server.grants] == ["password", "refresh_token"]
     assert server.read_requests()[1].headers["Authorization"] == "Bearer access-2"
 
 
 def test_a_failed_refresh_logs_in_again(credentials: None, clock: list[datetime], shared_fixtures: Path) -> None:
-    server = Acled(real_rows(shared_fixtures),
-                   fault=lambda r, n: httpx.Response(401, json={"message": "expired"}) if n == 1 else None)
+    server = Acled(real_rows(shared_fixtures), fault=first_time(httpx.Response(401, json={"message": "expired"})))
     original = server.__call__
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -389,7 +381,7 @@ def test_a_failed_refresh_logs_in_again(credentials: None, clock: list[datetime]
             return httpx.Response(400, json={"error": "invalid_grant"})
         return original(request)
 
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None) as client:
+    with mock_client(handler) as client:
         snapshots = acled.fetch(client, source(), acled.Params.model_validate(source().params),
                                 Context(secrets=Secrets()))
     assert len(snapshots) == 1
@@ -421,22 +413,21 @@ def test_fetch_gives_up_after_max_pages(credentials: None, clock: list[datetime]
 
 def update(store: Store, server: Acled, monkeypatch: pytest.MonkeyPatch, **params: Any) -> Any:
     monkeypatch.setitem(ADAPTERS, acled.NAME, acled)
-    with build_client(transport=httpx.MockTransport(server), sleep=lambda s: None, attempts=3) as client:
-        return update_source(store, client, source(**params), Secrets())
+    return update_with(store, server, source(**params), Secrets(), attempts=3)
 
 
 def stored(store: Store) -> tuple[dict[str, int], dict[str, Any], list[tuple[Any, ...]]]:
-    return store.count(), store.cursor("acled-ukraine"), [(r["place"], r["group"], r["best"]) for r in store.rows()]
+    return state(store, "acled-ukraine", "place", "group", "best")
 
 
-FAULTS: dict[str, Callable[[httpx.Request, int], httpx.Response | None]] = {
+FAULTS: dict[str, Fault] = {
     "truncated": lambda r, n: httpx.Response(200, content=page([GOOD])[:-20]),
     "html": lambda r, n: httpx.Response(200, text="<!DOCTYPE html><title>Maintenance</title>"),
     "schema": lambda r, n: httpx.Response(200, json={"status": 200, "success": True, "events": [GOOD]}),
     "not-allowed": lambda r, n: httpx.Response(200, json={"status": 403, "success": False,
                                                           "error": {"message": "Access denied"}}),
     "503-forever": lambda r, n: httpx.Response(503, text="Service Unavailable"),
-    "timeout": lambda r, n: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=r)),
+    "timeout": time_out,
     "403": lambda r, n: httpx.Response(403, json={"message": "Forbidden"}),
 }
 
@@ -493,7 +484,7 @@ def test_duplicated_records_across_pages_are_stored_once(credentials: None, cloc
 @pytest.mark.parametrize(("status", "headers"), [(429, {"Retry-After": "5"}), (500, {}), (503, {})])
 def test_a_transient_error_is_retried_then_succeeds(status: int, headers: dict[str, str], credentials: None,
                                                     clock: list[datetime]) -> None:
-    server = Acled([GOOD], fault=lambda r, n: httpx.Response(status, headers=headers) if n == 1 else None)
+    server = Acled([GOOD], fault=first_time(httpx.Response(status, headers=headers)))
     sleeps: list[float] = []
     snapshots, _ = run_fetch(server, sleeps=sleeps)
     assert len(snapshots) == 1 and len(parse(snapshots[0]).observations) == 1
@@ -503,7 +494,7 @@ def test_a_transient_error_is_retried_then_succeeds(status: int, headers: dict[s
 
 
 def test_a_timeout_becomes_a_source_error(credentials: None, clock: list[datetime]) -> None:
-    server = Acled([GOOD], fault=lambda r, n: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=r)))
+    server = Acled([GOOD], fault=time_out)
     with pytest.raises(SourceError, match="GET failed: ReadTimeout") as caught:
         run_fetch(server)
     assert caught.value.source_id == "acled-ukraine"

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from adapter_faults import answers, mock_client, time_out, update_with
 from test_unhcr_odp import observations_csv, same_request
 
 from figures import sources as registry
@@ -113,11 +114,6 @@ def snapshot_of(content: bytes | str, source: SourceConfig, url: str | None = No
 def parse_text(text: str, **params: Any) -> Any:
     source = source_with(**params)
     return csv_table.parse(snapshot_of(text, source), source, params_of(source))
-
-
-def client_for(handler: Any, sleeps: list[float] | None = None) -> httpx.Client:
-    return build_client(transport=httpx.MockTransport(handler), sleep=sleeps.append if sleeps is not None else
-                        (lambda s: None))
 
 
 # --- golden file and the offline replay --------------------------------------------------------
@@ -432,7 +428,7 @@ def test_fetch_gets_the_published_sheet() -> None:
         return httpx.Response(200, content=body, headers={"Content-Type": "text/csv",
                                                           "Date": "Mon, 02 May 2022 09:00:00 GMT"})
 
-    with client_for(handler) as client:
+    with mock_client(handler) as client:
         [snapshot] = csv_table.fetch(client, KILLED_SOURCE, params_of(KILLED_SOURCE), Context())
     [request] = seen
     assert same_request(str(request.url), SHEET) and request.headers["User-Agent"].startswith("figures/")
@@ -441,22 +437,18 @@ def test_fetch_gets_the_published_sheet() -> None:
 
 
 def test_403_429_5xx_and_timeouts() -> None:
-    with client_for(lambda r: httpx.Response(403, text="private")) as client, \
+    with mock_client(lambda r: httpx.Response(403, text="private")) as client, \
             pytest.raises(SourceError, match="GET returned 403"):
         csv_table.fetch(client, KILLED_SOURCE, params_of(KILLED_SOURCE), Context())
     sleeps: list[float] = []
-    answers = iter([httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(500),
-                    httpx.Response(200, text="Date,Killed\n2022-03-01,1\n")])
+    served = answers(httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(500),
+                     httpx.Response(200, text="Date,Killed\n2022-03-01,1\n"), repeat_last=False)
     source = source_with()
-    with client_for(lambda r: next(answers), sleeps) as client:
+    with mock_client(served, sleeps) as client:
         [snapshot] = csv_table.fetch(client, source, params_of(source), Context())
     assert sleeps[0] == 3.0 and len(sleeps) == 2
     assert csv_table.parse(snapshot, source, params_of(source)).observations[0].estimate.best == 1
-
-    def timeout(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
-
-    with client_for(timeout) as client, pytest.raises(SourceError, match="ReadTimeout"):
+    with mock_client(time_out) as client, pytest.raises(SourceError, match="ReadTimeout"):
         csv_table.fetch(client, source, params_of(source), Context())
 
 
@@ -469,7 +461,7 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_same_sheet_twice_is_stored_once_and_failures_change_nothing(store: Store, registered: None) -> None:
     body = (OFFLINE / "csv_ocha_ukraine_key_figures_2022.csv").read_bytes()
-    with client_for(lambda r: httpx.Response(200, content=body)) as client:
+    with mock_client(lambda r: httpx.Response(200, content=body)) as client:
         first = update_source(store, client, KILLED_SOURCE, Secrets())
         second = update_source(store, client, KILLED_SOURCE, Secrets())
         third = update_source(store, client, INJURED_SOURCE, Secrets())  # same bytes, another column
@@ -478,7 +470,6 @@ def test_the_same_sheet_twice_is_stored_once_and_failures_change_nothing(store: 
     assert store.count() == {"snapshots": 1, "observations": 32}
     for answer in (httpx.Response(200, text="<html>Sign in</html>"), httpx.Response(200, content=body[:-200] + b'"'),
                    httpx.Response(200, text="Date,Deaths\n2022-03-01,5\n"), httpx.Response(404)):
-        with client_for(lambda r, a=answer: a) as client:
-            outcome = update_source(store, client, KILLED_SOURCE, Secrets())
+        outcome = update_with(store, answers(answer), KILLED_SOURCE, Secrets())
         assert outcome.status == "failed" and KILLED_SOURCE.id in (outcome.error or "")
         assert store.count() == {"snapshots": 1, "observations": 32}

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from adapter_faults import TOKEN, Handler, answers, mock_client, recorded_snapshot, update_with
 from test_unhcr_odp import observations_csv
 
 from figures.config import SourceConfig
@@ -29,7 +29,6 @@ from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
 from figures.offline import replay_transport
-from figures.pipeline import update_source
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, hdx_hapi
 from figures.sources.base import Context
@@ -39,7 +38,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
 EXPECTED = Path(__file__).resolve().parent / "expected" / "hdx_hapi"
 REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
-TOKEN = "test-token-value"
 WHEN = datetime(2025, 1, 10, 9, tzinfo=UTC)
 CONFLICT = "coordination-context/conflict-event"
 
@@ -154,9 +152,7 @@ def body(rows: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize("entry", hapi_manifest(), ids=[Path(e["file"]).stem for e in hapi_manifest()])
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry["url"])
-    snapshot = Snapshot(source_id=source.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(OFFLINE / entry["file"]).read_bytes(), content_type="application/json")
-    parsed = parse(snapshot, source)
+    parsed = parse(recorded_snapshot(entry, source.id, content_type="application/json"), source)
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
     golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
@@ -309,9 +305,6 @@ def test_params_that_do_not_fit_the_endpoint_are_refused() -> None:
 
 # --- fetch ----------------------------------------------------------------------------------------
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
 def pages_of(rows: list[dict[str, Any]], seen: list[httpx.Request]) -> Handler:
     """Serve `rows` by limit and offset, as HAPI does."""
     def handler(request: httpx.Request) -> httpx.Response:
@@ -323,7 +316,7 @@ def pages_of(rows: list[dict[str, Any]], seen: list[httpx.Request]) -> Handler:
 
 
 def fetch_with(handler: Handler, ctx: Context | None = None, **extra: Any) -> list[Snapshot]:
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None) as client:
+    with mock_client(handler) as client:
         return hdx_hapi.fetch(client, UKRAINE, params_of(UKRAINE, **extra), ctx or Context(secrets=Secrets()))
 
 
@@ -403,28 +396,9 @@ def stored(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setitem(ADAPTERS, hdx_hapi.NAME, hdx_hapi)
     monkeypatch.setenv("HDX_HAPI_APP_IDENTIFIER", TOKEN)
     [entry] = hapi_manifest()
-    snapshot = Snapshot(source_id=UKRAINE.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(OFFLINE / entry["file"]).read_bytes())
+    snapshot = recorded_snapshot(entry, UKRAINE.id)
     store.add(snapshot, parse(snapshot).observations)
     return store
-
-
-def run(store: Store, handler: Handler, sleeps: list[float] | None = None) -> Any:
-    record = sleeps.append if sleeps is not None else (lambda s: None)
-    with build_client(transport=httpx.MockTransport(handler), sleep=record) as client:
-        return update_source(store, client, UKRAINE, Secrets())
-
-
-def answer(*responses: httpx.Response | Exception) -> Handler:
-    """Serve the responses in turn (the last one again and again), each as a fresh Response."""
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        now = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(now, Exception):
-            raise now
-        return httpx.Response(now.status_code, headers=now.headers, content=now.content)
-    return handler
 
 
 GOOD = httpx.Response(200, json={"data": [conflict_row(fatalities=12, reference_period_start="2025-02-01T00:00:00",
@@ -439,7 +413,7 @@ GOOD = httpx.Response(200, json={"data": [conflict_row(fatalities=12, reference_
 ])
 def test_a_failed_run_changes_nothing_stored(stored: Store, responses: list[Any], says: str) -> None:
     before = stored.count()
-    outcome = run(stored, answer(*responses))
+    outcome = update_with(stored, answers(*responses), UKRAINE, Secrets())
     assert outcome.status == "failed" and says in (outcome.error or "")
     assert TOKEN not in (outcome.error or "")
     assert stored.count() == before and stored.cursor(UKRAINE.id) == {}
@@ -448,7 +422,8 @@ def test_a_failed_run_changes_nothing_stored(stored: Store, responses: list[Any]
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credentials_say_which_variable_to_set(stored: Store, status: int) -> None:
     before = stored.count()
-    outcome = run(stored, answer(httpx.Response(status, json={"error": "Invalid app identifier"})))
+    outcome = update_with(stored, answers(httpx.Response(status, json={"error": "Invalid app identifier"})), UKRAINE,
+                          Secrets())
     error = outcome.error or ""
     assert outcome.status == "failed" and f"GET returned {status}" in error
     assert "set HDX_HAPI_APP_IDENTIFIER" in error and "hapi.humdata.org/docs" in error
@@ -459,7 +434,7 @@ def test_refused_credentials_say_which_variable_to_set(stored: Store, status: in
 def test_an_unset_token_skips_the_source(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(ADAPTERS, hdx_hapi.NAME, hdx_hapi)
     monkeypatch.delenv("HDX_HAPI_APP_IDENTIFIER", raising=False)
-    outcome = run(store, answer(GOOD))
+    outcome = update_with(store, answers(GOOD), UKRAINE, Secrets())
     assert outcome.status == "skipped" and "set HDX_HAPI_APP_IDENTIFIER" in (outcome.error or "")
     assert store.count() == {"snapshots": 0, "observations": 0}
 
@@ -469,7 +444,7 @@ def test_an_unset_token_skips_the_source(store: Store, monkeypatch: pytest.Monke
 def test_a_passing_fault_is_retried_and_the_run_succeeds(stored: Store, first: Any) -> None:
     sleeps: list[float] = []
     before = stored.count()
-    outcome = run(stored, answer(first, GOOD), sleeps)
+    outcome = update_with(stored, answers(first, GOOD), UKRAINE, Secrets(), sleeps)
     assert (outcome.status, outcome.added) == ("ok", 1)
     assert stored.count()["observations"] == before["observations"] + 1 and len(sleeps) == 1
     if isinstance(first, httpx.Response) and first.status_code == 429:
@@ -485,8 +460,7 @@ def test_a_second_page_that_fails_stores_nothing_from_the_run(stored: Store) -> 
             return httpx.Response(200, json={"data": MONTHS[:2]})
         return httpx.Response(200, text='{"data": [')
 
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None) as client:
-        outcome = update_source(stored, client, with_params(UKRAINE, limit=2), Secrets())
+    outcome = update_with(stored, handler, with_params(UKRAINE, limit=2), Secrets())
     assert outcome.status == "failed" and "page 2 could not be read" in (outcome.error or "")
     assert stored.count() == before
 
@@ -496,7 +470,7 @@ def test_a_changed_schema_reads_what_it_can(stored: Store) -> None:
     other = conflict_row(place="Beryslavskyi", fatalities=3, reference_period_start="2025-02-01T00:00:00",
                          reference_period_end="2025-02-28T00:00:00")
     before = stored.count()
-    outcome = run(stored, answer(httpx.Response(200, json={"data": [renamed, other]})))
+    outcome = update_with(stored, answers(httpx.Response(200, json={"data": [renamed, other]})), UKRAINE, Secrets())
     assert (outcome.status, outcome.added) == ("partial", 1)
     [problem] = outcome.problems
     assert "field 'fatalities' is missing" in problem and "'hdx-hapi-ukraine-conflict'" in problem
@@ -505,7 +479,7 @@ def test_a_changed_schema_reads_what_it_can(stored: Store) -> None:
 
 def test_an_empty_answer_adds_nothing_and_says_so(stored: Store) -> None:
     before = stored.count()
-    outcome = run(stored, answer(httpx.Response(200, json={"data": []})))
+    outcome = update_with(stored, answers(httpx.Response(200, json={"data": []})), UKRAINE, Secrets())
     assert outcome.status == "partial" and "no records" in outcome.problems[0]
     assert stored.count()["observations"] == before["observations"]
 
@@ -513,8 +487,7 @@ def test_an_empty_answer_adds_nothing_and_says_so(stored: Store) -> None:
 def test_records_repeated_across_pages_are_stored_once(stored: Store) -> None:
     rows = [MONTHS[0], MONTHS[1], MONTHS[1], MONTHS[2]]  # the second page repeats the last row of the first
     before = stored.count()
-    with build_client(transport=httpx.MockTransport(pages_of(rows, [])), sleep=lambda s: None) as client:
-        outcome = update_source(stored, client, with_params(UKRAINE, limit=2), Secrets())
+    outcome = update_with(stored, pages_of(rows, []), with_params(UKRAINE, limit=2), Secrets())
     assert (outcome.status, outcome.snapshots, outcome.added, outcome.known) == ("ok", 2, 3, 1)
     assert stored.count()["observations"] == before["observations"] + 3
 
@@ -522,5 +495,5 @@ def test_records_repeated_across_pages_are_stored_once(stored: Store) -> None:
 def test_the_offline_snapshot_again_adds_nothing(stored: Store) -> None:
     [entry] = hapi_manifest()
     content = (OFFLINE / entry["file"]).read_bytes()
-    outcome = run(stored, answer(httpx.Response(200, content=content)))
+    outcome = update_with(stored, answers(httpx.Response(200, content=content)), UKRAINE, Secrets())
     assert (outcome.status, outcome.added, outcome.known) == ("ok", 0, 32)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from adapter_faults import TOKEN, answers, mock_client, time_out, update_with
 from test_unhcr_odp import observations_csv, same_request
 
 from figures import sources as registry
@@ -40,7 +41,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
 EXPECTED = Path(__file__).resolve().parent / "expected" / "iom_dtm"
 REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
-TOKEN = "test-token-value"
 SURVEY = "Displacement due to Conflict in Ukraine"
 
 #: The sources.yaml entries proposed for this adapter (Ukraine, and Sudan since 15 April 2023).
@@ -116,11 +116,6 @@ def record(value: Any, day: str = "2022-05-23", round_number: int = 5, **fields:
 def context(monkeypatch: pytest.MonkeyPatch, cursor: dict[str, Any] | None = None) -> Context:
     monkeypatch.setenv("IOM_DTM_SUBSCRIPTION_KEY", TOKEN)
     return Context(secrets=Secrets(), cursor=dict(cursor or {}), offline=False)
-
-
-def client_for(handler: Any, sleeps: list[float] | None = None) -> httpx.Client:
-    sleep = sleeps.append if sleeps is not None else (lambda s: None)
-    return build_client(transport=httpx.MockTransport(handler), sleep=sleep)
 
 
 # --- golden files and the offline replay -------------------------------------------------------
@@ -352,7 +347,7 @@ def test_fetch_sends_the_key_in_the_header_and_never_in_the_url(monkeypatch: pyt
                               headers={"Date": "Fri, 20 Oct 2023 09:00:00 GMT"})
 
     ctx = context(monkeypatch)
-    with client_for(handler) as client:
+    with mock_client(handler) as client:
         [snapshot] = iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), ctx)
     [request] = seen
     assert (request.url.host, request.url.path) == ("dtmapi.iom.int", "/v3/displacement/admin0")
@@ -366,7 +361,7 @@ def test_fetch_sends_the_key_in_the_header_and_never_in_the_url(monkeypatch: pyt
 
 def test_fetch_without_the_key_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IOM_DTM_SUBSCRIPTION_KEY", raising=False)
-    with client_for(lambda r: httpx.Response(200)) as client, pytest.raises(SourceError) as caught:
+    with mock_client(lambda r: httpx.Response(200)) as client, pytest.raises(SourceError) as caught:
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), Context(secrets=Secrets()))
     message = str(caught.value)
     assert "set IOM_DTM_SUBSCRIPTION_KEY" in message and WHERE["IOM_DTM_SUBSCRIPTION_KEY"] in message
@@ -381,19 +376,19 @@ def test_the_cursor_asks_only_for_later_reporting_dates(monkeypatch: pytest.Monk
 
     query = iom_dtm.request_url(params_of(UKRAINE, from_date=None))
     ctx = context(monkeypatch, {"query": query, "reportingDate": "2023-05-25", "roundNumber": 13})
-    with client_for(handler) as client:
+    with mock_client(handler) as client:
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), ctx)
     assert asked[0]["FromReportingDate"] == "2023-05-26"
     assert ctx.cursor == {"query": query, "reportingDate": "2023-09-25", "roundNumber": 14}
     # a cursor left by other filters (another operation or level) is not this query's: full read
     other = context(monkeypatch, {"query": "https://dtmapi.iom.int/v3/displacement/admin1?x=y",
                                   "reportingDate": "2023-05-25"})
-    with client_for(handler) as client:
+    with mock_client(handler) as client:
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), other)
     assert asked[1]["FromReportingDate"] == "2022-02-24"
     # nothing newer served: the cursor stays where it was
     stay = context(monkeypatch, {"query": query, "reportingDate": "2023-09-25", "roundNumber": 14})
-    with client_for(lambda r: httpx.Response(200, json=envelope([]))) as client:
+    with mock_client(lambda r: httpx.Response(200, json=envelope([]))) as client:
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), stay)
     assert stay.cursor["reportingDate"] == "2023-09-25"
 
@@ -402,7 +397,7 @@ def test_a_cursor_past_to_date_asks_nothing(monkeypatch: pytest.MonkeyPatch) -> 
     params = params_of(UKRAINE, to_date="2023-01-01")
     query = iom_dtm.request_url(params.model_copy(update={"from_date": None, "to_date": None}))
     ctx = context(monkeypatch, {"query": query, "reportingDate": "2023-05-25"})
-    with client_for(lambda r: pytest.fail("no request expected")) as client:
+    with mock_client(lambda r: pytest.fail("no request expected")) as client:
         assert iom_dtm.fetch(client, UKRAINE, params, ctx) == []
 
 
@@ -420,7 +415,7 @@ def test_a_short_answer_is_split_by_date_until_every_part_is_whole(monkeypatch: 
 
     ctx = context(monkeypatch)
     params = params_of(UKRAINE, to_date="2023-12-31")
-    with client_for(handler) as client:
+    with mock_client(handler) as client:
         snapshots = iom_dtm.fetch(client, UKRAINE, params, ctx)
     assert windows[0] == ("2022-02-24", "2023-12-31")
     assert len(snapshots) == len(windows) - 1  # the short answer is not kept
@@ -431,7 +426,7 @@ def test_a_short_answer_is_split_by_date_until_every_part_is_whole(monkeypatch: 
 
 def test_a_short_answer_without_from_date_or_past_the_cap_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
     short = httpx.Response(200, json=envelope([record(1)], total=50_000))
-    with client_for(lambda r: short) as client, pytest.raises(SourceError, match="set params.from_date"):
+    with mock_client(lambda r: short) as client, pytest.raises(SourceError, match="set params.from_date"):
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE, from_date=None), context(monkeypatch))
     calls: list[httpx.Request] = []
 
@@ -439,7 +434,7 @@ def test_a_short_answer_without_from_date_or_past_the_cap_fails_clearly(monkeypa
         calls.append(request)
         return httpx.Response(200, json=envelope([record(1)], total=50_000))
 
-    with client_for(always_short) as client, pytest.raises(SourceError, match="more than 64 requests"):
+    with mock_client(always_short) as client, pytest.raises(SourceError, match="more than 64 requests"):
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE, to_date="2099-12-31"), context(monkeypatch))
     assert len(calls) <= iom_dtm.MAX_REQUESTS
 
@@ -447,7 +442,7 @@ def test_a_short_answer_without_from_date_or_past_the_cap_fails_clearly(monkeypa
 @pytest.mark.parametrize("status", [401, 403])
 def test_a_refused_key_says_which_variable_to_set_and_never_shows_it(status: int,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    with client_for(lambda r: httpx.Response(status, text=f"bad key {TOKEN}")) as client, \
+    with mock_client(lambda r: httpx.Response(status, text=f"bad key {TOKEN}")) as client, \
             pytest.raises(SourceError) as caught:
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), context(monkeypatch))
     message = str(caught.value)
@@ -456,25 +451,24 @@ def test_a_refused_key_says_which_variable_to_set_and_never_shows_it(status: int
 
 
 def test_429_with_retry_after_then_success(monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json=envelope([record(1)]))])
+    served = answers(httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json=envelope([record(1)])),
+                     repeat_last=False)
     sleeps: list[float] = []
-    with client_for(lambda r: next(answers), sleeps) as client:
+    with mock_client(served, sleeps) as client:
         [snapshot] = iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), context(monkeypatch))
     assert sleeps == [7.0]
     assert iom_dtm.parse(snapshot, UKRAINE, params_of(UKRAINE)).observations[0].estimate.best == 1
 
 
 def test_5xx_then_success(monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter([httpx.Response(502), httpx.Response(503), httpx.Response(200, json=envelope([record(1)]))])
-    with client_for(lambda r: next(answers)) as client:
+    served = answers(httpx.Response(502), httpx.Response(503), httpx.Response(200, json=envelope([record(1)])),
+                     repeat_last=False)
+    with mock_client(served) as client:
         assert len(iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), context(monkeypatch))) == 1
 
 
 def test_a_timeout_is_a_source_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
-
-    with client_for(handler) as client, pytest.raises(SourceError, match="ReadTimeout"):
+    with mock_client(time_out) as client, pytest.raises(SourceError, match="ReadTimeout"):
         iom_dtm.fetch(client, UKRAINE, params_of(UKRAINE), context(monkeypatch))
 
 
@@ -488,7 +482,7 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_same_answer_twice_is_stored_once(store: Store, registered: None, monkeypatch: pytest.MonkeyPatch) -> None:
     body = (OFFLINE / "iom_dtm_admin0_ukr_gps_2022-2023.json").read_bytes()
     monkeypatch.setenv("IOM_DTM_SUBSCRIPTION_KEY", TOKEN)
-    with client_for(lambda r: httpx.Response(200, content=body)) as client:
+    with mock_client(lambda r: httpx.Response(200, content=body)) as client:
         first = update_source(store, client, UKRAINE, Secrets())
         store.set_cursor(UKRAINE.id, {})  # forget the cursor: the same records come again
         second = update_source(store, client, UKRAINE, Secrets())
@@ -508,11 +502,9 @@ def test_a_failure_changes_nothing_stored(answer: httpx.Response, store: Store, 
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     body = (OFFLINE / "iom_dtm_admin0_ukr_gps_2022-2023.json").read_bytes()
     monkeypatch.setenv("IOM_DTM_SUBSCRIPTION_KEY", TOKEN)
-    with client_for(lambda r: httpx.Response(200, content=body)) as client:
-        update_source(store, client, UKRAINE, Secrets())
+    update_with(store, lambda r: httpx.Response(200, content=body), UKRAINE, Secrets())
     before, cursor = store.count(), store.cursor(UKRAINE.id)
-    with client_for(lambda r: answer) as client:
-        outcome = update_source(store, client, UKRAINE, Secrets())
+    outcome = update_with(store, answers(answer), UKRAINE, Secrets())
     assert outcome.status == "failed" and UKRAINE.id in (outcome.error or "")
     assert TOKEN not in (outcome.error or "")
     assert store.count() == before and store.cursor(UKRAINE.id) == cursor

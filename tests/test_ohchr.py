@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from adapter_faults import answers, mock_client, recorded_snapshot, time_out, update_with
 from test_unhcr_odp import EXPECTED, REGENERATE, observations_csv
 
 from figures.config import SourceConfig
@@ -81,9 +82,7 @@ def rows(found) -> list[tuple]:
 @pytest.mark.parametrize("entry", ohchr_manifest(), ids=[Path(e["file"]).stem for e in ohchr_manifest()])
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry)
-    snap = Snapshot(source_id=source.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                    content=(OFFLINE / entry["file"]).read_bytes(), content_type=entry.get("content_type"))
-    parsed = parse(snap, source)
+    parsed = parse(recorded_snapshot(entry, source.id, content_type=entry.get("content_type")), source)
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
     golden = EXPECTED / "ohchr" / f"{Path(entry['file']).stem}.csv"
@@ -377,10 +376,10 @@ def test_fetch_gets_each_url_with_the_user_agent() -> None:
 
 
 def test_fetch_retries_429_and_5xx_then_succeeds() -> None:
-    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(503),
-                    httpx.Response(200, text="ok")])
+    served = answers(httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(503),
+                     httpx.Response(200, text="ok"), repeat_last=False)
     slept: list[float] = []
-    with build_client(transport=httpx.MockTransport(lambda r: next(answers)), sleep=slept.append) as client:
+    with mock_client(served, slept) as client:
         [got] = ohchr.fetch(client, UPDATES, ohchr.Params(urls=["https://example.org/u"]), Context())
     assert got.content == b"ok" and slept[0] == 7.0 and len(slept) == 2
 
@@ -392,14 +391,8 @@ def test_fetch_failures_change_nothing_stored(failure: str, store: Store, monkey
     with build_client(transport=replay_transport()) as client:
         assert update_source(store, client, UPDATES, offline=True).status == "ok"
     before = store.count()
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if failure == "timeout":
-            raise httpx.ReadTimeout("timed out", request=request)
-        return httpx.Response(int(failure), text="nope")
-
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None) as client:
-        outcome = update_source(store, client, UPDATES)
+    handler = time_out if failure == "timeout" else answers(httpx.Response(int(failure), text="nope"))
+    outcome = update_with(store, handler, UPDATES)
     assert outcome.status == "failed" and "ohchr-ukraine-updates" in (outcome.error or "")
     assert ("ReadTimeout" if failure == "timeout" else f"GET returned {failure}") in (outcome.error or "")
     assert store.count() == before and before["observations"] > 0

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from adapter_faults import TOKEN, Handler, answers, mock_client, recorded_snapshot, update_with
 from test_unhcr_odp import EXPECTED, REGENERATE, observations_csv
 
 from figures.config import SourceConfig
@@ -24,7 +25,6 @@ from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
 from figures.offline import manifest, replay_transport
-from figures.pipeline import update_source
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, reliefweb
 from figures.sources.base import Context
@@ -32,7 +32,6 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-TOKEN = "test-token-value"
 SOURCE = SourceConfig(
     id="reliefweb-ukraine", adapter="reliefweb", publisher="ReliefWeb (OCHA)",
     title="ReliefWeb reports on Ukraine from OHCHR and UNHCR",
@@ -76,30 +75,20 @@ def page(records: list[dict[str, Any]], offset: int | None = None, total: int | 
             "totalCount": total if total is not None else len(records), "count": len(records), "data": records}
 
 
-def client_for(answers: list[Any], seen: list[httpx.Request] | None = None, slept: list[float] | None = None):
-    queue = list(answers)
+def served(answered: list[Any], seen: list[httpx.Request] | None = None) -> Handler:
+    """Each answer to one request, in turn (a page of JSON as a 200); a request past the last fails."""
+    return answers(*answered, seen=seen, headers={"Date": "Sat, 26 Mar 2022 06:00:00 GMT"}, repeat_last=False)
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if seen is not None:
-            seen.append(request)
-        answer = queue.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        if isinstance(answer, httpx.Response):
-            return answer
-        return httpx.Response(200, json=answer, headers={"Date": "Sat, 26 Mar 2022 06:00:00 GMT"})
 
-    pause = slept.append if slept is not None else (lambda s: None)
-    return build_client(transport=httpx.MockTransport(handler), sleep=pause)
+def client_for(answered: list[Any], seen: list[httpx.Request] | None = None, slept: list[float] | None = None):
+    return mock_client(served(answered, seen), slept)
 
 
 # --- golden file and the offline page -------------------------------------------------------------
 
 @pytest.mark.parametrize("entry", rw_manifest(), ids=[Path(e["file"]).stem for e in rw_manifest()])
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
-    snap = Snapshot(source_id=SOURCE.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                    content=(OFFLINE / entry["file"]).read_bytes(), content_type="application/json")
-    parsed = reliefweb.parse(snap, SOURCE, PARAMS)
+    parsed = reliefweb.parse(recorded_snapshot(entry, SOURCE.id, content_type="application/json"), SOURCE, PARAMS)
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
     golden = EXPECTED / "reliefweb" / f"{Path(entry['file']).stem}.csv"
@@ -390,8 +379,7 @@ def test_failures_change_nothing_stored(answer: Any, store: Store, monkeypatch: 
     before, cursor = prefilled(store)
     assert before["observations"] > 0
     monkeypatch.setenv("RELIEFWEB_APPNAME", TOKEN)
-    with client_for([answer] * 4) as client:
-        outcome = update_source(store, client, SOURCE, secrets=Secrets())
+    outcome = update_with(store, served([answer] * 4), SOURCE, Secrets())
     assert outcome.status == "failed" and TOKEN not in (outcome.error or "")
     assert store.count() == before and store.cursor(SOURCE.id) == cursor
 
@@ -406,8 +394,7 @@ def test_a_successful_incremental_run_stores_and_moves_the_cursor(store: Store,
     later["fields"]["body"] = body.replace("2,788", "2,789").replace("1,707 injured", "1,708 injured")
     monkeypatch.setenv("RELIEFWEB_APPNAME", TOKEN)
     seen: list[httpx.Request] = []
-    with client_for([page([later])], seen) as client:
-        outcome = update_source(store, client, SOURCE, secrets=Secrets())
+    outcome = update_with(store, served([page([later])], seen), SOURCE, Secrets())
     assert outcome.status == "ok" and outcome.added == 2  # the revised total and injured; the rest known
     assert seen[0].url.params["filter[conditions][3][value][from]"] == "2022-03-25T12:47:04+00:00"
     assert store.cursor(SOURCE.id) == {"date.changed": "2022-03-28T09:00:00+00:00"}

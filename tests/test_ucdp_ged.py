@@ -14,13 +14,13 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from adapter_faults import TOKEN, Fault, first_time, mock_client, recorded_snapshot, state, time_out, update_with
 from test_unhcr_odp import observations_csv
 
 from figures.config import SourceConfig
@@ -28,7 +28,6 @@ from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
 from figures.offline import manifest, replay_transport
-from figures.pipeline import update_source
 from figures.rows import as_row, row_key
 from figures.secrets import Secrets
 from figures.sources import ADAPTERS, ucdp_ged
@@ -39,7 +38,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
 EXPECTED = Path(__file__).resolve().parent / "expected" / "ucdp_ged"
 REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
-TOKEN = "test-token-value"
 WHEN = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
@@ -87,9 +85,7 @@ def snap(content: bytes, url: str = "https://ucdpapi.pcr.uu.se/api/gedevents/25.
 @pytest.mark.parametrize("entry", ucdp_manifest(), ids=[Path(e["file"]).stem for e in ucdp_manifest()])
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     src = source_for(entry["url"])
-    snapshot = Snapshot(source_id=src.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(OFFLINE / entry["file"]).read_bytes())
-    parsed = parse(snapshot, src)
+    parsed = parse(recorded_snapshot(entry, src.id), src)
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
     golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
@@ -264,8 +260,7 @@ def test_version_must_be_quoted_and_codes_become_text() -> None:
 class Server:
     """A fake UCDP API: pages of the given records, in the documented envelope, recording requests."""
 
-    def __init__(self, records: list[dict[str, Any]], pagesize: int = 1,
-                 fault: Callable[[httpx.Request, int], httpx.Response | None] | None = None) -> None:
+    def __init__(self, records: list[dict[str, Any]], pagesize: int = 1, fault: Fault | None = None) -> None:
         self.records, self.pagesize, self.fault = records, pagesize, fault
         self.requests: list[httpx.Request] = []
 
@@ -293,8 +288,7 @@ def run_fetch(server: Server, cursor: dict[str, Any] | None = None, sleeps: list
               **params: Any) -> tuple[list[Snapshot], Context]:
     src = source(pagesize=server.pagesize, **{"start_date": None, **params})
     ctx = Context(secrets=Secrets(), cursor=dict(cursor or {}), offline=False)
-    sleep = sleeps.append if sleeps is not None else (lambda s: None)
-    with build_client(transport=httpx.MockTransport(server), sleep=sleep, attempts=3) as client:
+    with mock_client(server, sleeps, attempts=3) as client:
         return ucdp_ged.fetch(client, src, ucdp_ged.Params.model_validate(src.params), ctx), ctx
 
 
@@ -386,13 +380,11 @@ def test_csv_format_fetches_the_download_without_the_token(token: str, shared_fi
 def update(store: Store, server: Server, monkeypatch: pytest.MonkeyPatch, **params: Any) -> Any:
     monkeypatch.setitem(ADAPTERS, ucdp_ged.NAME, ucdp_ged)
     src = source(pagesize=server.pagesize, **{"start_date": None, **params})
-    with build_client(transport=httpx.MockTransport(server), sleep=lambda s: None, attempts=3) as client:
-        return update_source(store, client, src, Secrets())
+    return update_with(store, server, src, Secrets(), attempts=3)
 
 
 def stored(store: Store) -> tuple[dict[str, int], dict[str, Any], list[tuple[Any, ...]]]:
-    rows = [(r["locator"], r["group"], r["low"], r["best"], r["high"]) for r in store.rows()]
-    return store.count(), store.cursor("ucdp-ged-ukraine"), rows
+    return state(store, "ucdp-ged-ukraine", "locator", "group", "low", "best", "high")
 
 
 def test_duplicated_records_across_pages_are_stored_once(token: str, store: Store, shared_fixtures: Path,
@@ -405,12 +397,12 @@ def test_duplicated_records_across_pages_are_stored_once(token: str, store: Stor
     assert (outcome.added, outcome.known) == (12, 2)
 
 
-FAULTS: dict[str, Callable[[httpx.Request, int], httpx.Response | None]] = {
+FAULTS: dict[str, Fault] = {
     "truncated": lambda r, n: httpx.Response(200, content=envelope(RECORDS)[:-25]),
     "html": lambda r, n: httpx.Response(200, text="<!doctype html><title>Maintenance</title>"),
     "schema": lambda r, n: httpx.Response(200, json={"TotalCount": 2, "Events": RECORDS}),
     "500-forever": lambda r, n: httpx.Response(503, text="Service Unavailable"),
-    "timeout": lambda r, n: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=r)),
+    "timeout": time_out,
     "403": lambda r, n: httpx.Response(403, text="Forbidden"),
 }
 
@@ -455,8 +447,7 @@ def test_a_renamed_field_is_named_and_readable_records_are_stored(token: str, st
 
 @pytest.mark.parametrize(("status", "headers"), [(429, {"Retry-After": "7"}), (502, {}), (503, {})])
 def test_a_transient_error_is_retried_then_succeeds(status: int, headers: dict[str, str], token: str) -> None:
-    server = Server(RECORDS, pagesize=1000,
-                    fault=lambda r, n: httpx.Response(status, headers=headers, text="busy") if n == 1 else None)
+    server = Server(RECORDS, pagesize=1000, fault=first_time(httpx.Response(status, headers=headers, text="busy")))
     sleeps: list[float] = []
     snapshots, _ = run_fetch(server, sleeps=sleeps)
     assert len(server.requests) == 2 and len(snapshots) == 1
@@ -466,7 +457,7 @@ def test_a_transient_error_is_retried_then_succeeds(status: int, headers: dict[s
 
 
 def test_a_timeout_becomes_a_source_error(token: str) -> None:
-    server = Server(RECORDS, fault=lambda r, n: (_ for _ in ()).throw(httpx.ReadTimeout("timed out", request=r)))
+    server = Server(RECORDS, fault=time_out)
     with pytest.raises(SourceError, match=r"GET failed: ReadTimeout") as caught:
         run_fetch(server)
     assert caught.value.source_id == "ucdp-ged-ukraine" and TOKEN not in str(caught.value)

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from adapter_faults import answers, mock_client, recorded_snapshot
 
 from figures.config import SourceConfig, SourcesFile, load_sources
 from figures.errors import SourceError
@@ -79,8 +80,7 @@ def source_for(url: str) -> SourceConfig:
 
 
 def offline_snapshot(entry: dict[str, str], source: SourceConfig) -> Snapshot:
-    return Snapshot(source_id=source.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                    content=(OFFLINE / entry["file"]).read_bytes(), content_type="application/json")
+    return recorded_snapshot(entry, source.id, content_type="application/json")
 
 
 def parse_with(source: SourceConfig, snapshot: Snapshot) -> Any:
@@ -337,14 +337,9 @@ def test_fetch_sublocation_request(sources_file: SourcesFile) -> None:
 
 def test_fetch_503_forever_raises_source_error(sources_file: SourcesFile) -> None:
     calls: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(request)
-        return httpx.Response(503, text="Service Unavailable")
-
     source = sources_file.get("unhcr-ukraine-crossings")
     params = unhcr_odp.Params.model_validate(source.params)
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None, attempts=3) as client, \
+    with mock_client(answers(httpx.Response(503, text="Service Unavailable"), seen=calls), attempts=3) as client, \
             pytest.raises(SourceError) as caught:
         unhcr_odp.fetch(client, source, params, Context())
     assert len(calls) == 3
@@ -363,7 +358,7 @@ def test_fetch_connection_failure_raises_source_error(sources_file: SourcesFile)
         raise httpx.ConnectError("Name or service not known", request=request)
 
     source = sources_file.get("unhcr-ukraine-crossings")
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None, attempts=2) as client, \
+    with mock_client(handler, attempts=2) as client, \
             pytest.raises(SourceError, match=r"GET failed: ConnectError: Name or service not known") as caught:
         unhcr_odp.fetch(client, source, unhcr_odp.Params.model_validate(source.params), Context())
     assert caught.value.source_id == "unhcr-ukraine-crossings"

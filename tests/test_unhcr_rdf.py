@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from adapter_faults import Handler, answers, mock_client, recorded_snapshot, update_with
 from test_unhcr_odp import observations_csv
 
 from figures.config import SourceConfig
@@ -27,7 +27,6 @@ from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
 from figures.offline import replay_transport
-from figures.pipeline import update_source
 from figures.sources import ADAPTERS, unhcr_rdf
 from figures.sources.base import Context
 from figures.store import Store
@@ -111,9 +110,7 @@ def page(items: list[dict[str, Any]], number: int = 1, max_pages: int | None = 1
 @pytest.mark.parametrize("entry", rdf_manifest(), ids=[Path(e["file"]).stem for e in rdf_manifest()])
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry["url"])
-    snapshot = Snapshot(source_id=source.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(OFFLINE / entry["file"]).read_bytes(), content_type="application/json")
-    parsed = parse(snapshot, source)
+    parsed = parse(recorded_snapshot(entry, source.id, content_type="application/json"), source)
     assert parsed.problems == []
     actual = observations_csv(parsed.observations)
     golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
@@ -270,9 +267,6 @@ def test_an_empty_response_is_a_problem_not_an_error() -> None:
 
 # --- fetch ----------------------------------------------------------------------------------------
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
 def serve(pages: dict[int, Any], seen: list[httpx.Request]) -> Handler:
     """Answer `page=N` with pages[N] (JSON, or a Response as is)."""
     def handler(request: httpx.Request) -> httpx.Response:
@@ -286,7 +280,7 @@ def serve(pages: dict[int, Any], seen: list[httpx.Request]) -> Handler:
 
 def fetch_with(handler: Handler, source: SourceConfig = UKRAINE, ctx: Context | None = None,
                **params: Any) -> list[Snapshot]:
-    with build_client(transport=httpx.MockTransport(handler), sleep=lambda s: None) as client:
+    with mock_client(handler) as client:
         return unhcr_rdf.fetch(client, source, unhcr_rdf.Params.model_validate({**source.params, **params}),
                                ctx or Context())
 
@@ -358,28 +352,9 @@ def stored(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     """A store that already holds the offline snapshot of the Ukraine source."""
     monkeypatch.setitem(ADAPTERS, unhcr_rdf.NAME, unhcr_rdf)
     [entry] = rdf_manifest()
-    snapshot = Snapshot(source_id=UKRAINE.id, url=entry["url"], retrieved_at=datetime.fromisoformat(entry["retrieved"]),
-                        content=(OFFLINE / entry["file"]).read_bytes())
+    snapshot = recorded_snapshot(entry, UKRAINE.id)
     store.add(snapshot, parse(snapshot).observations)
     return store
-
-
-def run(store: Store, handler: Handler, sleeps: list[float] | None = None) -> Any:
-    record = sleeps.append if sleeps is not None else (lambda s: None)
-    with build_client(transport=httpx.MockTransport(handler), sleep=record) as client:
-        return update_source(store, client, UKRAINE)
-
-
-def answer(*responses: httpx.Response | Exception) -> Handler:
-    """Serve the responses in turn (the last one again and again)."""
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        now = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(now, Exception):
-            raise now
-        return httpx.Response(now.status_code, headers=now.headers, content=now.content)  # a fresh one each time
-    return handler
 
 
 GOOD = httpx.Response(200, json=page([item(year=2025, refugees=1_000_001)]))
@@ -394,7 +369,7 @@ GOOD = httpx.Response(200, json=page([item(year=2025, refugees=1_000_001)]))
 ])
 def test_a_failed_run_changes_nothing_stored(stored: Store, responses: list[Any], says: str) -> None:
     before = stored.count()
-    outcome = run(stored, answer(*responses))
+    outcome = update_with(stored, answers(*responses), UKRAINE)
     assert outcome.status == "failed" and says in (outcome.error or "")
     assert "'unhcr-rdf-ukraine'" in (outcome.error or "")
     assert stored.count() == before and stored.cursor(UKRAINE.id) == {}
@@ -404,7 +379,7 @@ def test_a_second_page_that_fails_stores_nothing_from_the_run(stored: Store) -> 
     before = stored.count()
     pages = {1: page([item(year=2025, refugees=5)], max_pages=2),
              2: httpx.Response(200, text='{"page": 2, "items": [')}
-    outcome = run(stored, serve(pages, []))
+    outcome = update_with(stored, serve(pages, []), UKRAINE)
     assert outcome.status == "failed" and "page 2 could not be read" in (outcome.error or "")
     assert stored.count() == before
 
@@ -414,7 +389,7 @@ def test_a_second_page_that_fails_stores_nothing_from_the_run(stored: Store) -> 
 def test_a_passing_fault_is_retried_and_the_run_succeeds(stored: Store, first: Any) -> None:
     sleeps: list[float] = []
     before = stored.count()
-    outcome = run(stored, answer(first, GOOD), sleeps)
+    outcome = update_with(stored, answers(first, GOOD), UKRAINE, sleeps=sleeps)
     assert (outcome.status, outcome.added) == ("ok", 1)
     assert stored.count()["observations"] == before["observations"] + 1
     assert len(sleeps) == 1
@@ -425,7 +400,7 @@ def test_a_passing_fault_is_retried_and_the_run_succeeds(stored: Store, first: A
 
 def test_an_empty_page_adds_nothing_and_says_so(stored: Store) -> None:
     before = stored.count()
-    outcome = run(stored, answer(httpx.Response(200, json=page([], max_pages=0))))
+    outcome = update_with(stored, answers(httpx.Response(200, json=page([], max_pages=0))), UKRAINE)
     assert outcome.status == "partial" and "no records" in outcome.problems[0]
     assert stored.count()["observations"] == before["observations"]
 
@@ -435,7 +410,7 @@ def test_records_repeated_across_pages_are_stored_once(stored: Store) -> None:
     pages = {1: page([repeated, item(year=2025, coa="GFR", refugees=7)], max_pages=2),
              2: page([repeated], number=2, max_pages=2)}
     before = stored.count()
-    outcome = run(stored, serve(pages, []))
+    outcome = update_with(stored, serve(pages, []), UKRAINE)
     assert (outcome.status, outcome.snapshots, outcome.added, outcome.known) == ("ok", 2, 2, 1)
     assert stored.count()["observations"] == before["observations"] + 2
 
@@ -443,5 +418,6 @@ def test_records_repeated_across_pages_are_stored_once(stored: Store) -> None:
 def test_the_offline_snapshot_again_adds_nothing(stored: Store) -> None:
     [entry] = rdf_manifest()
     body = (OFFLINE / entry["file"]).read_bytes()
-    outcome = run(stored, answer(httpx.Response(200, content=body, headers={"Date": "Sat, 04 Oct 2025 09:00:00 GMT"})))
+    outcome = update_with(stored, answers(httpx.Response(200, content=body,
+                                                          headers={"Date": "Sat, 04 Oct 2025 09:00:00 GMT"})), UKRAINE)
     assert (outcome.status, outcome.added, outcome.known) == ("ok", 0, 16)

@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 import httpx
@@ -41,10 +42,11 @@ from ..errors import ParseError, SourceError
 from ..gazetteer import country as country_iso3
 from ..http import response_time
 from ..models import Estimate, Observation, Provenance, Snapshot
-from ..rows import Row, as_row
+from ..rows import Row
 from ..secrets import needs_message, redact, redact_bytes
 from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
+from ._rows import record_rows
 from .base import Context, Parsed, check, collect, skipped_record
 
 NAME = "acled"
@@ -245,21 +247,13 @@ def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems
     is skipped with the very message `iter_parse` gives.
     """
     sha = snapshot.sha256
-    csv = _format(snapshot, params) == "csv"
-    rows = None if csv else _row_maker(snapshot, source, lambda record: quote_fields(record, QUOTED))
-    for locator, record in _records(snapshot, params):
-        if rows is None and "_width" not in record:  # the first event of a CSV: every other has its columns
-            rows = _row_maker(snapshot, source, csv_quote(record, QUOTED))
-        clean = rows(record, locator) if rows is not None else None
-        if clean is not None:
-            yield from clean
-            continue
-        try:
-            found = _observations(record, locator, snapshot, sha, source)
-        except ValueError as exc:
-            problems.append(skipped_record(source.id, sha, locator, exc))
-            continue
-        yield from map(as_row, found)
+    records = _records(snapshot, params)
+    observations = partial(_observations, snapshot=snapshot, sha=sha, source=source)
+    if _format(snapshot, params) == "csv":  # the row maker made from the first whole event: every other has its columns
+        return record_rows(records, observations, problems, source.id, sha,
+                           first=lambda record: _row_maker(snapshot, source, csv_quote(record, QUOTED)))
+    return record_rows(records, observations, problems, source.id, sha,
+                       rows=_row_maker(snapshot, source, lambda record: quote_fields(record, QUOTED)))
 
 
 def _records(snapshot: Snapshot, params: Params) -> Iterator[tuple[str, Any]]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 import httpx
@@ -35,9 +36,10 @@ from ..config import SourceConfig
 from ..errors import ParseError, SourceError
 from ..gazetteer import country as country_iso3
 from ..models import Estimate, Observation, Provenance, Snapshot
-from ..rows import Row, as_row
+from ..rows import Row
 from ._csv import content_format, csv_quote, csv_records, quote_fields
 from ._json import count, iso_date, load_json
+from ._rows import record_rows
 from .base import Context, Parsed, collect, get_snapshot, skipped_record
 
 NAME = "ucdp-ged"
@@ -175,23 +177,13 @@ def iter_rows(snapshot: Snapshot, source: SourceConfig, params: Params, problems
     A clean record becomes rows directly; any other goes through `_observations`, so a bad record
     is skipped (or its civilian deaths are) with the very message `iter_parse` gives.
     """
-    csv = _format(snapshot, params) == "csv"
-    records = _csv_records(snapshot) if csv else _json_records(snapshot)
     sha = snapshot.sha256
-    rows = None if csv else _row_maker(snapshot, source, lambda record: quote_fields(record, QUOTED))
-    for locator, record in records:
-        if rows is None and "_width" not in record:  # the first event of a CSV: every other has its columns
-            rows = _row_maker(snapshot, source, csv_quote(record, QUOTED))
-        clean = rows(record, locator) if rows is not None else None
-        if clean is not None:
-            yield from clean
-            continue
-        try:
-            found = _observations(record, locator, snapshot, sha, source, problems)
-        except ValueError as exc:
-            problems.append(skipped_record(source.id, sha, locator, exc))
-            continue
-        yield from map(as_row, found)
+    observations = partial(_observations, snapshot=snapshot, sha=sha, source=source, problems=problems)
+    if _format(snapshot, params) == "csv":  # the row maker made from the first whole event: every other has its columns
+        return record_rows(_csv_records(snapshot), observations, problems, source.id, sha,
+                           first=lambda record: _row_maker(snapshot, source, csv_quote(record, QUOTED)))
+    return record_rows(_json_records(snapshot), observations, problems, source.id, sha,
+                       rows=_row_maker(snapshot, source, lambda record: quote_fields(record, QUOTED)))
 
 
 def _json_records(snapshot: Snapshot) -> Iterator[tuple[str, Any]]:
