@@ -432,6 +432,12 @@ FAULTS: dict[str, Fault] = {
 }
 
 
+#: Words of each fault's reason: a fault that turned into another failure must not pass.
+WHY = {"truncated": "truncated JSON", "html": "HTML or XML page instead of JSON", "schema": "changed its format",
+       "not-allowed": "Access denied", "503-forever": "GET returned 503", "500-forever": "GET returned 503",
+       "timeout": "GET failed: ReadTimeout", "403": "GET returned 403"}
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_failed_update_changes_nothing_stored(fault: str, credentials: None, clock: list[datetime], store: Store,
                                                 shared_fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -441,6 +447,7 @@ def test_a_failed_update_changes_nothing_stored(fault: str, credentials: None, c
     outcome = update(store, Acled([], fault=FAULTS[fault]), monkeypatch)
     assert outcome.status == "failed"
     assert "acled-ukraine" in (outcome.error or "") and PASSWORD not in (outcome.error or "")
+    assert WHY[fault] in (outcome.error or "")
     assert "access-1" not in (outcome.error or "")
     assert stored(store) == before
 
