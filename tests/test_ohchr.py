@@ -386,7 +386,7 @@ def test_fetch_retries_429_and_5xx_then_succeeds() -> None:
 
 @pytest.mark.parametrize("failure", ["timeout", "404", "500"])
 def test_fetch_failures_change_nothing_stored(failure: str, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(ADAPTERS, ohchr.NAME, ohchr)  # registered here until the registry lists it
+    monkeypatch.setitem(ADAPTERS, ohchr.NAME, ohchr)  # the module under test, whatever a plugin registered
     entry = next(e for e in ohchr_manifest() if e["file"] == "ohchr_update_2022-03-25.html")
     with build_client(transport=replay_transport()) as client:
         assert update_source(store, client, UPDATES, offline=True).status == "ok"

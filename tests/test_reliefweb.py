@@ -375,7 +375,7 @@ def prefilled(store: Store) -> tuple[dict[str, int], dict[str, str]]:
                                     httpx.Response(503), httpx.ReadTimeout("timed out"),
                                     httpx.Response(200, content=b'{"time": 3, "data": [')])
 def test_failures_change_nothing_stored(answer: Any, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(ADAPTERS, reliefweb.NAME, reliefweb)  # registered here until the registry lists it
+    monkeypatch.setitem(ADAPTERS, reliefweb.NAME, reliefweb)  # the module under test, whatever a plugin registered
     before, cursor = prefilled(store)
     assert before["observations"] > 0
     monkeypatch.setenv("RELIEFWEB_APPNAME", TOKEN)
