@@ -87,3 +87,10 @@ def recorded_snapshot(entry: Mapping[str, str], source_id: str, folder: Path = O
 def state(store: Store, source_id: str, *columns: str) -> tuple[dict[str, int], dict[str, Any], list[tuple[Any, ...]]]:
     """What a failed run leaves as it was: the store's counts, the source's cursor, `columns` of every row."""
     return store.count(), store.cursor(source_id), [tuple(r[c] for c in columns) for r in store.rows()]
+
+
+#: Words of each fault's reason in a failed update's error: a fault that turned into another failure
+#: (a timeout answered as a bad page, say) must not pass for it.
+FAULT_WHY = {"truncated": "truncated JSON", "html": "HTML or XML page instead of JSON", "schema": "changed its format",
+             "not-allowed": "Access denied", "503-forever": "GET returned 503", "500-forever": "GET returned 503",
+             "timeout": "GET failed: ReadTimeout", "403": "GET returned 403"}

@@ -22,7 +22,17 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from adapter_faults import TOKEN, Fault, first_time, mock_client, recorded_snapshot, state, time_out, update_with
+from adapter_faults import (
+    FAULT_WHY,
+    TOKEN,
+    Fault,
+    first_time,
+    mock_client,
+    recorded_snapshot,
+    state,
+    time_out,
+    update_with,
+)
 from test_unhcr_odp import observations_csv
 
 from figures.config import SourceConfig
@@ -432,12 +442,6 @@ FAULTS: dict[str, Fault] = {
 }
 
 
-#: Words of each fault's reason: a fault that turned into another failure must not pass.
-WHY = {"truncated": "truncated JSON", "html": "HTML or XML page instead of JSON", "schema": "changed its format",
-       "not-allowed": "Access denied", "503-forever": "GET returned 503", "500-forever": "GET returned 503",
-       "timeout": "GET failed: ReadTimeout", "403": "GET returned 403"}
-
-
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_failed_update_changes_nothing_stored(fault: str, credentials: None, clock: list[datetime], store: Store,
                                                 shared_fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -447,7 +451,7 @@ def test_a_failed_update_changes_nothing_stored(fault: str, credentials: None, c
     outcome = update(store, Acled([], fault=FAULTS[fault]), monkeypatch)
     assert outcome.status == "failed"
     assert "acled-ukraine" in (outcome.error or "") and PASSWORD not in (outcome.error or "")
-    assert WHY[fault] in (outcome.error or "")
+    assert FAULT_WHY[fault] in (outcome.error or "")
     assert "access-1" not in (outcome.error or "")
     assert stored(store) == before
 

@@ -20,7 +20,17 @@ from typing import Any
 
 import httpx
 import pytest
-from adapter_faults import TOKEN, Fault, first_time, mock_client, recorded_snapshot, state, time_out, update_with
+from adapter_faults import (
+    FAULT_WHY,
+    TOKEN,
+    Fault,
+    first_time,
+    mock_client,
+    recorded_snapshot,
+    state,
+    time_out,
+    update_with,
+)
 from test_unhcr_odp import observations_csv
 
 from figures.config import SourceConfig
@@ -407,12 +417,6 @@ FAULTS: dict[str, Fault] = {
 }
 
 
-#: Words of each fault's reason: a fault that turned into another failure must not pass.
-WHY = {"truncated": "truncated JSON", "html": "HTML or XML page instead of JSON", "schema": "changed its format",
-       "not-allowed": "Access denied", "503-forever": "GET returned 503", "500-forever": "GET returned 503",
-       "timeout": "GET failed: ReadTimeout", "403": "GET returned 403"}
-
-
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_failed_update_changes_nothing_stored(fault: str, token: str, store: Store, shared_fixtures: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
@@ -422,7 +426,7 @@ def test_a_failed_update_changes_nothing_stored(fault: str, token: str, store: S
     outcome = update(store, Server(RECORDS, fault=FAULTS[fault]), monkeypatch, country=666)
     assert outcome.status == "failed"
     assert "ucdp-ged-ukraine" in (outcome.error or "") and TOKEN not in (outcome.error or "")
-    assert WHY[fault] in (outcome.error or "")
+    assert FAULT_WHY[fault] in (outcome.error or "")
     assert stored(store) == before
 
 
