@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -285,12 +286,43 @@ def ingest_command(
         from .sources import get_adapter
 
         get_adapter(adapter).Params.model_validate(chosen.params)
+    except ValidationError as exc:
+        from .sources import ADAPTERS
+
+        known = ADAPTERS.get(adapter)
+        raise _fail(ValueError(f"{file}: the {adapter} adapter cannot read it with these settings: "
+                               f"{_param_problems(exc, getattr(known, 'Params', None))}")) from None
     except (FiguresError, KeyError, ValueError) as exc:
         raise _fail(exc) from None
     outcome = ingest_file(_store(), file, chosen, url=url, lock_timeout=Settings().lock_timeout)
     _report(outcome)
     if outcome.error:
         raise typer.Exit(1)
+
+
+def _param_problems(exc: ValidationError, params: Any = None) -> str:
+    """An adapter's or a source's refusal as the options to give: `--param endpoint: missing; ...`,
+    with the values a param takes when they are few (`params`: the adapter's Params model)."""
+    options = {"area": "--area", "publisher": "--publisher", "url": "--url"}
+    said = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        if not loc:  # a rule across several params
+            said.append(f"{error['msg'].removeprefix('Value error, ')} (give each with --param KEY=VALUE)")
+            continue
+        option = options.get(loc[0]) if exc.title == "SourceConfig" else None
+        name = option or f"--param {'.'.join(loc)}"
+        if error["type"] == "missing":
+            field = getattr(params, "model_fields", {}).get(loc[0])
+            choices = get_args(field.annotation) if field is not None and get_origin(field.annotation) is Literal \
+                else ()
+            value = "|".join(map(str, choices)) if choices else "VALUE"
+            said.append(f"{name}: missing; add --param {'.'.join(loc)}={value}")
+        elif error["type"] == "extra_forbidden":
+            said.append(f"{name}: this adapter has no such param; remove it or check its spelling")
+        else:
+            said.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(said) + " (sources.yaml has an example of every adapter; or give --source ID of a configured source)"
 
 
 def _parse_date(value: str | None, option: str) -> date | None:

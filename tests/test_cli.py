@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -319,6 +320,70 @@ def test_ingest_reads_a_saved_csv_as_csv(cli, shared_fixtures):
     result = cli("ingest", str(path), "--adapter", "hdx-hapi", "--source", "hdx-hapi-ukraine-conflict")
     assert result.exit_code == 0, result.output
     assert re.search(r"ok hdx-hapi-ukraine-conflict: [1-9]\d* new observations", result.stderr)
+
+
+#: Each real recorded response in ../shared/fixtures that holds figures, the adapter that reads it and the
+#: params its request had (what a user gives with --param when the file comes without a source).
+SHARED_FILES = [
+    ("acled/acled_read_csv_iso804_2022-02-24_to_26.csv", "acled", "UKR", []),
+    ("hdx_hapi/hdx_hapi_conflict_event_UKR_2025_sample.csv", "hdx-hapi", "UKR",
+     ["endpoint=coordination-context/conflict-event"]),
+    ("ohchr/ocha_ukraine_key_figures_sheet_2022.csv", "ohchr", "UKR", []),
+    ("ucdp/ged_api_result_records_ISR_sample.json", "ucdp-ged", "ISR", []),
+    ("ucdp/ged_csv_hdx_conflict_data_BGD_sample.csv", "ucdp-ged", "BGD", []),
+    ("unhcr_odp/timeseries_sv54_pg5457_day_2022-04.json", "unhcr-odp", "UKR",
+     ["endpoint=timeseries", "scope=incident", "sv_id=54", "population_group=5457"]),
+    ("unhcr_odp/timeseries_sv54_pg5478_day_2022-08.json", "unhcr-odp", "UKR",
+     ["endpoint=timeseries", "scope=incident", "sv_id=54", "population_group=5478"]),
+    ("unhcr_odp/sublocation_sv54_pg5459-5460_2022-04.json", "unhcr-odp", "UKR",
+     ["endpoint=sublocation", "scope=cumulative", "sv_id=54", "population_group=5459,5460"]),
+    ("unhcr_odp/sublocation_sv54_pg5459-5478_2022-08.json", "unhcr-odp", "UKR",
+     ["endpoint=sublocation", "scope=cumulative", "sv_id=54", "population_group=5459,5478"]),
+    ("unhcr_odp/origin_geo220_pc429_2024.json", "unhcr-odp", "SSD",
+     ["endpoint=origin", "scope=cumulative", "geo_id=220", "population_collection=429"]),
+    *[(f"unhcr_refugee_data_finder/population_coa-{c}_trimmed.json", "unhcr-rdf", "UKR", [])
+      for c in ("GFR", "MDA", "POL", "UKR")],
+]
+
+
+@pytest.mark.parametrize(("name", "adapter", "area", "params"), SHARED_FILES, ids=[f[0] for f in SHARED_FILES])
+def test_ingest_stores_every_real_recorded_response_with_its_provenance(cli, shared_fixtures, name, adapter, area,
+                                                                       params):
+    path = shared_fixtures / name
+    args = [a for p in params for a in ("--param", p)]
+    result = cli("ingest", str(path), "--adapter", adapter, "--area", area, "--publisher", "Recorded", *args)
+    assert result.exit_code == 0, result.output
+    added = int(re.search(rf"^ok file-{adapter}: (\d+) new observations", result.stderr, re.M).group(1))
+    assert added > 0
+    rows = json.loads(cli("export", "--format", "json", "--source", f"file-{adapter}").stdout)
+    assert len(rows) == added
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    for row in rows:  # who, where, when retrieved, the exact words and the rule: the provenance
+        assert (row["snapshot_sha256"], row["url"], row["adapter"]) == (sha, path.name, adapter)
+        assert row["locator"] and row["quote"] and row["rule"] and row["retrieved_at"] and row["publisher"]
+
+
+@pytest.mark.parametrize(("name", "adapter", "params", "says"), [
+    ("hdx_hapi/hdx_hapi_conflict_event_UKR_2025_sample.csv", "hdx-hapi", ["typo=1"],
+     "--param endpoint: missing; add --param endpoint=coordination-context/conflict-event|affected-people/refugees|"
+     "affected-people/idps; --param typo: this adapter has no such param"),
+    ("unhcr_odp/timeseries_sv54_pg5457_day_2022-04.json", "unhcr-odp", [],
+     "--param endpoint: missing; add --param endpoint=timeseries|sublocation|origin; --param scope: missing"),
+    ("unhcr_odp/timeseries_sv54_pg5457_day_2022-04.json", "unhcr-odp", ["endpoint=timeseries", "scope=incident"],
+     "the timeseries endpoint needs sv_id and population_group (give each with --param KEY=VALUE)"),
+    ("iom_dtm/hdx_package_ukraine-idp-estimates.json", "iom-dtm", [],
+     "the API needs one of operation, country_name or admin0_pcode (give each with --param KEY=VALUE)"),
+])
+def test_ingest_without_the_params_a_file_needs_names_them(cli, shared_fixtures, name, adapter, params, says):
+    args = [a for p in params for a in ("--param", p)]
+    result = cli("ingest", str(shared_fixtures / name), "--adapter", adapter, "--area", "UKR", "--publisher", "P",
+                 *args)
+    assert result.exit_code == 2  # a usage error, as for any option given wrong
+    message = " ".join(result.stderr.split())
+    assert name.split("/")[1] in message and f"the {adapter} adapter cannot read it with these settings" in message
+    assert says in message, message
+    assert "--source ID of a configured source" in message and "pydantic" not in message
+    assert "observations" not in message  # nothing was stored
 
 
 # --- reconciliation: query, series, disputes, export -------------------------------------------

@@ -15,7 +15,8 @@ Interfax writes "00:00 on D" for the same figure (2,788 "to 00:00 on March 24" i
 Rule `at-least-verified`: OHCHR counts only casualties it has verified and says the actual figures are
 considerably higher, so a count n is `Estimate(low=n, best=n, high=None)`.
 
-`format: ocha-key-figures-csv` reads OCHA's "Ukraine key figures" sheet (HDX ukraine-key-figures-2022, two
+`format: ocha-key-figures-csv` (or a snapshot whose content type says CSV, as `figures ingest FILE.csv`
+gives) reads OCHA's "Ukraine key figures" sheet (HDX ukraine-key-figures-2022, two
 header rows): its `Date` is the day OCHA copied the update OHCHR published that day, so as_of = Date - 1
 day; a row repeating the previous row's killed and injured is a carry-forward (no update that day), skipped.
 """
@@ -265,7 +266,7 @@ def fetch(client: httpx.Client, source: SourceConfig, params: Params, ctx: Conte
 
 def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
     """Read an update page, or the OCHA key-figures CSV (pure: no network)."""
-    if params.format == "ocha-key-figures-csv":
+    if params.format == "ocha-key-figures-csv" or "csv" in (snapshot.content_type or "").lower():  # a saved .csv
         return parse_key_figures(snapshot, source)
     text = decode(snapshot)
     if not text.strip():
