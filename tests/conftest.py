@@ -122,7 +122,7 @@ def offline_store(store: Store, sources_file: SourcesFile) -> Store:
 @pytest.fixture
 def full_offline_store(store: Store, sources_file: SourcesFile) -> Store:
     """The store after `figures update --offline` of every configured source (those with no shipped
-    snapshot, the Sudan example, are skipped)."""
+    snapshot, most of the Sudan example, are skipped)."""
     outcomes = update(store, build_client(transport=replay_transport()), sources_file, offline=True)
     failed = [(o.source_id, o.status, o.error, o.problems) for o in outcomes if o.status not in ("ok", "skipped")]
     assert not failed, f"the offline update did not go cleanly: {failed}"

@@ -3,7 +3,8 @@
 The realistic data is the offline default, replayed from the shipped snapshots (no network):
 UNHCR's daily border crossings out of Ukraine (24 Feb to 25 Apr 2022, one source), and every
 shipped source for civilians killed (OHCHR, OCHA's sheet, a UNHCR flash update, ACLED through HDX
-HAPI in January 2025). Ranges, open ends, projections and disputes come from small synthetic
+HAPI in January 2025), and IOM DTM's estimates of people displaced within Sudan since 15 April 2023
+(May 2023 to July 2025). Ranges, open ends, projections and disputes come from small synthetic
 stores built below. The golden images (`--mpl`, tests/baseline/) are compared with a tolerance.
 """
 
@@ -205,6 +206,23 @@ def test_each_voice_once_with_every_outlet_that_carried_it(full: Store, cfg: Sou
     latest = idps.latest.set_index("voice")
     assert latest.loc["UNHCR", "disputed_with"] == "IOM" and latest.loc["IOM", "disputed_with"] == "UNHCR"
     assert len(idps.disputes) == 1
+
+
+def test_the_offline_run_draws_the_sudan_idp_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    """Sudan's IDP chart from the shipped IOM DTM estimates: its latest figure and its source."""
+    data = chart_data(full, chart_of(cfg, "idps-sudan"), cfg, "2024-W43")
+    assert data.voices == ["IOM"] and data.carriers["IOM"] == ["IOM DTM"]
+    assert (data.current["best"], data.as_of) == (8_268_984, date(2024, 10, 22))  # Mobility Update (10)
+    shown = texts(build(data))
+    assert shown["title"] == "People displaced within Sudan"
+    assert flat(shown["latest"]) == "8.27 million, 22 Oct, IOM"
+    assert flat(shown["footer"]).startswith("Sources: IOM via IOM DTM. Data as of 22 Oct 2024.")
+    paths = write_weekly(full, cfg, week="2024-W43", through=None, out_dir=tmp_path)
+    folder = tmp_path / "2024-W43"
+    assert {folder / "idps-sudan.png", folder / "idps-sudan-compared.png"} <= set(paths)
+    alt = (folder / "idps-sudan.alt.txt").read_text(encoding="utf-8")
+    assert "rose from 843,130 as of 14 May 2023 to 8,268,984 as of 22 October 2024" in alt
+    assert "Only source: IOM, 8,268,984 as of 22 October 2024." in alt
 
 
 # -- the time-series chart -------------------------------------------------------------------
@@ -409,7 +427,7 @@ def test_write_weekly_writes_two_charts_each_with_alt_text_and_csv(full: Store, 
                                               "refugees-ukraine.csv", "refugees-ukraine-compared.png",
                                               "refugees-ukraine-compared.alt.txt",
                                               "refugees-ukraine-compared.csv")]
-    assert len(paths) == 4 * 6  # four Ukrainian charts; Sudan has no data
+    assert len(paths) == 4 * 6  # four Ukrainian charts; Sudan's figures begin in May 2023
     alt = (folder / "civilians-killed-ukraine.alt.txt").read_text(encoding="utf-8")
     for said in ("Line chart: Civilians killed in Ukraine (killed, civilians, whole of UKR)", "rose from 331",
                  "to at least 1,276 as of 31 March 2022", "up 125 on the week before",

@@ -289,12 +289,14 @@ def test_chart_writes_png_alt_text_and_csv_for_the_last_week(loaded, tmp_path):
     written = [Path(line) for line in result.stdout.splitlines()]
     assert {p.suffix for p in written} >= {".png", ".txt", ".csv"}
     png = next(p for p in written if p.suffix == ".png")
-    # the last complete week that still draws at least half as many charts as the best week:
-    # OHCHR's update of 25 May 2022 and IOM's round of 23 May 2022
-    assert png.parent.name == "2022-W22" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the last complete week that still draws at least half as many charts as the best week (four,
+    # in 2022): UNHCR's end-2023 IDPs in Ukraine and IOM DTM's Sudan estimate of 27 December 2023
+    assert png.parent.name == "2024-W01" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in written if p.suffix == ".png") == [
+        "idps-sudan-compared.png", "idps-sudan.png", "idps-ukraine-compared.png", "idps-ukraine.png"]
     alt = " ".join(p.read_text(encoding="utf-8") for p in written if p.name.endswith(".alt.txt"))
-    assert "OHCHR" in alt and "IOM" in alt
-    assert "chart 'refugees-ukraine': no refugees figure for UKR counts in 2022-W22" in result.stderr
+    assert "UNHCR" in alt and "IOM" in alt
+    assert "chart 'refugees-ukraine': no refugees figure for UKR counts in 2024-W01" in result.stderr
 
 
 def test_chart_for_a_named_week_and_a_week_without_data(loaded, tmp_path):

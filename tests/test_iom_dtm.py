@@ -76,7 +76,7 @@ PROPOSED = yaml.safe_load("""
   params: {admin_level: 0, operation: "Armed Clashes in Sudan", admin0_pcode: SDN, from_date: 2023-04-15}
 """)
 SOURCES = [SourceConfig.model_validate(s) for s in PROPOSED]
-UKRAINE = SOURCES[0]
+UKRAINE, SUDAN = SOURCES[0], SOURCES[2]
 
 
 def dtm_manifest() -> list[dict[str, str]]:
@@ -141,7 +141,7 @@ def test_every_golden_file_has_its_offline_snapshot() -> None:
 
 
 def test_the_replay_serves_each_proposed_source_and_moves_the_cursor() -> None:
-    assert len(dtm_manifest()) == 2
+    assert len(dtm_manifest()) == 3  # Ukraine national and by oblast, Sudan national
     with build_client(transport=replay_transport()) as client:
         for entry in dtm_manifest():
             source = source_for(entry["url"])
@@ -167,6 +167,31 @@ def test_the_offline_national_series_reads_as_stocks() -> None:
     assert april.provenance.adapter == "iom-dtm" and april.provenance.locator == "$.result[1]"
 
 
+def test_the_offline_sudan_series_reads_as_stocks_since_the_war_began() -> None:
+    entry = next(e for e in dtm_manifest() if source_for(e["url"]) is SUDAN)
+    parsed = iom_dtm.parse(snapshot_of((OFFLINE / entry["file"]).read_bytes(), entry["url"], SUDAN), SUDAN,
+                           params_of(SUDAN))
+    assert parsed.problems == []
+    days = [o.as_of for o in parsed.observations]
+    assert days == sorted(days) and len(days) == 15
+    assert days[0] == date(2023, 5, 14)  # DTM Sudan Situation Report (4), a month into the war
+    first, latest = parsed.observations[0], parsed.observations[-1]
+    assert (first.estimate.best, latest.estimate.best, latest.as_of) == (843_130, 7_548_913, date(2025, 7, 29))
+    assert {(o.metric, o.group, o.area, o.place, o.scope, o.estimate.rule) for o in parsed.observations} == {
+        ("idps", "all", "SDN", None, "cumulative", "exact")}
+    quote = json.loads(latest.provenance.quote)
+    assert quote["operation"] == "Armed Clashes in Sudan" and quote["roundNumber"] is None  # rounds not known
+
+
+def test_every_offline_figure_is_named_in_its_manifest_note() -> None:
+    """Each shipped figure is written, as the reports print it, in the manifest's "holds" note that
+    says where it comes from."""
+    for entry in dtm_manifest():
+        records = json.loads((OFFLINE / entry["file"]).read_text())["result"]
+        for r in records:
+            assert f"{r['numPresentIdpInd']:,}" in entry["holds"], (entry["file"], r["reportingDate"])
+
+
 # --- the real fixtures: the offline figures are the published ones ------------------------------
 
 def round_date(name: str) -> date:
@@ -181,14 +206,15 @@ def round_date(name: str) -> date:
 
 
 def test_offline_rounds_match_the_published_rounds(shared_fixtures: Path) -> None:
-    """Round dates and figures in the offline answers agree with IOM's HDX package and OCHA's sheets."""
+    """Ukraine's round dates and figures in the offline answers agree with IOM's HDX package and OCHA's sheets."""
     package = json.loads((shared_fixtures / "iom_dtm" / "hdx_package_ukraine-idp-estimates.json").read_text())
     resources = package.get("result", package)["resources"]
     named = {int(r["name"].split()[1]): round_date(r["name"]) for r in resources}
     assert len(named) == 14
     served: list[dict[str, Any]] = []
     for entry in dtm_manifest():
-        served += json.loads((OFFLINE / entry["file"]).read_text())["result"]
+        if source_for(entry["url"]).area == "UKR":
+            served += json.loads((OFFLINE / entry["file"]).read_text())["result"]
     for r in served:
         assert date.fromisoformat(r["reportingDate"][:10]) == named[r["roundNumber"]], r
     descriptions = {int(r["name"].split()[1]): r.get("description", "") for r in resources}
