@@ -22,7 +22,7 @@ import yaml
 from adapter_faults import Handler, answers, mock_client, recorded_snapshot, update_with
 from test_unhcr_odp import observations_csv
 
-from figures.config import SourceConfig
+from figures.config import SourceConfig, load_sources
 from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
@@ -52,12 +52,12 @@ sources:
   - id: unhcr-rdf-sudan
     adapter: unhcr-rdf
     publisher: UNHCR
-    title: "UNHCR Refugee Data Finder: refugees from Sudan by country of asylum, and IDPs in Sudan (end of year)"
+    title: "UNHCR Refugee Data Finder: refugees from Sudan by country of asylum (end of year)"
     licence: "CC BY 4.0 (UNHCR Refugee Data Finder); attribute UNHCR"
     url: https://www.unhcr.org/refugee-statistics/download
     area: SDN
     cadence: yearly
-    params: {coo: SDN, coa_all: true, year_from: 2022}
+    params: {coo: SDN, coa_all: true, year_from: 2022, metrics: [refugees]}
 """)["sources"]
 SOURCES = [SourceConfig.model_validate(s) for s in PROPOSED]
 UKRAINE, SUDAN = SOURCES
@@ -233,6 +233,18 @@ def test_refugees_in_their_own_country_and_idps_abroad_are_not_figures() -> None
     found = parse(snap(json.dumps(page(items)))).observations
     assert [(o.metric, o.place, o.estimate.best) for o in found] == [("idps", None, 5_914_000),
                                                                     ("refugees", "Poland", 958_147)]
+
+
+def test_metrics_keeps_the_figures_a_situation_wants() -> None:
+    """Sudan keeps UNHCR's refugees only: its IDPs count the pre-war displaced, IOM DTM's the war's."""
+    items = [item(coa="UKR", refugees="0", idps=3_552_717), item(coa="POL", refugees=958_147, idps="0")]
+    found = parse(snap(json.dumps(page(items))), metrics=["refugees"]).observations
+    assert [(o.metric, o.estimate.best) for o in found] == [("refugees", 958_147)]
+    shipped = load_sources(REPO_ROOT / "sources.yaml")
+    assert [shipped.get(s.id).params for s in SOURCES] == [s.params for s in SOURCES]  # as sources.yaml says
+    assert SUDAN.params["metrics"] == ["refugees"]
+    with pytest.raises(ValueError, match="metrics"):
+        unhcr_rdf.Params.model_validate({"coo": "SDN", "metrics": ["deaths"]})
 
 
 def test_a_dimension_not_broken_down_gives_the_total_without_a_place() -> None:

@@ -57,6 +57,9 @@ class Params(BaseModel):
     limit: int = Field(default=10_000, ge=1, le=100_000)
     revisit_years: int | None = Field(default=2, ge=1)
     base_url: str = "https://api.unhcr.org/population/v1/"
+    #: The figures kept (default both). UNHCR's IDPs count everyone displaced, before a war too; a
+    #: situation whose IDP figures come from a count since its start (IOM DTM's) keeps refugees only.
+    metrics: tuple[Literal["refugees", "idps"], ...] = ("refugees", "idps")
 
     @field_validator("coo", "coa", mode="before")
     @classmethod
@@ -145,7 +148,7 @@ def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
                 missing[name] += 1
                 first_missing.setdefault(name, locator)
         for field in METRICS:
-            if field not in record or "year" not in record:
+            if field not in record or "year" not in record or field not in params.metrics:
                 continue
             try:
                 found = _observation(record, field, locator, snapshot, source, params)
