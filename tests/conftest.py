@@ -22,6 +22,8 @@ from figures.pipeline import update
 from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# goldens.py makes the golden files' assertions: rewritten like a test's, a mismatch shows pytest's diff
+pytest.register_assert_rewrite("goldens")
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,7 @@ from adapter_faults import (
     time_out,
     update_with,
 )
-from test_unhcr_odp import observations_csv
+from goldens import entry_stem, golden_path, golden_stems, match_golden
 
 from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
@@ -45,9 +44,6 @@ from figures.sources import ADAPTERS, acled
 from figures.sources.base import Context
 from figures.store import Store
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-EXPECTED = Path(__file__).resolve().parent / "expected" / "acled"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 EMAIL, PASSWORD = "newsdesk@example.org", TOKEN
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -106,23 +102,17 @@ def page(rows: list[dict[str, Any]]) -> bytes:
 
 # --- golden file and offline replay -------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", acled_manifest(), ids=[Path(e["file"]).stem for e in acled_manifest()])
+@pytest.mark.parametrize("entry", acled_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     assert httpx.URL(entry["url"]).params == httpx.URL(acled.request_url(acled.Params.model_validate(
         source().params))).params
     parsed = parse(recorded_snapshot(entry, "acled-ukraine", FIXTURES))
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff")
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("acled", entry["file"]))
 
 
 def test_every_golden_file_has_its_offline_snapshot() -> None:
-    assert sorted(p.stem for p in EXPECTED.glob("*.csv")) == sorted(Path(e["file"]).stem for e in acled_manifest())
+    assert golden_stems("acled") == sorted(entry_stem(e) for e in acled_manifest())
 
 
 def test_the_offline_replay_needs_no_login_and_serves_what_fetch_asks_for() -> None:

@@ -24,7 +24,7 @@ import httpx
 import pytest
 import yaml
 from adapter_faults import answers, mock_client, time_out, update_with
-from test_unhcr_odp import observations_csv, same_request
+from goldens import entry_stem, golden_path, golden_stems, match_golden, same_request
 
 from figures import sources as registry
 from figures.config import SourceConfig
@@ -40,8 +40,6 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-EXPECTED = Path(__file__).resolve().parent / "expected" / "csv_table"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 #: The sheet's CSV export as HDX lists it (the `?gid=0&single=true&output=csv` form serves the same tab).
 SHEET = ("https://docs.google.com/spreadsheets/d/e/2PACX-1vQIdedbZz0ehRC0b4fsWiP14R7MdtU1mpmwAkuXUPElSah2AWCURKGALF"
          "DuHjvyJUL8vzZAt3R1B5qg/pub?output=csv")
@@ -124,15 +122,8 @@ def test_offline_snapshot_matches_its_golden_file() -> None:
     snapshot = snapshot_of((OFFLINE / entry["file"]).read_bytes(), KILLED_SOURCE, entry["url"])
     parsed = csv_table.parse(snapshot, KILLED_SOURCE, params_of(KILLED_SOURCE))
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
-    assert sorted(p.stem for p in EXPECTED.glob("*.csv")) == [Path(entry["file"]).stem]
+    match_golden(parsed.observations, golden_path("csv_table", entry["file"]))
+    assert golden_stems("csv_table") == [entry_stem(entry)]
 
 
 def test_the_replay_serves_the_sheet_to_both_sources() -> None:

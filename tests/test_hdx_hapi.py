@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import httpx
 import pytest
 import yaml
 from adapter_faults import TOKEN, Handler, answers, mock_client, recorded_snapshot, update_with
-from test_unhcr_odp import observations_csv
+from goldens import entry_stem, golden_path, match_golden, offline_manifest
 
 from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
@@ -36,8 +35,6 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-EXPECTED = Path(__file__).resolve().parent / "expected" / "hdx_hapi"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 WHEN = datetime(2025, 1, 10, 9, tzinfo=UTC)
 CONFLICT = "coordination-context/conflict-event"
 
@@ -85,7 +82,7 @@ def with_params(source: SourceConfig, **extra: Any) -> SourceConfig:
 
 
 def hapi_manifest() -> list[dict[str, str]]:
-    return json.loads((OFFLINE / "manifest-hdx_hapi.json").read_text(encoding="utf-8"))
+    return offline_manifest("hdx_hapi")
 
 
 def source_for(url: str) -> SourceConfig:
@@ -149,19 +146,12 @@ def body(rows: list[dict[str, Any]]) -> str:
 
 # --- golden file and offline replay ---------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", hapi_manifest(), ids=[Path(e["file"]).stem for e in hapi_manifest()])
+@pytest.mark.parametrize("entry", hapi_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry["url"])
     parsed = parse(recorded_snapshot(entry, source.id, content_type="application/json"), source)
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("hdx_hapi", entry["file"]))
 
 
 def test_offline_replay_needs_no_token_and_leaves_the_cursor() -> None:

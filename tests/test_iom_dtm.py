@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import httpx
 import pytest
 import yaml
 from adapter_faults import TOKEN, answers, mock_client, time_out, update_with
-from test_unhcr_odp import observations_csv, same_request
+from goldens import entry_stem, golden_path, golden_stems, match_golden, same_request
 
 from figures import sources as registry
 from figures.config import SourceConfig
@@ -39,8 +38,6 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-EXPECTED = Path(__file__).resolve().parent / "expected" / "iom_dtm"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 SURVEY = "Displacement due to Conflict in Ukraine"
 
 #: The sources.yaml entries proposed for this adapter (Ukraine, and Sudan since 15 April 2023).
@@ -120,24 +117,17 @@ def context(monkeypatch: pytest.MonkeyPatch, cursor: dict[str, Any] | None = Non
 
 # --- golden files and the offline replay -------------------------------------------------------
 
-@pytest.mark.parametrize("entry", dtm_manifest(), ids=[Path(e["file"]).stem for e in dtm_manifest()])
+@pytest.mark.parametrize("entry", dtm_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry["url"])
     snapshot = snapshot_of((OFFLINE / entry["file"]).read_bytes(), entry["url"], source)
     parsed = iom_dtm.parse(snapshot, source, params_of(source))
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("iom_dtm", entry["file"]))
 
 
 def test_every_golden_file_has_its_offline_snapshot() -> None:
-    assert sorted(p.stem for p in EXPECTED.glob("*.csv")) == sorted(Path(e["file"]).stem for e in dtm_manifest())
+    assert golden_stems("iom_dtm") == sorted(entry_stem(e) for e in dtm_manifest())
 
 
 def test_the_replay_serves_each_proposed_source_and_moves_the_cursor() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from adapter_faults import answers, mock_client, recorded_snapshot, time_out, update_with
-from test_unhcr_odp import EXPECTED, REGENERATE, observations_csv
+from goldens import entry_stem, golden_path, golden_stems, match_golden, offline_manifest
 
 from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
@@ -54,7 +54,7 @@ WHEN = datetime(2022, 5, 26, 12, tzinfo=UTC)
 
 def ohchr_manifest() -> list[dict[str, str]]:
     """This adapter's offline snapshots (their own manifest; the replay reads every manifest*.json)."""
-    return json.loads((OFFLINE / "manifest-ohchr.json").read_text(encoding="utf-8"))
+    return offline_manifest("ohchr")
 
 
 def source_for(entry: dict[str, str]) -> SourceConfig:
@@ -79,24 +79,16 @@ def rows(found) -> list[tuple]:
 
 # --- golden files -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", ohchr_manifest(), ids=[Path(e["file"]).stem for e in ohchr_manifest()])
+@pytest.mark.parametrize("entry", ohchr_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry)
     parsed = parse(recorded_snapshot(entry, source.id, content_type=entry.get("content_type")), source)
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / "ohchr" / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("ohchr", entry["file"]))
 
 
 def test_every_golden_file_has_its_snapshot() -> None:
-    assert sorted(p.stem for p in (EXPECTED / "ohchr").glob("*.csv")) == sorted(Path(e["file"]).stem
-                                                                                for e in ohchr_manifest())
+    assert golden_stems("ohchr") == sorted(entry_stem(e) for e in ohchr_manifest())
 
 
 def test_offline_snapshots_are_served_by_the_replay() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from adapter_faults import TOKEN, Handler, answers, mock_client, recorded_snapshot, update_with
-from test_unhcr_odp import EXPECTED, REGENERATE, observations_csv
+from goldens import entry_stem, golden_path, golden_stems, match_golden, offline_manifest
 
 from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
@@ -44,7 +44,7 @@ WHEN = datetime(2022, 3, 26, 6, tzinfo=UTC)
 
 
 def rw_manifest() -> list[dict[str, str]]:
-    return json.loads((OFFLINE / "manifest-reliefweb.json").read_text(encoding="utf-8"))
+    return offline_manifest("reliefweb")
 
 
 def offline_page() -> dict[str, Any]:
@@ -86,19 +86,12 @@ def client_for(answered: list[Any], seen: list[httpx.Request] | None = None, sle
 
 # --- golden file and the offline page -------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", rw_manifest(), ids=[Path(e["file"]).stem for e in rw_manifest()])
+@pytest.mark.parametrize("entry", rw_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     parsed = reliefweb.parse(recorded_snapshot(entry, SOURCE.id, content_type="application/json"), SOURCE, PARAMS)
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / "reliefweb" / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
-    assert sorted(p.stem for p in golden.parent.glob("*.csv")) == sorted(Path(e["file"]).stem for e in rw_manifest())
+    match_golden(parsed.observations, golden_path("reliefweb", entry["file"]))
+    assert golden_stems("reliefweb") == sorted(entry_stem(e) for e in rw_manifest())
 
 
 def test_the_manifest_url_is_the_request_of_the_proposed_source() -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from test_unhcr_odp import EXPECTED, observations_csv
+from goldens import golden_path, match_golden
 from typer.testing import CliRunner
 
 from figures.cli import app
@@ -43,13 +42,7 @@ def test_fixture_matches_its_golden_file(path: Path) -> None:
     published = re.search(r"\d{4}-\d{2}-\d{2}", path.name).group(0)
     source = SOURCE.model_copy(update={"params": {"published": published}})
     parsed = text_adapter.parse(snapshot(path), source, text_adapter.Params.model_validate(source.params))
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / "text" / f"{path.stem}.csv"
-    if os.environ.get("FIGURES_REGEN_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.name}; review the diff and commit it")
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("text", path.name))
 
 
 def test_ohchr_summary_claims() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from adapter_faults import (
     time_out,
     update_with,
 )
-from test_unhcr_odp import observations_csv
+from goldens import entry_stem, golden_path, golden_stems, match_golden
 
 from figures.config import SourceConfig
 from figures.errors import ParseError, SourceError
@@ -46,8 +45,6 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-EXPECTED = Path(__file__).resolve().parent / "expected" / "ucdp_ged"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 WHEN = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
@@ -92,22 +89,16 @@ def snap(content: bytes, url: str = "https://ucdpapi.pcr.uu.se/api/gedevents/25.
 
 # --- golden file and offline replay -------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", ucdp_manifest(), ids=[Path(e["file"]).stem for e in ucdp_manifest()])
+@pytest.mark.parametrize("entry", ucdp_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     src = source_for(entry["url"])
     parsed = parse(recorded_snapshot(entry, src.id), src)
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff")
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("ucdp_ged", entry["file"]))
 
 
 def test_every_golden_file_has_its_offline_snapshot() -> None:
-    assert sorted(p.stem for p in EXPECTED.glob("*.csv")) == sorted(Path(e["file"]).stem for e in ucdp_manifest())
+    assert golden_stems("ucdp_ged") == sorted(entry_stem(e) for e in ucdp_manifest())
 
 
 def test_the_offline_replay_serves_what_fetch_asks_for() -> None:

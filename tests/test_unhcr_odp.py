@@ -1,8 +1,8 @@
 """The UNHCR Operational Data Portal adapter: golden files, real recorded responses, revisions, fetch.
 
 Golden files: the parse of each project-written offline snapshot in figures/data/offline/ is
-compared with tests/expected/<adapter module>/<file stem>.csv. After a deliberate change run
-`FIGURES_REGEN_GOLDEN=1 pytest tests/test_unhcr_odp.py` and review the diff before committing.
+compared with tests/expected/<adapter module>/<file stem>.csv (tests/goldens.py). After a deliberate
+change run `FIGURES_REGEN_GOLDEN=1 pytest tests/test_unhcr_odp.py` and review the diff before committing.
 
 Real responses: ../shared/fixtures/unhcr_odp/ holds byte-identical copies of the portal responses
 OCHA-DAP recorded in April and August 2022 (see SOURCES.md there); they are read in place.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,21 @@ from typing import Any
 import httpx
 import pytest
 from adapter_faults import answers, mock_client, recorded_snapshot
+from goldens import (
+    EXPECTED,
+    GOLDEN_COLUMNS,
+    entry_stem,
+    golden_path,
+    golden_stems,
+    match_golden,
+    observations_csv,
+    same_request,
+)
 
 from figures.config import SourceConfig, SourcesFile, load_sources
 from figures.errors import SourceError
 from figures.http import build_client
-from figures.models import Observation, Snapshot
+from figures.models import Snapshot
 from figures.offline import manifest, replay_transport
 from figures.query import query
 from figures.sources import ADAPTERS, get_adapter, unhcr_odp
@@ -34,41 +43,17 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-EXPECTED = Path(__file__).resolve().parent / "expected"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 SOURCES = load_sources(REPO_ROOT / "sources.yaml")
+
 
 def unhcr_manifest() -> list[dict[str, str]]:
     """The offline snapshots of the UNHCR portal (other adapters test their own)."""
     return [e for e in manifest() if httpx.URL(e["url"]).host.endswith("data.unhcr.org")]
 
 
-GOLDEN_COLUMNS = ["metric", "group", "area", "place", "record_id", "as_of", "period_start", "period_end", "scope",
-                  "modality", "low", "best", "high", "text", "rule", "locator", "quote"]
-
-
-def observations_csv(found: list[Observation]) -> str:
-    """Observations as the golden CSV: one row each, in parse order, None as an empty cell."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(GOLDEN_COLUMNS)
-    for o in found:
-        e, p = o.estimate, o.provenance
-        values = [o.metric, o.group, o.area, o.place, o.record_id, o.as_of, o.period_start, o.period_end, o.scope,
-                  o.modality, e.low, e.best, e.high, e.text, e.rule, p.locator, p.quote]
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in values])
-    return out.getvalue()
-
-
 def module_stem(adapter_name: str) -> str:
     """The folder of an adapter's golden files: its module name (`unhcr-odp` -> `unhcr_odp`)."""
     return ADAPTERS[adapter_name].__name__.rsplit(".", 1)[-1]
-
-
-def same_request(a: str, b: str) -> bool:
-    """Two URLs ask for the same thing (host, path and query parameters in any order)."""
-    ua, ub = httpx.URL(a), httpx.URL(b)
-    return (ua.host, ua.path, sorted(ua.params.multi_items())) == (ub.host, ub.path, sorted(ub.params.multi_items()))
 
 
 def source_for(url: str) -> SourceConfig:
@@ -99,19 +84,12 @@ def test_observations_csv_writes_every_column_and_empty_cells() -> None:
 
 # --- golden files -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", unhcr_manifest(), ids=[Path(e["file"]).stem for e in unhcr_manifest()])
+@pytest.mark.parametrize("entry", unhcr_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry["url"])
     parsed = parse_with(source, offline_snapshot(entry, source))
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / module_stem(source.adapter) / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path(module_stem(source.adapter), entry["file"]))
 
 
 @pytest.mark.parametrize("name", sorted(ADAPTERS))
@@ -124,7 +102,7 @@ def test_every_adapter_has_a_fixture_and_a_golden_file(name: str) -> None:
     recorded += [p.stem for p in (Path(__file__).parent / "fixtures" / stem).glob("*") if p.suffix != ".md"]
     assert recorded, f"adapter {name!r} has no offline snapshot and no fixture in tests/fixtures/{stem}/"
     folder = EXPECTED / stem
-    goldens = sorted(p.stem for p in folder.glob("*.csv"))
+    goldens = golden_stems(stem)
     assert goldens, f"adapter {name!r} has no golden file in {folder}"
     assert set(goldens) <= set(recorded), f"golden files without an input: {set(goldens) - set(recorded)}"
 

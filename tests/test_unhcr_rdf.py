@@ -11,7 +11,6 @@ httpx.MockTransport with pages built from those real items.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import httpx
 import pytest
 import yaml
 from adapter_faults import Handler, answers, mock_client, recorded_snapshot, update_with
-from test_unhcr_odp import observations_csv
+from goldens import entry_stem, golden_path, match_golden, offline_manifest
 
 from figures.config import SourceConfig, load_sources
 from figures.errors import ParseError, SourceError
@@ -33,8 +32,6 @@ from figures.store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = REPO_ROOT / "figures" / "data" / "offline"
-EXPECTED = Path(__file__).resolve().parent / "expected" / "unhcr_rdf"
-REGENERATE = os.environ.get("FIGURES_REGEN_GOLDEN") == "1"
 WHEN = datetime(2025, 10, 3, 9, tzinfo=UTC)
 
 #: The entries proposed for sources.yaml (the same text as in the hand-over report).
@@ -68,7 +65,7 @@ def params_of(source: SourceConfig) -> unhcr_rdf.Params:
 
 
 def rdf_manifest() -> list[dict[str, str]]:
-    return json.loads((OFFLINE / "manifest-unhcr_rdf.json").read_text(encoding="utf-8"))
+    return offline_manifest("unhcr_rdf")
 
 
 def source_for(url: str) -> SourceConfig:
@@ -113,19 +110,12 @@ def page(items: list[dict[str, Any]], number: int = 1, max_pages: int | None = 1
 
 # --- golden file and offline replay ---------------------------------------------------------------
 
-@pytest.mark.parametrize("entry", rdf_manifest(), ids=[Path(e["file"]).stem for e in rdf_manifest()])
+@pytest.mark.parametrize("entry", rdf_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
     source = source_for(entry["url"])
     parsed = parse(recorded_snapshot(entry, source.id, content_type="application/json"), source)
     assert parsed.problems == []
-    actual = observations_csv(parsed.observations)
-    golden = EXPECTED / f"{Path(entry['file']).stem}.csv"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        pytest.skip(f"regenerated {golden.relative_to(REPO_ROOT)}; review the diff and commit it")
-    assert golden.is_file(), f"{golden} is missing; run FIGURES_REGEN_GOLDEN=1 pytest {__file__}"
-    assert actual == golden.read_text(encoding="utf-8")
+    match_golden(parsed.observations, golden_path("unhcr_rdf", entry["file"]))
 
 
 def test_offline_snapshot_is_what_the_proposed_ukraine_source_fetches() -> None:
