@@ -3,9 +3,10 @@
 The realistic data is the offline default, replayed from the shipped snapshots (no network):
 UNHCR's daily border crossings out of Ukraine (24 Feb to 25 Apr 2022, one source), and every
 shipped source for civilians killed (OHCHR, OCHA's sheet, a UNHCR flash update, ACLED through HDX
-HAPI in January 2025), and IOM DTM's estimates of people displaced within Sudan since 15 April 2023
-(May 2023 to July 2025). Ranges, open ends, projections and disputes come from small synthetic
-stores built below. The golden images (`--mpl`, tests/baseline/) are compared with a tolerance.
+HAPI in January 2025), IOM DTM's estimates of people displaced within Sudan since 15 April 2023
+(May 2023 to July 2025), and OHCHR's and OCHA's reports on Sudan on ReliefWeb (April to October
+2023). Ranges, open ends, projections and disputes come from small synthetic stores built below.
+The golden images (`--mpl`, tests/baseline/) are compared with a tolerance.
 """
 
 from __future__ import annotations
@@ -209,20 +210,45 @@ def test_each_voice_once_with_every_outlet_that_carried_it(full: Store, cfg: Sou
 
 
 def test_the_offline_run_draws_the_sudan_idp_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
-    """Sudan's IDP chart from the shipped IOM DTM estimates: its latest figure and its source."""
+    """Sudan's IDP chart from the shipped IOM DTM estimates: its latest figure and its source (OHCHR's
+    700,000 of 11 May 2023, in a statement on ReliefWeb, is the other voice, three days before IOM's first)."""
     data = chart_data(full, chart_of(cfg, "idps-sudan"), cfg, "2024-W43")
-    assert data.voices == ["IOM"] and data.carriers["IOM"] == ["IOM DTM"]
+    assert data.voices == ["OHCHR", "IOM"] and data.carriers["IOM"] == ["IOM DTM"]
+    assert data.carriers["OHCHR"] == ["ReliefWeb (OCHA)"]
     assert (data.current["best"], data.as_of) == (8_268_984, date(2024, 10, 22))  # Mobility Update (10)
     shown = texts(build(data))
     assert shown["title"] == "People displaced within Sudan"
     assert flat(shown["latest"]) == "8.27 million, 22 Oct, IOM"
-    assert flat(shown["footer"]).startswith("Sources: IOM via IOM DTM. Data as of 22 Oct 2024.")
+    assert flat(shown["footer"]).startswith("Sources: OHCHR via ReliefWeb (OCHA); IOM via IOM DTM. Data as of 22 Oct "
+                                            "2024.")
     paths = write_weekly(full, cfg, week="2024-W43", through=None, out_dir=tmp_path)
     folder = tmp_path / "2024-W43"
     assert {folder / "idps-sudan.png", folder / "idps-sudan-compared.png"} <= set(paths)
     alt = (folder / "idps-sudan.alt.txt").read_text(encoding="utf-8")
-    assert "rose from 843,130 as of 14 May 2023 to 8,268,984 as of 22 October 2024" in alt
-    assert "Only source: IOM, 8,268,984 as of 22 October 2024." in alt
+    assert "to 8,268,984 as of 22 October 2024" in alt
+    assert "Highest source: IOM, 8,268,984 as of 22 October 2024." in alt
+    assert "Lowest source: OHCHR, 630,000 to 770,000 (best 700,000) as of 11 May 2023, older than 14 days" in alt
+
+
+def test_the_offline_run_draws_the_sudan_killed_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    """Sudan's killed chart from OHCHR's and OCHA's reports on ReliefWeb: its latest figure and who said it
+    (the Ministry of Health, as OCHA's Humanitarian Update of 7 October 2023 relays it)."""
+    data = chart_data(full, chart_of(cfg, "killed-sudan"), cfg, "2023-W40")
+    # one source (reliefweb-sudan) carries all three voices, so they come by name
+    assert data.voices == ["Federal Ministry of Health", "OHCHR", "Sudan Ministry of Health"]
+    assert {carriers for v in data.voices for carriers in data.carriers[v]} == {"ReliefWeb (OCHA)"}
+    assert (data.current["low"], data.current["best"], data.current["high"]) == (1_265, 1_265, 1_265)
+    assert data.as_of == date(2023, 10, 7)
+    shown = texts(build(data))
+    assert shown["title"] == "People killed in Sudan's war"
+    assert flat(shown["subtitle"]).startswith("1,265 as of 7 Oct 2023 (Sudan Ministry of Health)")
+    assert flat(shown["latest"]) == "1,265, 7 Oct, Sudan Ministry of Health"
+    paths = write_weekly(full, cfg, week="2023-W40", through=None, out_dir=tmp_path)
+    folder = tmp_path / "2023-W40"
+    assert {folder / "killed-sudan.png", folder / "killed-sudan-compared.png"} <= set(paths)
+    alt = (folder / "killed-sudan.alt.txt").read_text(encoding="utf-8")
+    assert "Highest source: Sudan Ministry of Health, 1,265 as of 7 October 2023." in alt
+    assert "Lowest source: OHCHR, at least 185 as of 18 April 2023, older than 14 days and not counted." in alt
 
 
 # -- the time-series chart -------------------------------------------------------------------
@@ -386,8 +412,8 @@ def test_no_data_for_the_week_is_a_clear_message_and_no_chart(full: Store, cfg: 
                                                         "civilians-injured-ukraine"]
     assert weekly.skipped[0] == ("chart 'refugees-ukraine': no refugees figure for UKR counts in 2022-W22; the latest "
                                  "is as of 25 Apr 2022 (2022-W17); skipped (pick a week with data: --week 2022-W17)")
-    assert weekly.skipped[-1] == ("chart 'killed-sudan': no killed figure for SDN at all; skipped (run 'figures "
-                                  "update', or pick a week with data)")
+    assert weekly.skipped[-1] == ("chart 'killed-sudan': no killed figure for SDN counts in 2022-W22; the first "
+                                  "is as of 18 Apr 2023 (2023-W16); skipped (pick a week with data: --week 2023-W16)")
     assert not list((tmp_path / "2022-W22").glob("refugees-ukraine*"))
 
 
@@ -427,7 +453,7 @@ def test_write_weekly_writes_two_charts_each_with_alt_text_and_csv(full: Store, 
                                               "refugees-ukraine.csv", "refugees-ukraine-compared.png",
                                               "refugees-ukraine-compared.alt.txt",
                                               "refugees-ukraine-compared.csv")]
-    assert len(paths) == 4 * 6  # four Ukrainian charts; Sudan's figures begin in May 2023
+    assert len(paths) == 4 * 6  # four Ukrainian charts; Sudan's figures begin in April 2023
     alt = (folder / "civilians-killed-ukraine.alt.txt").read_text(encoding="utf-8")
     for said in ("Line chart: Civilians killed in Ukraine (killed, civilians, whole of UKR)", "rose from 331",
                  "to at least 1,276 as of 31 March 2022", "up 125 on the week before",

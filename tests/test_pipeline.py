@@ -208,7 +208,8 @@ def test_an_old_store_is_upgraded_to_the_current_schema(tmp_path):
 
 def test_the_shipped_configuration_updates_offline(store, sources_file):
     """`figures update --offline` on sources.yaml: every Ukraine source stores figures; of Sudan's, the
-    two with shipped snapshots (IOM DTM's IDPs, UNHCR's end-year refugees), the others are skipped."""
+    three with shipped snapshots (IOM DTM's IDPs, UNHCR's end-year refugees, OHCHR's and OCHA's reports on
+    ReliefWeb), the others are skipped."""
     from figures.offline import replay_transport
 
     outcomes = update(store, build_client(transport=replay_transport()), sources_file, offline=True)
@@ -218,7 +219,8 @@ def test_the_shipped_configuration_updates_offline(store, sources_file):
     areas = {s.id: s.area for s in sources_file.sources}
     assert by_status.get("failed") is None
     assert {areas[i] for i in by_status["ok"]} == {"UKR", "SDN", "ISR"}  # ISR: the UCDP example
-    assert {i for i in by_status["ok"] if areas[i] == "SDN"} == {"iom-dtm-sudan-idps", "unhcr-rdf-sudan"}
+    assert {i for i in by_status["ok"] if areas[i] == "SDN"} == {"iom-dtm-sudan-idps", "unhcr-rdf-sudan",
+                                                                 "reliefweb-sudan"}
     skipped = set(by_status.get("skipped", []))
     # none shipped: UCDP events of Ukraine (none recorded), ACLED's (its terms forbid shipping them)
     assert {areas[i] for i in skipped - {"ucdp-ged-ukraine", "acled-ukraine"}} <= {"SDN"}

@@ -1,7 +1,8 @@
 """The ReliefWeb API v2 adapter: reports' text into observations, paging, the appname, incremental runs.
 
-Golden file: the parse of the offline page listed in figures/data/offline/manifest-reliefweb.json is compared
-with tests/expected/reliefweb/<file stem>.csv (`FIGURES_REGEN_GOLDEN=1` rewrites it; review the diff).
+Golden files: the parse of each offline page listed in figures/data/offline/manifest-reliefweb.json (Ukraine,
+and Sudan since 15 April 2023) is compared with tests/expected/reliefweb/<file stem>.csv
+(`FIGURES_REGEN_GOLDEN=1` rewrites them; review the diff).
 Real responses: ../shared/fixtures/reliefweb/ holds a v1 reports list (10 of 14 reports, no body requested)
 and a v2 single disaster (appname redacted); v2 reports share their envelope.
 """
@@ -20,7 +21,7 @@ import pytest
 from adapter_faults import TOKEN, Handler, answers, mock_client, recorded_snapshot, update_with
 from goldens import entry_stem, golden_path, golden_stems, match_golden, offline_manifest
 
-from figures.config import SourceConfig
+from figures.config import SourceConfig, load_sources
 from figures.errors import ParseError, SourceError
 from figures.http import build_client
 from figures.models import Snapshot
@@ -41,14 +42,29 @@ SOURCE = SourceConfig(
 )
 PARAMS = reliefweb.Params.model_validate(SOURCE.params)
 WHEN = datetime(2022, 3, 26, 6, tzinfo=UTC)
+#: Sudan's source as sources.yaml configures it; its offline page holds OHCHR and OCHA reports.
+SUDAN = load_sources(REPO_ROOT / "sources.yaml").get("reliefweb-sudan")
 
 
 def rw_manifest() -> list[dict[str, str]]:
     return offline_manifest("reliefweb")
 
 
-def offline_page() -> dict[str, Any]:
-    return json.loads((OFFLINE / rw_manifest()[0]["file"]).read_text(encoding="utf-8"))
+def source_of(entry: dict[str, str]) -> SourceConfig:
+    """The source (Ukraine's or Sudan's) whose request is this manifest entry's url."""
+    matches = [s for s in (SOURCE, SUDAN) if httpx.URL(entry["url"]) == httpx.URL(
+        reliefweb.request_url(reliefweb.Params.model_validate(s.params)))]
+    assert len(matches) == 1, f"{entry['file']} is the request of {len(matches)} sources"
+    return matches[0]
+
+
+def entry_of(source: SourceConfig) -> dict[str, str]:
+    [entry] = [e for e in rw_manifest() if source_of(e) is source]
+    return entry
+
+
+def offline_page(source: SourceConfig = SOURCE) -> dict[str, Any]:
+    return json.loads((OFFLINE / entry_of(source)["file"]).read_text(encoding="utf-8"))
 
 
 def snapshot(document: Any, url: str = "https://api.reliefweb.int/v2/reports?appname=***") -> Snapshot:
@@ -88,26 +104,62 @@ def client_for(answered: list[Any], seen: list[httpx.Request] | None = None, sle
 
 @pytest.mark.parametrize("entry", rw_manifest(), ids=entry_stem)
 def test_offline_snapshot_matches_its_golden_file(entry: dict[str, str]) -> None:
-    parsed = reliefweb.parse(recorded_snapshot(entry, SOURCE.id, content_type="application/json"), SOURCE, PARAMS)
+    source = source_of(entry)
+    parsed = reliefweb.parse(recorded_snapshot(entry, source.id, content_type="application/json"), source,
+                             reliefweb.Params.model_validate(source.params))
     assert parsed.problems == []
     match_golden(parsed.observations, golden_path("reliefweb", entry["file"]))
     assert golden_stems("reliefweb") == sorted(entry_stem(e) for e in rw_manifest())
 
 
-def test_the_manifest_url_is_the_request_of_the_proposed_source() -> None:
-    [entry] = rw_manifest()
+@pytest.mark.parametrize("source", [SOURCE, SUDAN], ids=lambda s: s.id)
+def test_the_manifest_url_is_the_request_of_the_proposed_source(source: SourceConfig) -> None:
+    entry = entry_of(source)
     assert entry in manifest()
-    assert httpx.URL(entry["url"]) == httpx.URL(reliefweb.request_url(PARAMS))
+    assert httpx.URL(entry["url"]) == httpx.URL(reliefweb.request_url(reliefweb.Params.model_validate(source.params)))
     assert "appname" not in entry["url"]  # the replay matches without credentials
+    assert len(rw_manifest()) == 2  # Ukraine's page and Sudan's
 
 
 def test_offline_replay_serves_the_page_and_sets_the_cursor() -> None:
     context = Context(offline=True)
     with build_client(transport=replay_transport()) as client:
         [got] = reliefweb.fetch(client, SOURCE, PARAMS, context)
-    assert got.content == (OFFLINE / rw_manifest()[0]["file"]).read_bytes()
+    assert got.content == (OFFLINE / entry_of(SOURCE)["file"]).read_bytes()
     assert "appname=***" in got.url and "offline-" not in got.url
     assert context.cursor == {"date.changed": "2022-03-25T12:47:03+00:00"}
+
+
+def test_the_sudan_page_is_replayed_and_each_report_keeps_its_voice_and_date() -> None:
+    """Six OHCHR and OCHA texts on Sudan (April to October 2023): who said each killed figure, and when."""
+    context = Context(offline=True)
+    params = reliefweb.Params.model_validate(SUDAN.params)
+    with build_client(transport=replay_transport()) as client:
+        [got] = reliefweb.fetch(client, SUDAN, params, context)
+    assert got.content == (OFFLINE / entry_of(SUDAN)["file"]).read_bytes()
+    assert context.cursor == {"date.changed": "2023-10-08T09:26:15+00:00"}
+    parsed = reliefweb.parse(got, SUDAN, params)
+    assert parsed.problems == []
+    found = parsed.observations
+    assert {o.area for o in found} == {"SDN"}
+    national = [(o.as_of, o.group, o.estimate.low, o.estimate.high, o.rule, o.provenance.publisher,
+                 o.provenance.attributed_to) for o in found if o.metric == "killed" and o.place is None]
+    assert national == [
+        (date(2023, 4, 18), "all", 185, None, "at-least", "OHCHR", None),
+        (date(2023, 5, 9), "all", 604, None, "at-least", "OCHA", "Federal Ministry of Health"),
+        (date(2023, 6, 12), "civilians", 958, None, "at-least", "OHCHR", None),
+        (date(2023, 9, 12), "civilians", 1500, None, "at-least", "OHCHR", "Ministry of Health"),
+        (date(2023, 10, 7), "all", 1265, 1265, "exact", "OCHA", "Sudan Ministry of Health")]
+    data = json.loads(got.content)["data"]
+    for o in found:
+        i, start, end = (int(x) for x in re.search(r"^\$\.data\[(\d+)\]\.fields\.body chars (\d+)-(\d+)$",
+                                                   o.provenance.locator).groups())
+        fields = data[i]["fields"]
+        assert fields["body"][start:end] == o.estimate.text
+        assert o.provenance.url == fields["url_alias"] and o.provenance.title == fields["title"]
+        assert o.provenance.published_at == datetime.fromisoformat(fields["date"]["original"])
+    assert [r["fields"]["source"][0]["shortname"] for r in data] == ["OHCHR", "OCHA", "OHCHR", "OHCHR", "OHCHR",
+                                                                     "OCHA"]
 
 
 def test_each_report_keeps_its_own_metadata_and_ohchr_updates_are_exact() -> None:

@@ -113,7 +113,7 @@ def test_the_page_lists_latest_figures_disputes_and_what_was_skipped(report: Pat
     assert "UNHCR : 6.5 million as of 24 March 2022" in text
     assert "Inside Ukraine, another 6.5 million people have been displaced internally" in text
     assert "IOM : 7.14 million as of 1 April 2022" in text and "gap of 638,715" in text
-    assert "chart 'killed-sudan': no killed figure for SDN at all" in text
+    assert "chart 'killed-sudan': no killed figure for SDN counts in 2022-W13; the first is as of 18 Apr 2023" in text
 
 
 def test_render_lists_failed_sources(report: Path, full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
