@@ -36,7 +36,7 @@ from figures.charts import (
     week_label,
     write_weekly,
 )
-from figures.charts.style import palette
+from figures.charts.style import GLYPHS, canvas, fit, house_style, palette
 from figures.charts.words import tick
 from figures.config import ChartConfig, SourceConfig, SourcesFile, load_sources
 from figures.errors import ConfigError, FiguresError
@@ -314,22 +314,116 @@ def test_series_chart_squeezes_a_long_gap(full: Store, cfg: SourcesFile) -> None
     assert flat(texts(fig)["latest"]) == "3.69 million, 31 Dec 2023, UNHCR"
 
 
+def laid_out(fig: Figure) -> list:
+    """The boxes of the margin labels, the latest label and (compared chart) the voices' names on the y axis."""
+    renderer = fig.canvas.get_renderer()
+    shown = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+    named = [t for t in shown if t.get_gid() and t.get_gid().startswith(("label:", "latest"))]
+    names = [t for t in fig.axes[0].get_yticklabels() if t.get_text() and t.get_text()[0] in GLYPHS]
+    return [t.get_window_extent(renderer) for t in named + names]
+
+
+def assert_fits(fig: Figure, why: object) -> None:
+    """Every label inside the 1200 x 675 picture, none overlapping another or the heading and footer, no x
+    tick labels overlapping."""
+    boxes = laid_out(fig)
+    renderer = fig.canvas.get_renderer()
+    heading = [t.get_window_extent(renderer) for t in fig.texts if t.get_gid() in ("title", "subtitle", "footer")]
+    assert all(b.x0 >= 0 and b.x1 <= 1200 for b in heading), why
+    for i, a in enumerate(boxes):
+        assert a.x0 >= 0 and a.x1 <= 1200 and a.y0 >= 0 and a.y1 <= 675, (why, a)  # inside the picture
+        assert not any(a.overlaps(b) for b in boxes[i + 1:] + heading), (why, a)
+    ticks = [t.get_window_extent(renderer) for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert not any(a.overlaps(b) for i, a in enumerate(ticks) for b in ticks[i + 1:]), why
+
+
 def test_every_text_is_at_least_9_points_and_margin_labels_do_not_overlap(full: Store, cfg: SourcesFile) -> None:
     for chart_id, week in (("civilians-killed-ukraine", "2022-W13"), ("civilians-killed-ukraine", "2022-W22"),
-                           ("idps-ukraine", "2022-W13"), ("idps-ukraine", "2024-W01")):
+                           ("idps-ukraine", "2022-W13"), ("idps-ukraine", "2024-W01"), ("killed-sudan", "2023-W40"),
+                           ("refugees-sudan", "2023-W40"), ("idps-sudan", "2023-W40")):
         data = chart_data(full, chart_of(cfg, chart_id), cfg, week)
         for compared in (False, True):
             fig = build(data, compared)
             shown = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
             assert min(t.get_fontsize() for t in shown) >= 9
-            renderer = fig.canvas.get_renderer()
-            boxes = [t.get_window_extent(renderer) for t in shown
-                     if t.get_gid() and t.get_gid().startswith(("label:", "latest"))]
-            for i, a in enumerate(boxes):
-                assert a.x0 >= 0 and a.x1 <= 1200, (chart_id, week, compared)  # inside the picture
-                assert not any(a.overlaps(b) for b in boxes[i + 1:]), (chart_id, week, compared)
-            ticks = [t.get_window_extent(renderer) for t in fig.axes[0].get_xticklabels() if t.get_text()]
-            assert not any(a.overlaps(b) for i, a in enumerate(ticks) for b in ticks[i + 1:])
+            assert_fits(fig, (chart_id, week, compared))
+            if compared:  # every voice named in full: Sudan's two ministries were cut at the left edge
+                names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+                assert sorted(flat(n)[2:] for n in names) == sorted(data.voices), names
+
+
+#: Voices with long names, one of them one long word; the first two cannot both be true.
+LONG = {("eoc-sdn", "Federal Ministry of Health of the Republic of the Sudan, Emergency Operations Centre"):
+        [(START - timedelta(days=14), 80, 90, 120), (START, 100, 150, 200)],
+        ("sds-sdn", "SUDAN DOCTORS' SYNDICATE PRELIMINARY COMMITTEE AND ITS PARTNERS IN KHARTOUM"):
+        [(START - timedelta(days=10), 300, 350, 500), (START - timedelta(days=1), 250, 400, 600)],
+        ("one-sdn", "Gesundheitsministeriumsnotfallkoordinationsstellenlagebericht"):
+        [(START - timedelta(days=7), 170, None, None), (START, 180, None, None)],
+        ("who-sdn", "WORLD HEALTH ORGANIZATION SUDAN COUNTRY OFFICE SURVEILLANCE TEAM"):
+        [(START - timedelta(days=3), 150, 300, 400)],
+        ("x-sdn", "MSF"): [(START - timedelta(days=2), 190, 230, 260)]}
+
+
+def test_long_voice_names_fit_on_both_charts(tmp_path: Path) -> None:
+    """Names past a sensible width are wrapped on two lines at most, the second cut with an ellipsis
+    if need be; the left margin follows the widest; the full names stay in the alt text and CSV."""
+    store, sources = synthetic(tmp_path, LONG)
+    data = chart_data(store, sources.charts[0], sources, "2023-W15")
+    voices = [publisher for _, publisher in LONG]
+    assert sorted(data.voices) == sorted(voices)
+    assert list(data.disputes.drop_duplicates(["source_a", "source_b"])["source_a"]) == [voices[0]]
+    for compared in (False, True):
+        fig = build(data, compared)
+        assert_fits(fig, compared)
+        assert min(t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()) >= 9
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert names[:3] == ["\u25cf Federal Ministry of Health\nof the Republic of the\u2026",
+                         "\u25b2 Gesundheitsministeriums-\nnotfallkoordinationsstellen\u2026", "\u25bc MSF"]
+    for name in names:
+        said = name.replace("-\n", "").replace("\n", " ")[2:]
+        assert name.count("\n") <= 1 and (said in voices or said.endswith("\u2026")), name
+        if said.endswith("\u2026"):  # cut, but readable: a start of the name, 25 characters or more
+            assert len(said) > 25 and any(v.startswith(said[:-1]) for v in voices), name
+    renderer = fig.canvas.get_renderer()
+    names_at = [t.get_window_extent(renderer) for t in ax.get_yticklabels()]
+    assert min(b.x0 for b in names_at) == pytest.approx(36)  # the widest name starts where the title does
+    assert max(b.x1 for b in names_at) < ax.get_window_extent(renderer).x0
+    paths = write_weekly(store, sources, week="2023-W15", through=None, out_dir=tmp_path / "charts")
+    folder = tmp_path / "charts" / "2023-W15"
+    assert folder / "civilians-killed-sudan-compared.png" in paths
+    for name in ("civilians-killed-sudan", "civilians-killed-sudan-compared"):
+        alt = (folder / f"{name}.alt.txt").read_text(encoding="utf-8")
+        table = pd.read_csv(folder / f"{name}.csv")
+        for voice in voices:
+            assert voice in alt and voice in set(table["voice"]), (name, voice)
+
+
+def test_fit_wraps_to_a_width_the_renderer_measures() -> None:
+    """Lines that fit stay as they are; a parenthesis and a short word with the next stay whole; a word
+    too wide alone is hyphenated; past `max_lines` the last line ends in an ellipsis."""
+    with house_style():
+        fig, _ = canvas()
+        text = fig.text(0, 0, "", fontsize=10)
+    renderer = fig.canvas.get_renderer()
+
+    def fitted(said: str, width: float, max_lines: int | None = None) -> str:
+        text.set_text(said)
+        out = fit(text, width, max_lines)
+        assert text.get_text() == out
+        for line in out.split("\n"):
+            text.set_text(line)
+            assert text.get_window_extent(renderer).width <= width, line
+        return out
+
+    assert fitted("at least 604\nas of 9 May 2023", 300) == "at least 604\nas of 9 May 2023"
+    assert fitted("4.95 million to 6.05 million (best 5.5 million)", 220) == ("4.95 million to 6.05 million\n"
+                                                                            "(best 5.5 million)")
+    assert fitted("MSF: 190\u2013260 (best 230), 13 Apr", 175) == "MSF: 190\u2013260\n(best 230), 13 Apr"
+    assert fitted("\u25b2 Gesundheitsministeriumsnotfallkoordinationsstelle", 150, 2) == (
+        "\u25b2 Gesundheitsminis-\nteriumsnotfallkoor\u2026")
+    assert fitted("Federal Ministry of Health of the Republic of the Sudan", 160, 2) == (
+        "Federal Ministry\nof Health of the\u2026")
 
 
 def test_colours_come_from_a_colour_blind_safe_cycle_shipped_with_matplotlib() -> None:

@@ -2,14 +2,15 @@
 
 Object-oriented matplotlib on an Agg canvas (no pyplot state), in the house style of `style`:
 1200 x 675 px; text at 9 pt or more; each voice keeps one colour, marker and line style on both
-charts; labels sit beside what they name and are pushed apart so none overlap. Every artist a test looks
-for carries a gid: `title`, `subtitle`, `footer`, `latest`, `consensus`, `band`, `source:<voice>`,
-`range:<voice>`, `arrow:<voice>`, `projection:<voice>`, `label:<voice>`, `dispute:<a>|<b>`.
+charts; labels sit beside what they name, wrapped to end before the picture's right margin and
+pushed apart so none overlap; the compared chart's left margin fits the widest voice's name. Every
+artist a test looks for carries a gid: `title`, `subtitle`, `footer`, `latest`, `consensus`, `band`,
+`source:<voice>`, `range:<voice>`, `arrow:<voice>`, `projection:<voice>`, `label:<voice>`,
+`dispute:<a>|<b>`.
 """
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -22,8 +23,12 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..errors import FiguresError
 from .data import ChartData
-from .style import GRID, INK, MUTED, Look, arrows, canvas, count_axis, heading, house_style, looks, spread
+from .style import EDGE, GRID, INK, MUTED, Look, arrows, canvas, count_axis, fit, heading, house_style, looks, spread
 from .words import day, footer, is_open, latest_label, records, row_span, short_span, subtitle, tick, value
+
+#: The widest a voice's name is drawn on the compared chart's y axis, in pixels: wide enough for
+#: "\u25cf Federal Ministry of Health" on one line.
+NAME_WIDTH = 220
 
 
 def _segments(dates: pd.Series) -> list[np.ndarray]:
@@ -118,8 +123,7 @@ def draw_series(data: ChartData) -> Figure:
             arrows(ax, [xs.iloc[-1]], [best[-1]], INK, "arrow:consensus", size=1.3)
         tops = [0 if np.isnan(high).all() else np.nanmax(high), best.max()]
         labels: list[tuple[float, Text]] = []
-        said = "\n".join(textwrap.fill(line, 26) for line in latest_label(data, year).split("\n"))
-        label = ax.text(1.02, 0, said, transform=ax.transAxes,
+        label = ax.text(1.02, 0, latest_label(data, year), transform=ax.transAxes,
                         va="center", fontsize=11.5, weight="bold", color=INK, gid="latest", linespacing=1.25)
         labels.append((best[-1], label))
         for voice in data.voices:
@@ -148,7 +152,7 @@ def draw_series(data: ChartData) -> Figure:
             text = f"{lk.glyph} {voice}: {short_span(last)}, {day(last['as_of'], year=last['as_of'].year != year)}"
             if not last["counting"]:
                 text += ", not counted (old)"
-            labels.append((gy[-1], ax.text(1.02, 0, textwrap.fill(text, 33), transform=ax.transAxes, va="center",
+            labels.append((gy[-1], ax.text(1.02, 0, text, transform=ax.transAxes, va="center",
                                            fontsize=10, color=lk.ink, gid=f"label:{voice}")))
         for p in records(data.projections):
             lk = look.get(p["voice"]) or Look(MUTED, "o", "\u25cb", "-")
@@ -176,6 +180,26 @@ def axis_label(chart: Any) -> str:
     group = "" if chart.group == "all" else f"{chart.group} "
     said = f"{group}{what}, total"
     return said[0].upper() + said[1:]
+
+
+def _names(fig: Figure, ax: Axes, names: list[str], inks: list[str]) -> None:
+    """The voices' names on the y axis, each wrapped to `NAME_WIDTH` on two lines at most (then cut
+    with an ellipsis), and a left margin that fits the widest: it starts where the title does."""
+    probe = fig.text(0, 0, "", fontsize=11)
+    fitted = []
+    for name in names:
+        probe.set_text(name)
+        fitted.append(fit(probe, NAME_WIDTH, max_lines=2))
+    probe.remove()
+    ax.set_yticks(range(len(fitted)), fitted)
+    for ticklabel, ink in zip(ax.get_yticklabels(), inks, strict=True):
+        ticklabel.set_color(ink)
+        ticklabel.set_fontsize(11)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    names_at = ax.yaxis.get_tightbbox(renderer)  # the names as they will be drawn
+    short = EDGE * fig.bbox.width - names_at.x0 if names_at is not None else 0.0
+    if short > 0:  # move the axes right until the widest name starts where the title does
+        fig.subplots_adjust(left=fig.subplotpars.left + short / fig.bbox.width)
 
 
 def draw_compared(data: ChartData) -> Figure:
@@ -228,22 +252,18 @@ def draw_compared(data: ChartData) -> Figure:
                 ax.annotate("", (float(p["low_b"]), at[b]), xytext=(float(p["high_a"]), at[a]), gid=f"dispute:{a}|{b}",
                             arrowprops={"arrowstyle": "-", "ls": ":", "lw": 1.6, "color": "#b2182b", "shrinkA": 6,
                                         "shrinkB": 6})
-        ax.set_yticks(range(len(rows)), [f"{look[r['voice']].glyph} {r['voice']}" for r in rows])
-        for ticklabel, r in zip(ax.get_yticklabels(), rows, strict=True):
-            ticklabel.set_color(look[r["voice"]].ink)
-            ticklabel.set_fontsize(11)
+        ax.tick_params(axis="y", length=0)
+        _names(fig, ax, [f"{look[r['voice']].glyph} {r['voice']}" for r in rows], [look[r["voice"]].ink for r in rows])
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_xlim(0, top)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick(v, top)))
         ax.grid(axis="x", color=GRID, lw=0.9)
         ax.set_axisbelow(True)
-        ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         n = len(rows)
         sub = (f"The latest figure of {'each of ' * (n > 1)}{n} source{'s' * (n > 1)} as of {day(data.through)}"
                + (f" \u00b7 {len(pairs)} disputed pair{'s' * (len(pairs) != 1)}" if len(pairs) else ""))
         heading(fig, f"{data.chart.title}: the estimates compared", sub, footer(data, compared=True))
-        if len(labels) > 1:
-            spread(fig, ax, labels, gap_px=4)
+        spread(fig, ax, labels, gap_px=4)  # a long range or a long name disputed with: wrapped, then apart
     return fig

@@ -1,5 +1,6 @@
 """The house style: size, colours, markers and line styles per voice, the canvas, the heading
-and footer, the count axis, "at least" arrows, and margin labels pushed apart.
+and footer, the count axis, "at least" arrows, margin labels pushed apart, and text wrapped to a
+width measured with the renderer.
 
 Everything is drawn inside matplotlib's default style plus `RC`, so a user's matplotlibrc changes
 nothing; colours come from the colour-blind-safe `petroff10` cycle shipped with matplotlib.
@@ -7,6 +8,7 @@ nothing; colours come from the colour-blind-safe `petroff10` cycle shipped with 
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,8 @@ from .words import tick
 
 SIZE, DPI = (12.0, 6.75), 100
 INK, MUTED, GRID = "#1f1f1f", "#4d4d4d", "#e4e4e4"
+#: The picture's left and right margin, as a share of its width: the title starts there.
+EDGE = 0.03
 #: Okabe-Ito, for a matplotlib that ships no `petroff10`.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
@@ -89,11 +93,16 @@ def canvas() -> tuple[Figure, Axes]:
 
 
 def heading(fig: Figure, title: str, sub: str, foot: str) -> None:
-    fig.text(0.03, 0.955, title, fontsize=18, weight="bold", color=INK, va="top", gid="title")
-    fig.text(0.03, 0.89, textwrap.fill(sub, 125, break_on_hyphens=False), fontsize=12, color="#333333", va="top",
-             gid="subtitle", linespacing=1.3)
-    fig.text(0.03, 0.025, textwrap.fill(foot, 158, break_on_hyphens=False), fontsize=9, color=MUTED,
-             va="bottom", gid="footer", linespacing=1.35)
+    fig.text(EDGE, 0.955, title, fontsize=18, weight="bold", color=INK, va="top", gid="title")
+    said = fig.text(EDGE, 0.89, textwrap.fill(sub, 125, break_on_hyphens=False), fontsize=12, color="#333333",
+                    va="top", gid="subtitle", linespacing=1.3)
+    foot_text = fig.text(EDGE, 0.025, textwrap.fill(foot, 158, break_on_hyphens=False), fontsize=9, color=MUTED,
+                         va="bottom", gid="footer", linespacing=1.35)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for text, whole in ((said, sub), (foot_text, foot)):  # too wide for what its characters count (capitals)
+        if text.get_window_extent(renderer).width > fig.bbox.width * (1 - 2 * EDGE):
+            text.set_text(whole)
+            fit(text, fig.bbox.width * (1 - 2 * EDGE))
 
 
 def count_axis(ax: Axes, top: float) -> None:
@@ -116,10 +125,14 @@ def arrows(ax: Axes, xs: Any, ys: Any, colour: str, gid: str, size: float = 1.0)
 
 
 def spread(fig: Figure, ax: Axes, labels: list[tuple[float, Text]], gap_px: float = 6) -> None:
-    """Move margin labels (anchored at data heights) apart so none overlap, keeping their order."""
+    """Wrap margin labels (anchored at data heights) that would pass the picture's right margin, and
+    move them apart so none overlap, keeping their order."""
     if not labels:
         return
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    right = fig.bbox.width * (1 - EDGE)
+    for _, text in labels:  # a line too wide for what its characters count (capitals, a long word)
+        fit(text, right - text.get_window_extent(renderer).x0)
     box = ax.get_window_extent(renderer)
     placed = []
     for y, text in labels:
@@ -138,3 +151,48 @@ def spread(fig: Figure, ax: Axes, labels: list[tuple[float, Text]], gap_px: floa
         trans = text.get_transform()
         x = trans.transform((text.get_position()[0], 0))[0]
         text.set_y(trans.inverted().transform((x, centre))[1])
+
+
+def fit(text: Text, width: float, max_lines: int | None = None) -> str:
+    """Rewrap `text` so no line is wider than `width` pixels, as the renderer measures it; past
+    `max_lines` lines the last is cut with an ellipsis. A parenthesis is kept whole where it fits,
+    a short word (a marker's glyph, `13 Apr`) stays with the word after it, and a word too wide alone
+    is hyphenated."""
+    renderer = text.figure.canvas.get_renderer()  # type: ignore[union-attr,attr-defined]
+
+    def wide(said: str) -> float:
+        text.set_text(said)
+        return float(text.get_window_extent(renderer).width)
+
+    out: list[str] = []
+    cut: set[int] = set()  # lines that end in a hyphen of ours, inside a word too wide for one line
+    for paragraph in text.get_text().split("\n"):
+        # a parenthesis is one token, and so is a word of one or two characters (a marker's glyph, a
+        # day of the month) with the next
+        todo, line = re.findall(r"\([^)]*\)\S*|(?:\S{1,2} )?\S+", paragraph), ""
+        while todo:
+            token = todo.pop(0)
+            joined = f"{line} {token}" if line else token
+            if wide(joined) <= width or (not line and len(token) == 1):
+                line = joined
+            elif line:  # a new line for the token
+                out.append(line)
+                line, todo = "", [token, *todo]
+            elif token.startswith("(") and " " in token:  # a parenthesis too wide alone: its words one by one
+                todo = [*token.split(" "), *todo]
+            else:  # one word too wide alone: hyphenated where it must be
+                k = next(k for k in range(len(token) - 1, 0, -1) if wide(token[:k] + "-") <= width or k == 1)
+                cut.add(len(out))
+                out.append(token[:k] + "-")
+                todo = [token[k:], *todo]
+        out.append(line)
+    if max_lines and len(out) > max_lines:
+        last = out[max_lines - 1]
+        for i in range(max_lines, len(out)):
+            last = last[:-1] + out[i] if i - 1 in cut else f"{last} {out[i]}"
+        while len(last) > 1 and wide(last.rstrip(" ,;:-") + "\u2026") > width:
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+        out = [*out[:max_lines - 1], last.rstrip(" ,;:-") + "\u2026"]
+    said = "\n".join(out)
+    text.set_text(said)
+    return said
