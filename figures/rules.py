@@ -182,8 +182,8 @@ RULES: list[Rule] = [
     Rule("claim:metric", CLAIMS,
          "The counted thing is a metric word after the figure (people-words, groups and names may stand between), "
          "else one shortly before it. \"Fled\" and the like give refugees when a word of going abroad or a country "
-         "follows, else displaced; displacement with an inside-word gives idps; killed and injured together give "
-         "casualties.", _METRIC_WORDS,
+         "follows, else displaced; displacement with an inside-word gives idps (both at once: "
+         "ours:inside-or-abroad); killed and injured together give casualties.", _METRIC_WORDS,
          claims=(_C("Hundreds dead, thousands injured.", (_E("Hundreds", "killed", "all", 100, None, 999),
                                                             _E("thousands", "injured", "all", 1000, None, 9999))),
                  _C("More than half a million Ukrainians have fled to nearby European nations.",
@@ -191,6 +191,8 @@ RULES: list[Rule] = [
                  _C("About 6.5 million people are internally displaced inside Ukraine.",
                     (_E("About 6.5 million", "idps", "all", 5_850_000, 6_500_000, 7_150_000, area="UKR"),)),
                  _C("Twelve people are missing.", (_E("Twelve", "missing", "all", 12, 12, 12),)),
+                 _C("With more than 700,000 people currently internally displaced, needs keep growing.",
+                    (_E("more than 700,000", "idps", "all", 700_001, None, None),)),
                  _C("The death toll rose to 1,000.", (_E("1,000", "killed", "all", 1000, 1000, 1000),)))),
     Rule("claim:group", CLAIMS,
          "A group word just after the figure, or shortly before it, sets the group; otherwise it is all. "
@@ -228,7 +230,8 @@ RULES: list[Rule] = [
     Rule("claim:as-of", CLAIMS,
          "A date after an as-of cue (\"as of March 4\", \"between February 24 and March 18\", \"until midnight on "
          "March 3\") gives as_of; an incident takes its own date; a date without a year is the latest such date up "
-         "to publication; else the publication date.", (("cues before the date", tuple(sorted(cl.AS_OF_CUES))),),
+         "to publication; a breakdown of an earlier figure takes its date (ours:part-date); else the publication "
+         "date.", (("cues before the date", tuple(sorted(cl.AS_OF_CUES))),),
          claims=(_C("As of March 4, 1,006 civilian casualties had been recorded in Ukraine, according to OHCHR.",
                     (_E("1,006", "casualties", "civilians", 1006, 1006, 1006, as_of="2022-03-04", attributed_to="OHCHR",
                         area="UKR"),)),
@@ -347,6 +350,57 @@ RULES: list[Rule] = [
          claims=(_C("1,000 people were killed in Ukraine, 500 in Kyiv.",
                     (_E("1,000", "killed", "all", 1000, 1000, 1000, area="UKR"),
                      _E("500", "killed", "all", 500, 500, 500, place="Kyiv", area="UKR"))),)),
+    Rule("ours:inside-or-abroad", OURS,
+         "People who fled, or who seek refuge or asylum, are refugees when the first word after the verb that says "
+         "where is a word of going abroad or a country; IDPs when it is an inside-word; displaced when that "
+         "inside-word is joined by \"or\" or \"and\" to a place abroad (\"within Sudan or in neighbouring "
+         "countries\", \"inside and outside the country\"): the figure counts both, so neither alone. \"Refuge\" "
+         "names no border: refuge in a school or a hospital is sheltering, no claim.",
+         (("verbs before refuge or asylum", tuple(sorted(cl.SEEK))), ("", tuple(sorted(cl.REFUGE))),
+          ("inside", tuple(sorted(cl.INSIDE))), ("abroad, after inside ... or/and", tuple(sorted(cl.OUTSIDE)))),
+         claims=(_C("Roughly 2 million people have fled their homes and sought refuge inside Syria or in neighbouring "
+                    "countries.",
+                    (_E("Roughly 2 million", "displaced", "all", 1_800_000, 2 * M, 2_200_000, area="SYR"),)),
+                 _C("Close to 3 million people have been displaced inside and outside the country.",
+                    (_E("Close to 3 million", "displaced", "all", 2_700_000, None, 2_999_999),)),
+                 _C("More than 400,000 people are seeking refuge in neighbouring countries.",
+                    (_E("More than 400,000", "refugees", "all", 400_001, None, None),)),
+                 _C("Some 200,000 people have sought refuge in Chad.",
+                    (_E("Some 200,000", "refugees", "all", 180_000, 200_000, 220_000, place="Chad"),)),
+                 _C("Nearly 50,000 people have fled within Sudan.",
+                    (_E("Nearly 50,000", "idps", "all", 45_000, None, 49_999, area="SDN"),)),
+                 _C("About 20,000 people took refuge in schools in Omdurman."))),
+    Rule("ours:harm-of", OURS,
+         "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
+         "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),
+         claims=(_C("The shelling caused the deaths of 12 civilians and the injury of 40.",
+                    (_E("12", "killed", "civilians", 12, 12, 12), _E("40", "injured", "all", 40, 40, 40))),)),
+    Rule("ours:place-examples", OURS,
+         "A place after \"notably in\", \"including in\", \"mainly in\" and the like is an example, not where the "
+         "figure was counted: the figure is the whole area's and its place is None. A part of the figure with a "
+         "place of its own keeps it (\"including 132 in Khartoum\").",
+         (("before a place preposition", tuple(sorted(cl.EXAMPLES))),),
+         claims=(_C("At least 300 civilians have been killed, notably in Khartoum and Nyala.",
+                    (_E("At least 300", "killed", "civilians", 300, None, None),)),
+                 _C("At least 500 people have been killed in Sudan, including 132 in Khartoum.",
+                    (_E("At least 500", "killed", "all", 500, None, None, area="SDN"),
+                     _E("132", "killed", "all", 132, 132, 132, place="Khartoum", area="SDN"))))),
+    Rule("ours:describing-participle", OURS,
+         "A reporting verb after an article describes the figure and names no source: \"an estimated 700,000\" is "
+         "a modifier, \"the reported toll\" a noun.",
+         claims=(_C("An estimated 700,000 people have been displaced, the UN said.",
+                    (_E("An estimated 700,000", "displaced", "all", 630_000, 700_000, 770_000, attributed_to="UN"),)),
+                 _C("An estimated 3.5 million people have fled since April.",
+                    (_E("An estimated 3.5 million", "displaced", "all", 3_150_000, 3_500_000, 3_850_000),)))),
+    Rule("ours:part-date", OURS,
+         "A sentence that opens with a part of a figure given earlier in its paragraph (\"Of these\", \"Out of "
+         "these\", \"Of them\") and names no date of its own refers to that figure's date, as it counts over that "
+         "figure's period; a date of its own wins.",
+         claims=(_C("As of 9 May, at least 604 people had been killed. Of them, 199 died in Khartoum and 120 in Nyala.",
+                    (_E("at least 604", "killed", "all", 604, None, None, as_of="2023-05-09"),
+                     _E("199", "killed", "all", 199, 199, 199, place="Khartoum", as_of="2023-05-09"),
+                     _E("120", "killed", "all", 120, 120, 120, place="Nyala", as_of="2023-05-09")),
+                    published="2023-05-10"),)),
 ]
 
 RULE_NAMES: frozenset[str] = frozenset(r.name for r in RULES)

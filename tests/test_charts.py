@@ -210,17 +210,18 @@ def test_each_voice_once_with_every_outlet_that_carried_it(full: Store, cfg: Sou
 
 
 def test_the_offline_run_draws_the_sudan_idp_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
-    """Sudan's IDP chart from the shipped IOM DTM estimates: its latest figure and its source (OHCHR's
-    700,000 of 11 May 2023, in a statement on ReliefWeb, is the other voice, three days before IOM's first)."""
+    """Sudan's IDP chart from the shipped IOM DTM estimates: its latest figure and its source (OCHA's
+    "more than 730,000" of 10 May 2023 and OHCHR's 700,000 of 11 May, both on ReliefWeb, are the other
+    voices, before IOM's first)."""
     data = chart_data(full, chart_of(cfg, "idps-sudan"), cfg, "2024-W43")
-    assert data.voices == ["OHCHR", "IOM"] and data.carriers["IOM"] == ["IOM DTM"]
-    assert data.carriers["OHCHR"] == ["ReliefWeb (OCHA)"]
+    assert data.voices == ["OCHA", "OHCHR", "IOM"] and data.carriers["IOM"] == ["IOM DTM"]
+    assert data.carriers["OHCHR"] == data.carriers["OCHA"] == ["ReliefWeb (OCHA)"]
     assert (data.current["best"], data.as_of) == (8_268_984, date(2024, 10, 22))  # Mobility Update (10)
     shown = texts(build(data))
     assert shown["title"] == "People displaced within Sudan"
     assert flat(shown["latest"]) == "8.27 million, 22 Oct, IOM"
-    assert flat(shown["footer"]).startswith("Sources: OHCHR via ReliefWeb (OCHA); IOM via IOM DTM. Data as of 22 Oct "
-                                            "2024.")
+    assert flat(shown["footer"]).startswith("Sources: OCHA via ReliefWeb (OCHA); OHCHR via ReliefWeb (OCHA); IOM via "
+                                            "IOM DTM. Data as of 22 Oct 2024.")
     paths = write_weekly(full, cfg, week="2024-W43", through=None, out_dir=tmp_path)
     folder = tmp_path / "2024-W43"
     assert {folder / "idps-sudan.png", folder / "idps-sudan-compared.png"} <= set(paths)
@@ -228,6 +229,23 @@ def test_the_offline_run_draws_the_sudan_idp_chart(full: Store, cfg: SourcesFile
     assert "to 8,268,984 as of 22 October 2024" in alt
     assert "Highest source: IOM, 8,268,984 as of 22 October 2024." in alt
     assert "Lowest source: OHCHR, 630,000 to 770,000 (best 700,000) as of 11 May 2023, older than 14 days" in alt
+
+
+def test_the_offline_run_draws_the_sudan_refugee_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    """Sudan's refugee chart from OHCHR's statements on ReliefWeb: people who fled abroad, never OCHA's 5.5
+    million who "sought refuge within Sudan or in neighbouring countries" (displaced, inside or out)."""
+    data = chart_data(full, chart_of(cfg, "refugees-sudan"), cfg, "2023-W37")
+    assert data.voices == ["OHCHR"] and data.carriers["OHCHR"] == ["ReliefWeb (OCHA)"]
+    assert sorted(data.points["low"]) == [154_001, 1_000_001]  # "more than 154,000", "more than one million"
+    assert (data.current["low"], data.as_of) == (1_000_001, date(2023, 9, 12))
+    shown = texts(build(data))
+    assert shown["title"] == "Refugees from Sudan"
+    assert flat(shown["subtitle"]).startswith("at least 1 million as of 12 Sep 2023 (OHCHR)")
+    assert flat(shown["latest"]) == "at least 1 million, 12 Sep, OHCHR"
+    paths = write_weekly(full, cfg, week="2023-W41", through=None, out_dir=tmp_path)
+    assert tmp_path / "2023-W41" / "refugees-sudan.png" not in paths  # nothing within 14 days of 7 October
+    with pytest.raises(FiguresError, match="no refugees figure for SDN counts in 2023-W41"):
+        figures.chart("refugees", area="SDN", week="2023-W41", db=full)
 
 
 def test_the_offline_run_draws_the_sudan_killed_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:

@@ -98,6 +98,69 @@ def test_a_projection_is_told_from_a_report():
         ("refugees", "reported"), ("refugees", "projection"), ("killed", "reported")]
 
 
+# Constructions from OHCHR's and OCHA's reports on Sudan on ReliefWeb (April to October 2023; the shipped
+# figures/data/offline/reliefweb_reports_sdn_ohchr-ocha_2023.json), in our words, with the traps beside them:
+# (figure, metric, group, low, place, as_of, attributed_to) for every claim, in order.
+SUDAN_CONSTRUCTIONS = [
+    # inside and abroad at once is displaced (OCHA, 7 October 2023); abroad alone refugees, inside alone IDPs
+    ("Since the war began, around 5 million people have fled their homes and sought refuge within Sudan or in "
+     "neighbouring countries.", [("around 5 million", "displaced", "all", 4_500_000, None, "2023-06-20", None)]),
+    ("More than 2 million people have been uprooted, inside and outside the country.",
+     [("More than 2 million", "displaced", "all", 2_000_001, None, "2023-06-20", None)]),
+    ("Some 200,000 people have sought refuge in Chad.",
+     [("Some 200,000", "refugees", "all", 180_000, "Chad", "2023-06-20", None)]),
+    ("Over 300,000 people have fled to neighbouring countries.",
+     [("Over 300,000", "refugees", "all", 300_001, None, "2023-06-20", None)]),
+    ("Nearly 50,000 people have fled within Sudan.",
+     [("Nearly 50,000", "idps", "all", 45_000, None, "2023-06-20", None)]),
+    ("About 20,000 residents took refuge in schools and mosques in Omdurman.", []),  # sheltering, no claim
+    # a figure with no subject seeking refuge (OHCHR, 12 September 2023)
+    ("Well over a million are now seeking refuge in neighbouring states.",
+     [("Well over a million", "refugees", "all", 1_000_001, None, "2023-06-20", None)]),
+    # an adverb between the figure and what it counts (OCHA Flash Update 11, 10 May 2023)
+    ("Displacement inside Sudan has more than doubled in a week: more than 730,000 people are currently "
+     "internally displaced.", [("more than 730,000", "idps", "all", 730_001, None, "2023-06-20", None)]),
+    # a noun of harm before "of" (OHCHR, 19 June 2023)
+    ("Fighting has caused the deaths of at least 900 civilians since April and the injury of 4,700, as of 12 June.",
+     [("at least 900", "killed", "civilians", 900, None, "2023-06-12", None),
+      ("4,700", "injured", "all", 4_700, None, "2023-06-12", None)]),
+    # places given as examples leave the figure the whole area's (OHCHR, 11 May 2023); a part keeps its own
+    ("Since mid-April at least 480 civilians have died, notably in Khartoum, Nyala and El Obeid; the true toll is "
+     "far higher.", [("at least 480", "killed", "civilians", 480, None, "2023-06-20", None)]),
+    ("At least 500 people have been killed, including in Khartoum and Omdurman.",
+     [("At least 500", "killed", "all", 500, None, "2023-06-20", None)]),
+    ("More than 200 people were injured, mainly in El Fasher.",
+     [("More than 200", "injured", "all", 201, None, "2023-06-20", None)]),
+    ("At least 500 people have been killed in Sudan, including 132 in Khartoum.",
+     [("At least 500", "killed", "all", 500, None, "2023-06-20", None),
+      ("132", "killed", "all", 132, "Khartoum", "2023-06-20", None)]),
+    ("Dozens were killed in El Fasher, mostly women and children.",
+     [("Dozens", "killed", "all", 12, "El Fasher", "2023-06-20", None)]),
+    # "an estimated" is a modifier, not a source (OCHA, 7 October 2023); a name before "estimated" is one
+    ("An estimated 5 million people have fled their homes since fighting erupted in April.",
+     [("An estimated 5 million", "displaced", "all", 4_500_000, None, "2023-06-20", None)]),
+    ("UNHCR estimated that 200,000 people had fled to Chad.",
+     [("200,000", "refugees", "all", 200_000, "Chad", "2023-06-20", "UNHCR")]),
+    # a breakdown of the sentence before takes its date (OCHA Flash Update 11); a new figure does not
+    ("At least 600 people have been killed and over 5,000 injured, the health ministry said as of 9 May. Of these, "
+     "190 deaths and 3,100 injuries were recorded in Khartoum.",
+     [("At least 600", "killed", "all", 600, None, "2023-05-09", "health ministry"),
+      ("over 5,000", "injured", "all", 5_001, None, "2023-05-09", "health ministry"),
+      ("190", "killed", "all", 190, "Khartoum", "2023-05-09", None),
+      ("3,100", "injured", "all", 3_100, "Khartoum", "2023-05-09", None)]),
+    ("At least 600 people had been killed as of 9 May. Another 30 died in Nyala.",
+     [("At least 600", "killed", "all", 600, None, "2023-05-09", None),
+      ("30", "killed", "all", 30, "Nyala", "2023-06-20", None)]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SUDAN_CONSTRUCTIONS, ids=[t[:50] for t, _ in SUDAN_CONSTRUCTIONS])
+def test_sudan_report_constructions(text, expected):
+    found = [(o.estimate.text, o.metric, o.group, o.estimate.low, o.place, o.as_of.isoformat(),
+              o.provenance.attributed_to) for o in extract(text, published="2023-06-20")]
+    assert found == expected
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=2000))
 def test_extract_never_crashes_and_spans_stay_inside(text):

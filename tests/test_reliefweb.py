@@ -147,9 +147,24 @@ def test_the_sudan_page_is_replayed_and_each_report_keeps_its_voice_and_date() -
     assert national == [
         (date(2023, 4, 18), "all", 185, None, "at-least", "OHCHR", None),
         (date(2023, 5, 9), "all", 604, None, "at-least", "OCHA", "Federal Ministry of Health"),
+        (date(2023, 5, 11), "civilians", 487, None, "at-least", "OHCHR", None),  # "notably in Khartoum, ...": national
         (date(2023, 6, 12), "civilians", 958, None, "at-least", "OHCHR", None),
         (date(2023, 9, 12), "civilians", 1500, None, "at-least", "OHCHR", "Ministry of Health"),
         (date(2023, 10, 7), "all", 1265, 1265, "exact", "OCHA", "Sudan Ministry of Health")]
+    khartoum = [(o.metric, o.estimate.best, o.as_of) for o in found if o.place == "Khartoum"]
+    assert khartoum == [("killed", 199, date(2023, 5, 9)), ("injured", 3157, date(2023, 5, 9))]  # "Out of these"
+    moved = [(o.as_of, o.metric, o.estimate.low, o.provenance.attributed_to) for o in found
+             if o.metric in ("refugees", "idps", "displaced")]
+    assert moved == [
+        (date(2023, 5, 10), "idps", 730_001, None),  # "more than 730,000 people currently internally displaced"
+        (date(2023, 5, 11), "refugees", 154_001, None),
+        (date(2023, 5, 11), "idps", 630_000, None),
+        (date(2023, 9, 12), "displaced", 5_100_001, None),
+        (date(2023, 9, 12), "refugees", 1_000_001, None),  # "are seeking refuge in neighbouring countries"
+        (date(2023, 10, 7), "displaced", 4_950_000, None),  # "refuge within Sudan or in neighbouring countries"
+        (date(2023, 10, 7), "displaced", 4_950_000, None)]  # "An estimated 5.5 million": "An" is no source
+    [injured] = [o for o in found if o.metric == "injured" and o.as_of == date(2023, 6, 12)]
+    assert (injured.estimate.best, injured.group) == (4746, "all")  # "and the injury of 4,746"
     data = json.loads(got.content)["data"]
     for o in found:
         i, start, end = (int(x) for x in re.search(r"^\$\.data\[(\d+)\]\.fields\.body chars (\d+)-(\d+)$",

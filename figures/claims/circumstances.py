@@ -21,6 +21,7 @@ from .vocabulary import (
     ATTRIBUTION_VERBS,
     ATTRIBUTION_WORDS,
     COMPASS,
+    EXAMPLES,
     HOSTING,
     NOT_PLACES,
     PLACE_AFTER,
@@ -48,11 +49,15 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
         if word in PLACE_PREPOSITIONS or (word in ("of", "for") and i and tokens[i - 1].text in PLACE_OF):
             return _place_name(sentence, tokens, i + 1)
         return None
+
+    def examples(i: int) -> bool:  # "notably in Khartoum": the places are examples, the figure the area's
+        return i > 0 and tokens[i - 1].text in EXAMPLES and tokens[i].text in PLACE_PREPOSITIONS
+
     for i in range(claim.tok_end, min(nxt, claim.tok_end + 10)):  # after the figure, within its clause
         if tokens[i].text in _BOUNDARY and tokens[i].text != "-":
             break
         if name := at(i):
-            return name
+            return None if examples(i) else name
     for i in range(claim.tok_start - 1, max(prev, claim.tok_start - 8) - 1, -1):  # then before it
         if tokens[i].text in _BOUNDARY and tokens[i].text != "-":
             break
@@ -61,7 +66,7 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
                 if tokens[k].text in BY_NAME:
                     return sentence[tokens[k].start:tokens[k].end]
         if name := at(i):
-            return _most_specific(sentence, tokens, i, name, at)
+            return None if examples(i) else _most_specific(sentence, tokens, i, name, at)
     start, end = claim.tok_start, claim.tok_end
     near = [i for i in range(max(0, start - 30), start) if tokens[i].text in _PLACE_ANYWHERE]
     near += [i for i in range(end, min(len(tokens), end + 31)) if tokens[i].text in _PLACE_ANYWHERE]
@@ -69,7 +74,7 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
         near.sort(key=lambda i: (start - i, 0) if i < start else (i - end, 1))
     for i in near:  # elsewhere in the sentence
         if name := at(i):
-            return _most_specific(sentence, tokens, i, name, at)
+            return None if examples(i) else _most_specific(sentence, tokens, i, name, at)
     if modifier is None:
         return _place_before_noun(sentence, tokens)
     if not modifier:  # worked out once per sentence: it is the same for every figure in it
@@ -194,8 +199,19 @@ def sentence_dates(tokens: list[Token], words: list[str], dates: list[DateMentio
                          "24" in present and "hours" in present)
 
 
-def _as_of(said: SentenceDates, claim: Claim, published: date) -> tuple[date, tuple[date, date] | None]:
-    """The date the figure refers to: a date after "as of/until/to/by", else the publication date."""
+def _undated(said: SentenceDates) -> bool:
+    """True when a sentence says nothing of the date its figures refer to."""
+    return said.cued is None and said.on_date is None and said.relative is None and not said.last_midnight \
+        and not said.hours24
+
+
+def _as_of(said: SentenceDates, claim: Claim, published: date,
+           whole: Claim | None = None) -> tuple[date, tuple[date, date] | None]:
+    """The date the figure refers to: a date after "as of/until/to/by", else the date of the figure `whole`
+    of an earlier sentence that the sentence breaks down ("... as of 9 May. Out of these, 199 ..."), else
+    the publication date."""
+    if whole is not None and whole.as_of is not None and _undated(said):
+        return whole.as_of, whole.period if claim.scope == "incident" else None
     chosen = said.cued
     if chosen is None and claim.scope == "incident":
         chosen = said.on_date or said.relative
@@ -222,6 +238,8 @@ def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str
     for i, t in enumerate(tokens):
         if t.text not in ATTRIBUTION_VERBS or (i and tokens[i - 1].text in PRONOUNS):
             continue
+        if i and tokens[i - 1].text in ("a", "an", "the"):
+            continue  # a participle after an article describes: "an estimated 5.5 million", "the reported toll"
         j = i
         while j > 1 and tokens[j - 1].text in ("had", "has", "have") and i - j < 2:
             j -= 1  # "OHCHR had recorded": the name stands before the auxiliary

@@ -26,6 +26,7 @@ from .vocabulary import (
     COUNTING,
     CUMULATIVE,
     GROUPS,
+    HARM_OF,
     INCIDENT,
     INSIDE,
     LIST_WORDS,
@@ -33,8 +34,11 @@ from .vocabulary import (
     METRIC_BEFORE,
     MODALS,
     MORE,
+    OUTSIDE,
     PROJECTION,
+    REFUGE,
     RISE,
+    SEEK,
     SPEECH,
     SUBSET_AFTER,
     SUBSET_BEFORE,
@@ -61,6 +65,7 @@ class Claim:
     quote: str = ""
     period: tuple[date, date] | None = None
     own_modifier: bool = True
+    part_of: Claim | None = None  # the figure of an earlier sentence this one is a part of ("Of these, 199 ...")
 
 
 AUXILIARIES: frozenset[str] = frozenset({"had", "have", "has", "were", "was", "been", "are", "is", "be"})
@@ -98,6 +103,9 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
         w = words[i]
         if w in METRIC_AFTER:
             return _refine(METRIC_AFTER[w], words, i)
+        if w in SEEK and i + 1 < len(words) and words[i + 1] in REFUGE:
+            # "are seeking refuge in neighbouring countries"; refuge in a school or a hospital is sheltering
+            return _where_to(words, i)
         if w in GROUPS or w in BETWEEN or w in DEMONYMS or caps[i] or w in BY_NAME:
             i += 1
             continue
@@ -129,22 +137,50 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
     if metric == "flight":
         if w == "left" and not any(x in BY_NAME or x in ABROAD for x in ahead[:2]):
             return None
-        return "refugees" if any(x in ABROAD or x in BY_NAME for x in ahead) else "displaced"
+        return _where_to(words, i) or "displaced"
     if metric == "idps" and w == "internally" and (not ahead or ahead[0] != "displaced"):
         return None
     clause = [x for x in words[i + 1:i + 9]]
     clause = clause[:clause.index(".")] if "." in clause else clause
-    if metric == "displaced" and (any(x in INSIDE for x in clause) or words[i - 1] in INSIDE):
-        return "idps"
+    if metric == "displaced" and words[i - 1] in INSIDE:
+        return "displaced" if _and_abroad(words, i - 1) else "idps"
+    if metric == "displaced" and any(x in INSIDE for x in clause):
+        return "displaced" if _and_abroad(words, i + 1 + next(k for k, x in enumerate(clause) if x in INSIDE)) \
+            else "idps"
     if metric == "killed" and len(ahead) >= 2 and ahead[0] in ("and", "or") \
             and METRIC_AFTER.get(ahead[1]) == "injured":
         return "casualties"  # "dead and wounded", "killed or injured"
     return metric
 
 
+def _where_to(words: list[str], i: int) -> str | None:
+    """Where the people of a flight word went, by the first word after it that says so: abroad ("fled to
+    neighbouring countries", "sought refuge in Chad"), inside ("fled within Sudan"), or both ("sought refuge
+    within Sudan or in neighbouring countries"); None when nothing says."""
+    for k, x in enumerate(words[i + 1:i + 7]):
+        if x in INSIDE:
+            return "displaced" if _and_abroad(words, i + 1 + k) else "idps"
+        if x in ABROAD or x in BY_NAME:
+            return "refugees"
+    return None
+
+
+def _and_abroad(words: list[str], inside: int) -> bool:
+    """True when the inside-word at `inside` is joined by "or"/"and" to a place abroad in its clause:
+    "within Sudan or in neighbouring countries", "inside and outside the country": displaced, not IDPs."""
+    for k in range(inside + 1, min(len(words), inside + 10)):
+        if words[k] in (".", ";", ":"):
+            return False
+        if words[k] in ("or", "and"):
+            return any(x in OUTSIDE or x in BY_NAME for x in words[k + 1:k + 5])
+    return False
+
+
 def _metric_before(words: list[str], start: int, stop: int) -> str | None:
-    """The counted thing named before the figure: "killing 12", "casualties at thousands", and a running
-    total carried to it: "the death toll from Saturday's strike ... rose to at least 40"."""
+    """The counted thing named before the figure: "killing 12", "casualties at thousands", "the injury of
+    4,746", and a running total carried to it: "the death toll from Saturday's strike ... rose to at least 40"."""
+    if start >= 2 and words[start - 1] == "of" and words[start - 2] in HARM_OF:
+        return HARM_OF[words[start - 2]]
     rise = any(w in RISE for w in words[max(0, start - 3):start])
     reach, floor = (24, 0) if rise else (8, stop)
     for i in range(start - 1, max(floor, start - reach) - 1, -1):
@@ -302,6 +338,8 @@ def _share_across_lists(found: list[Claim], words: list[str], caps: list[bool], 
         parent = found[k - 1] if k and found[k - 1].metric else (context[-1] if context else None)
         if parent is None:
             continue
+        if k == 0:
+            cur.part_of = parent  # the sentence opens by breaking down a figure given before it
         cur.scope = parent.scope  # a part of a figure counts over the same period
         if cur.metric is None or (cur.metric in ("displaced", "flight") and parent.metric in ("idps", "refugees")):
             cur.metric = parent.metric

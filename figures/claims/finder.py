@@ -112,11 +112,12 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
     attribution = _attribution(sentence, clean, tokens, words)  # where, when and by whom: only for the claims kept
     said = sentence_dates(tokens, words, find_dates(sentence, published), published)
     modifier: list[str | None] = []
+    whole = found[0].part_of  # "Out of these, 199 deaths and 3,157 injuries": the date of the figures before
     for claim in found:
         prev, nxt = bounds[id(claim)]
         claim.place = _place(sentence, tokens, claim, prev, nxt, modifier)
         claim.attributed_to = attribution
-        claim.as_of, claim.period = _as_of(said, claim, published)
+        claim.as_of, claim.period = _as_of(said, claim, published, whole)
         if claim.scope != "incident":
             claim.period = None
     return found

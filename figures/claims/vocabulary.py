@@ -60,10 +60,29 @@ SUBSET_BEFORE: tuple[tuple[str, ...], ...] = (
     ("including",), ("among", "them"), ("of", "these"), ("of", "them"), ("of", "the", "dead"),
     ("of", "those"), ("among", "the", "dead"), ("among", "those"), ("of", "whom"),
 )
-#: Words after "fled" that put the people abroad (refugees), not only out of their homes.
+#: Words after "fled" that put the people abroad (refugees), not only out of their homes. Not "refuge":
+#: people seek refuge inside their country too ("sought refuge within Sudan"); asylum is abroad.
 ABROAD: frozenset[str] = frozenset({
-    "abroad", "border", "borders", "country", "countries", "nations", "refuge", "neighbouring",
+    "abroad", "border", "borders", "country", "countries", "nations", "asylum", "neighbouring",
     "neighboring", "overseas", "europe", "european", "into", "across",
+})
+#: After "inside X or"/"and", words naming a place abroad: "within Sudan or in neighbouring countries", "inside
+#: and outside the country" ("across", "into" and "country" may still be inside).
+OUTSIDE: frozenset[str] = ABROAD - {"country", "across", "into"} | {"outside"}
+#: Verbs whose object makes a flight: "are seeking refuge in neighbouring countries", "sought asylum".
+SEEK: frozenset[str] = frozenset({"seek", "seeks", "seeking", "sought", "find", "finds", "finding", "found",
+                                  "take", "takes", "taking", "took", "taken"})
+REFUGE: frozenset[str] = frozenset({"refuge", "asylum"})
+#: Nouns of harm before "of" and the figure: "the injury of 4,746", "the killing of 12".
+HARM_OF: dict[str, str] = {
+    "injury": "injured", "injuries": "injured", "wounding": "injured", "death": "killed", "deaths": "killed",
+    "killing": "killed", "killings": "killed", "disappearance": "missing", "displacement": "displaced",
+}
+#: Words before a place preposition that make the place an example, not the figure's place: "at least 487
+#: civilians have been killed, notably in Khartoum, El Geneina, Nyala and El Obeid" is the whole area's.
+EXAMPLES: frozenset[str] = frozenset({
+    "notably", "including", "mainly", "mostly", "particularly", "especially", "chiefly", "primarily",
+    "largely", "predominantly", "principally", "overwhelmingly",
 })
 GROUPS: dict[str, str] = {
     "civilian": "civilians", "civilians": "civilians",
@@ -88,7 +107,7 @@ BETWEEN: frozenset[str] = frozenset({
     "should", "can", "newly", "recently", "forcibly", "temporarily", "still", "among", "security", "pro",
     "american", "foreign", "local", "sudanese", "afghan", "palestinian", "israeli", "syrian", "its", "our",
     "his", "her", "eventually", "ultimately", "soon", "probably", "possibly", "rohingya", "remain", "remained",
-    "remains",
+    "remains", "currently", "presently",
 })
 #: Words that never describe what a figure counts: they join clauses.
 CONNECTIVES: frozenset[str] = frozenset({
