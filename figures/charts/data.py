@@ -247,8 +247,9 @@ def last_week_with_data(store: Store, charts: list[ChartConfig], today: date) ->
 
     In a weekly run every active chart has fresh figures in the last week, so that week is
     chosen. A store holding different years of different sources (the shipped offline data:
-    OHCHR to May 2022, IOM to 2023, one month of HAPI in 2025) gets the last week that still
-    draws most of its charts, not the one week where a single chart has a figure.
+    OHCHR to May 2022, IOM to 2023 for Ukraine and to 2025 for Sudan, one month of HAPI in 2025)
+    gets the last week that still draws at least half as many charts as the best week, not the
+    one week where a single chart has a figure.
     """
     fresh: dict[str, int] = {}
     for chart in charts:
