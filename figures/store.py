@@ -251,7 +251,23 @@ class Store:
         second writer waits (the driver's busy timeout) instead of failing when it first writes."""
         return self.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE")
 
+    def _is_current(self) -> bool:
+        """Whether the store is at this version with its sums kept under these rules: then opening
+        it needs no write lock, so a query can open a store while an update holds it (SQLite waits
+        only the driver's busy timeout, 5 s, for a lock)."""
+        try:
+            with self.engine.connect() as conn:
+                found = dict(conn.execute(sa.select(meta.c.key, meta.c.value).where(
+                    meta.c.key.in_(("schema_version", "sums_rules")))).all())
+        except sa.exc.OperationalError:  # no meta table yet (a new store), or a damaged one: the writer says
+            return False
+        except sa.exc.ProgrammingError:  # PostgreSQL: no meta table yet
+            return False
+        return found == {"schema_version": str(SCHEMA_VERSION), "sums_rules": incidents.RULES}
+
     def _migrate(self) -> None:
+        if self._is_current():
+            return
         with self._writer() as conn, conn.begin():
             if conn.dialect.name == "postgresql":  # two first opens take turns (SQLite: BEGIN IMMEDIATE)
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

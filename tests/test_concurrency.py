@@ -129,6 +129,25 @@ def test_two_update_commands_at_once_on_one_sqlite_store(tmp_path):
     assert Store(url).count()["observations"] == 30 + 61
 
 
+def test_a_store_opens_at_once_while_another_process_writes(tmp_path):
+    """Opening a store that needs no migration takes no write lock: a query can start while an update
+    holds the database (it waited 5 s for the lock, then failed, when every open took it)."""
+    import sqlite3
+
+    path = tmp_path / "figures.sqlite"
+    Store(f"sqlite:///{path}").close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # as an update in progress holds it
+    writer.execute("INSERT INTO meta (key, value) VALUES ('busy', 'yes')")
+    try:  # before, this open waited for the lock and failed: "locked by another process"
+        reader = Store(f"sqlite:///{path}")
+        assert reader.count() == {"snapshots": 0, "observations": 0}
+        reader.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
 def test_an_update_command_that_finds_the_store_locked_says_so(tmp_path):
     Store(f"sqlite:///{tmp_path / 'figures.sqlite'}").close()
     with FileLock(f"{tmp_path / 'figures.sqlite'}.lock"):
