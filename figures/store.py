@@ -268,6 +268,15 @@ class Store:
     def _migrate(self) -> None:
         if self._is_current():
             return
+        try:
+            self._migrate_now()
+        except sa.exc.OperationalError:
+            # two first opens at once: the other one created the store, then began an update that
+            # holds the lock longer than the busy wait; the store is current, nothing is left to do
+            if not self._is_current():
+                raise
+
+    def _migrate_now(self) -> None:
         with self._writer() as conn, conn.begin():
             if conn.dialect.name == "postgresql":  # two first opens take turns (SQLite: BEGIN IMMEDIATE)
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})

@@ -148,6 +148,28 @@ def test_a_store_opens_at_once_while_another_process_writes(tmp_path):
         writer.close()
 
 
+def test_a_first_open_that_lost_the_race_to_create_the_store_still_opens(tmp_path, monkeypatch):
+    """Two first opens at once: the other process created the store and holds it for its update past
+    the busy wait; this open finds the store current and goes on. A store still not current fails."""
+    import sqlite3
+
+    from figures.errors import StoreError
+
+    url = f"sqlite:///{tmp_path / 'figures.sqlite'}"
+    Store(url).close()  # what the other process created
+
+    def locked(self: Store) -> None:
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(Store, "_migrate_now", locked)
+    answers = iter([False, True])  # not yet current when first asked, current after the wait
+    monkeypatch.setattr(Store, "_is_current", lambda self: next(answers))
+    Store(url).close()
+    monkeypatch.setattr(Store, "_is_current", lambda self: False)
+    with pytest.raises(StoreError, match="locked by another process"):
+        Store(url)
+
+
 def test_an_update_command_that_finds_the_store_locked_says_so(tmp_path):
     Store(f"sqlite:///{tmp_path / 'figures.sqlite'}").close()
     with FileLock(f"{tmp_path / 'figures.sqlite'}.lock"):
