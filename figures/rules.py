@@ -370,6 +370,33 @@ RULES: list[Rule] = [
                  _C("Nearly 50,000 people have fled within Sudan.",
                     (_E("Nearly 50,000", "idps", "all", 45_000, None, 49_999, area="SDN"),)),
                  _C("About 20,000 people took refuge in schools in Omdurman."))),
+    Rule("ours:fled-inside", OURS,
+         "A country is where people went only when nothing says they fled inside it: a part of it (\"northern "
+         "Gaza\", \"north-east Syria\") or the country after \"in\" and what they fled (\"their homes in Gaza\", "
+         "\"the fighting in Sudan\") is where they fled from, so without a word of going abroad or a country "
+         "further on they are displaced, not refugees. \"Left\" with a home after it (\"left their homes\") is a "
+         "flight too. Fleeing a whole country (\"fled Sudan\") stays going abroad.",
+         (("fled ... in a country", tuple(sorted(cl.LEFT_BEHIND))), ("after \"left\"", tuple(sorted(cl.LEFT_HOME))),
+          ("a part of a country", tuple(sorted(cl.PLACE_BEFORE)))),
+         claims=(_C("More than 1 million people have fled their homes in northern Gaza.",
+                    (_E("More than 1 million", "displaced", "all", 1_000_001, None, None, place="northern Gaza",
+                        area="PSE"),)),
+                 _C("Tens of thousands have fled the fighting in Gaza.",
+                    (_E("Tens of thousands", "displaced", "all", 10_000, None, 99_999, area="PSE"),)),
+                 _C("500,000 people have left their homes.",
+                    (_E("500,000", "displaced", "all", 500_000, 500_000, 500_000),)),
+                 _C("About 1 million people have fled Sudan.",
+                    (_E("About 1 million", "refugees", "all", 900_000, 1 * M, 1_100_000, area="SDN"),)))),
+    Rule("ours:part-place", OURS,
+         "A place inside a part of a figure (\"including 132 in Khartoum\", \"132 of them in Khartoum\", on to the "
+         "end of the part's list) belongs to the part: the figure before it takes a place of its own (\"killed in "
+         "Khartoum, including 132 children\") or none.",
+         claims=(_C("At least 500 people have been killed, including 132 in Khartoum.",
+                    (_E("At least 500", "killed", "all", 500, None, None),
+                     _E("132", "killed", "all", 132, 132, 132, place="Khartoum"))),
+                 _C("500 people were killed in Khartoum, including 132 children.",
+                    (_E("500", "killed", "all", 500, 500, 500, place="Khartoum"),
+                     _E("132", "killed", "children", 132, 132, 132, place="Khartoum"))))),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),

@@ -161,6 +161,81 @@ def test_sudan_report_constructions(text, expected):
     assert found == expected
 
 
+# Flight inside the conflict's own country, and places of the parts of a figure, in our words: the real
+# construction each mirrors is named beside it; the guards beside them must not change.
+# (figure, metric, group, low, place, area) for every claim, in order.
+FLED_INSIDE_AND_PART_PLACES = [
+    # ours:fled-inside: people who "fled their homes in northern Gaza" (ABC News, 17 October 2023, corpus
+    # gaza-ahli-abc) crossed no border
+    ("The school was sheltering thousands of people who fled their homes in northern Gaza.",
+     [("thousands", "displaced", "all", 1_000, "northern Gaza", "PSE")]),
+    ("More than 600,000 people have fled their homes in Gaza.",
+     [("More than 600,000", "displaced", "all", 600_001, None, "PSE")]),
+    # Sudan: "have fled their homes in Khartoum" and "fled the fighting in Darfur" (OCHA, 2023)
+    ("Some 700,000 people have fled their homes in Khartoum.",
+     [("Some 700,000", "displaced", "all", 630_000, "Khartoum", "ZZZ")]),
+    ("Tens of thousands have fled the fighting in Sudan.",
+     [("Tens of thousands", "displaced", "all", 10_000, None, "SDN")]),
+    ("About 90,000 people have fled southern Lebanon.",
+     [("About 90,000", "displaced", "all", 81_000, "southern Lebanon", "LBN")]),
+    # an inside-word still makes IDPs (ours:inside-or-abroad)
+    ("Some 50,000 people have fled their homes in Sudan and are internally displaced.",
+     [("Some 50,000", "idps", "all", 45_000, None, "SDN")]),
+    # "left their homes" is a flight (OCHA: "including 100,000 who left their homes more than once")
+    ("500,000 people have left their homes.", [("500,000", "displaced", "all", 500_000, None, "ZZZ")]),
+    ("Around 80,000 residents have left their homes in northern Gaza.",
+     [("Around 80,000", "displaced", "all", 72_000, "northern Gaza", "PSE")]),
+    # guards: a border crossed, a foreign country as destination, or a whole country fled stay refugees
+    ("2 million people have fled to Poland.", [("2 million", "refugees", "all", 2_000_000, "Poland", "ZZZ")]),
+    ("1 million people have fled Ukraine into Moldova.",
+     [("1 million", "refugees", "all", 1_000_000, "Moldova", "UKR")]),
+    ("100,000 people have fled across the border into Chad.",
+     [("100,000", "refugees", "all", 100_000, "Chad", "ZZZ")]),
+    ("200,000 refugees have fled Sudan.", [("200,000", "refugees", "all", 200_000, None, "SDN")]),
+    ("About 1 million people have fled Sudan.", [("About 1 million", "refugees", "all", 900_000, None, "SDN")]),
+    ("Thousands fled to safety in Poland.", [("Thousands", "refugees", "all", 1_000, "Poland", "ZZZ")]),
+    ("Some 200,000 people have sought refuge in Chad.",
+     [("Some 200,000", "refugees", "all", 180_000, "Chad", "ZZZ")]),
+    # guards: "left" without a home after it is no flight, and a sentence may end after "left their"
+    ("Fighting left 500 people dead.", [("500", "killed", "all", 500, None, "ZZZ")]),
+    ("Some 300 families have been left without homes.", []),
+    ("500 people left their", []),
+    # ours:part-place: "At least 487 civilians have been killed ..., including 132 in Khartoum" style tolls
+    # (OHCHR, May 2023) naming no country: the part's place is not the whole's
+    ("At least 500 people have been killed, including 132 in Khartoum.",
+     [("At least 500", "killed", "all", 500, None, "ZZZ"), ("132", "killed", "all", 132, "Khartoum", "ZZZ")]),
+    ("At least 600 people were killed, 150 of them in Nyala.",
+     [("At least 600", "killed", "all", 600, None, "ZZZ"), ("150", "killed", "all", 150, "Nyala", "ZZZ")]),
+    ("At least 500 people have been killed, including 132 in Khartoum and 40 in Omdurman, 12 in Nyala.",
+     [("At least 500", "killed", "all", 500, None, "ZZZ"), ("132", "killed", "all", 132, "Khartoum", "ZZZ"),
+      ("40", "killed", "all", 40, "Omdurman", "ZZZ"), ("12", "killed", "all", 12, "Nyala", "ZZZ")]),
+    # guards: a place of the whole's own is kept, for the whole and its part
+    ("500 people were killed in Khartoum, including 132 children.",
+     [("500", "killed", "all", 500, "Khartoum", "ZZZ"), ("132", "killed", "children", 132, "Khartoum", "ZZZ")]),
+    ("At least 500 people have been killed in Sudan, including 132 in Khartoum.",
+     [("At least 500", "killed", "all", 500, None, "SDN"), ("132", "killed", "all", 132, "Khartoum", "SDN")]),
+    ("In Khartoum, at least 500 people have been killed, including 132 in Omdurman.",
+     [("at least 500", "killed", "all", 500, "Khartoum", "ZZZ"), ("132", "killed", "all", 132, "Omdurman", "ZZZ")]),
+    ("At least 500 people have been killed, including 132 children, in fighting in Khartoum.",
+     [("At least 500", "killed", "all", 500, "Khartoum", "ZZZ"),
+      ("132", "killed", "children", 132, "Khartoum", "ZZZ")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FLED_INSIDE_AND_PART_PLACES,
+                         ids=[t[:50] for t, _ in FLED_INSIDE_AND_PART_PLACES])
+def test_flight_inside_and_places_of_parts(text, expected):
+    found = [(o.estimate.text, o.metric, o.group, o.estimate.low, o.place, o.area)
+             for o in extract(text, published="2023-06-20")]
+    assert found == expected
+
+
+def test_fled_home_inside_then_abroad_is_refugees():
+    """Read on past the country fled inside to the one they went to; where refugees are is another matter."""
+    [o] = extract("Nearly 2 million people have fled their homes in Syria to Turkey.", published="2023-06-20")
+    assert o.metric == "refugees"
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=2000))
 def test_extract_never_crashes_and_spans_stay_inside(text):

@@ -43,6 +43,8 @@ from .vocabulary import (
     HOSTING,
     INCIDENT,
     INSIDE,
+    LEFT_BEHIND,
+    LEFT_HOME,
     LIST_WORDS,
     METRIC_AFTER,
     METRIC_BEFORE,
@@ -70,9 +72,9 @@ from .vocabulary import (
 
 __all__ = ["ABROAD", "ADAPTER", "ADJACENT_ONLY", "ANAPHORA", "AS_OF_CUES", "ATTRIBUTION_VERBS", "ATTRIBUTION_WORDS",
            "AUXILIARIES", "BETWEEN", "CAMPAIGN", "COMPASS", "CONNECTIVES", "COUNTING", "CUMULATIVE", "Claim",
-           "EXAMPLES", "GROUPS", "HARM", "HARM_OF", "HOSTING", "INCIDENT", "INSIDE", "LIST_WORDS", "METRIC_AFTER",
-           "METRIC_BEFORE", "MODALS", "MORE", "NOT_PLACES", "OUTSIDE", "PLACE_AFTER", "PLACE_BEFORE", "PLACE_DESCRIBED",
-           "PLACE_MODIFIES", "PLACE_OF", "PLACE_PREPOSITIONS", "POPULATION", "PROJECTION", "PRONOUNS", "REFUGE", "RISE",
-           "SAME_STATEMENT_FROM", "SEEK", "SPEECH", "SUBSET_AFTER", "SUBSET_BEFORE", "SUBSET_OF_THE", "SentenceDates",
-           "VERSION", "counts_other_things", "extract", "find_claims", "infer_area", "own_predicate", "scope_cues",
-           "sentence_dates"]
+           "EXAMPLES", "GROUPS", "HARM", "HARM_OF", "HOSTING", "INCIDENT", "INSIDE", "LEFT_BEHIND", "LEFT_HOME",
+           "LIST_WORDS", "METRIC_AFTER", "METRIC_BEFORE", "MODALS", "MORE", "NOT_PLACES", "OUTSIDE", "PLACE_AFTER",
+           "PLACE_BEFORE", "PLACE_DESCRIBED", "PLACE_MODIFIES", "PLACE_OF", "PLACE_PREPOSITIONS", "POPULATION",
+           "PROJECTION", "PRONOUNS", "REFUGE", "RISE", "SAME_STATEMENT_FROM", "SEEK", "SPEECH", "SUBSET_AFTER",
+           "SUBSET_BEFORE", "SUBSET_OF_THE", "SentenceDates", "VERSION", "counts_other_things", "extract",
+           "find_claims", "infer_area", "own_predicate", "scope_cues", "sentence_dates"]

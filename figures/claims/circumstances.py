@@ -38,10 +38,11 @@ _PLACE_ANYWHERE: frozenset[str] = frozenset({"in", "on", "of", "at", "near", "ou
 
 
 def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int,
-           modifier: list[str | None] | None = None) -> str | None:
+           modifier: list[str | None] | None = None, part: tuple[int, int] | None = None) -> str | None:
     """The place a figure is about, as written: near it in its clause first ("fled to Poland",
     "killed in Kharkiv"), then the host before a hosting verb ("Slovakia has received 71,200"),
-    then the nearest place named anywhere in the sentence ("... struck the station in Kramatorsk")."""
+    then the nearest place named anywhere in the sentence ("... struck the station in Kramatorsk"),
+    but not one inside the tokens `part` of a part of the figure ("including 132 in Khartoum")."""
     def at(i: int) -> str | None:
         word = tokens[i].text
         if word in ("fled", "left", "fleeing") and claim.metric == "refugees":
@@ -73,6 +74,8 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
     if len(near) > 1:  # nearest first; before the figure first at the same distance
         near.sort(key=lambda i: (start - i, 0) if i < start else (i - end, 1))
     for i in near:  # elsewhere in the sentence
+        if part is not None and part[0] <= i < part[1]:
+            continue  # the part's place, not the whole's (ours:part-place)
         if name := at(i):
             return None if examples(i) else _most_specific(sentence, tokens, i, name, at)
     if modifier is None:
@@ -80,6 +83,20 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
     if not modifier:  # worked out once per sentence: it is the same for every figure in it
         modifier.append(_place_before_noun(sentence, tokens))
     return modifier[0]
+
+
+def part_span(tokens: list[Token], part: Claim) -> tuple[int, int]:
+    """The tokens of a part of a figure, from the part to the end of its list: "including 132 in Khartoum and
+    40 in Omdurman, 12 in Nyala" runs on over a comma followed by another figure, and stops at any other."""
+    k = part.tok_end
+    while k < len(tokens):
+        t = tokens[k].text
+        if t in _BOUNDARY and t != ",":
+            break
+        if t == "," and not any(tk.kind in ("num", "frac") for tk in tokens[k + 1:k + 3]):
+            break
+        k += 1
+    return part.tok_start, k
 
 
 def _place_before_noun(sentence: str, tokens: list[Token]) -> str | None:

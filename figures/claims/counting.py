@@ -29,12 +29,15 @@ from .vocabulary import (
     HARM_OF,
     INCIDENT,
     INSIDE,
+    LEFT_BEHIND,
+    LEFT_HOME,
     LIST_WORDS,
     METRIC_AFTER,
     METRIC_BEFORE,
     MODALS,
     MORE,
     OUTSIDE,
+    PLACE_BEFORE,
     PROJECTION,
     REFUGE,
     RISE,
@@ -135,8 +138,10 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
     if metric == "flight-arrived":  # "arrived in north-east Syria" is inside; arrivals abroad say so
         return "refugees" if any(x in ABROAD - {"into", "across", "country"} for x in ahead) else "displaced"
     if metric == "flight":
-        if w == "left" and not any(x in BY_NAME or x in ABROAD for x in ahead[:2]):
-            return None
+        home = bool(ahead) and (ahead[0] in LEFT_HOME or len(ahead) > 1 and ahead[0] in ("their", "his", "her")
+                                and ahead[1] in LEFT_HOME)  # "left home", "left their homes"; not "left without"
+        if w == "left" and not home and not any(x in BY_NAME or x in ABROAD for x in ahead[:2]):
+            return None  # "left 500 dead" is no flight
         return _where_to(words, i) or "displaced"
     if metric == "idps" and w == "internally" and (not ahead or ahead[0] != "displaced"):
         return None
@@ -156,13 +161,31 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
 def _where_to(words: list[str], i: int) -> str | None:
     """Where the people of a flight word went, by the first word after it that says so: abroad ("fled to
     neighbouring countries", "sought refuge in Chad"), inside ("fled within Sudan"), or both ("sought refuge
-    within Sudan or in neighbouring countries"); None when nothing says."""
-    for k, x in enumerate(words[i + 1:i + 7]):
+    within Sudan or in neighbouring countries"); None when nothing says. A country they fled from inside it
+    is no border crossed: "fled their homes in northern Gaza", "fled southern Lebanon" (ours:fled-inside)."""
+    k, end = i + 1, min(len(words), i + 7)
+    while k < end:
+        x = words[k]
         if x in INSIDE:
-            return "displaced" if _and_abroad(words, i + 1 + k) else "idps"
+            return "displaced" if _and_abroad(words, k) else "idps"
+        if x in BY_NAME and _fled_inside(words, i, k):
+            k, end = k + 1, min(len(words), end + 3)  # read on: "fled their homes in Syria for Turkey"
+            continue
         if x in ABROAD or x in BY_NAME:
             return "refugees"
+        k += 1
     return None
+
+
+def _fled_inside(words: list[str], verb: int, k: int) -> bool:
+    """True when the country at `k` is where a flight at `verb` began, inside it: a part of it ("northern Gaza",
+    "north-east Syria"), or the country after "in" and a thing left behind ("their homes in Gaza")."""
+    if words[k - 1] in PLACE_BEFORE:
+        return True
+    j = k - 1
+    while j > verb and words[j] == "the":
+        j -= 1
+    return words[j] == "in" and j - 1 > verb and words[j - 1] in LEFT_BEHIND
 
 
 def _and_abroad(words: list[str], inside: int) -> bool:

@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime
 from ..errors import NormalisationError
 from ..quantities import PREFIXES, UNITS, Token, _not_a_figure, scan, tokenize
 from ..text import MONTHS, find_dates, plain_paragraphs, sentences
-from .circumstances import _as_of, _attribution, _place, sentence_dates
+from .circumstances import _as_of, _attribution, _place, part_span, sentence_dates
 from .counting import (
     Claim,
     _group,
+    _is_subset,
     _metric_after,
     _metric_before,
     _modality,
@@ -113,9 +114,11 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
     said = sentence_dates(tokens, words, find_dates(sentence, published), published)
     modifier: list[str | None] = []
     whole = found[0].part_of  # "Out of these, 199 deaths and 3,157 injuries": the date of the figures before
-    for claim in found:
+    for k, claim in enumerate(found):
         prev, nxt = bounds[id(claim)]
-        claim.place = _place(sentence, tokens, claim, prev, nxt, modifier)
+        after = found[k + 1] if k + 1 < len(found) else None  # "killed, including 132 in Khartoum": a part
+        part = part_span(tokens, after) if after is not None and _is_subset(words, after) else None
+        claim.place = _place(sentence, tokens, claim, prev, nxt, modifier, part)
         claim.attributed_to = attribution
         claim.as_of, claim.period = _as_of(said, claim, published, whole)
         if claim.scope != "incident":

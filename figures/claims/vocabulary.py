@@ -66,6 +66,15 @@ ABROAD: frozenset[str] = frozenset({
     "abroad", "border", "borders", "country", "countries", "nations", "asylum", "neighbouring",
     "neighboring", "overseas", "europe", "european", "into", "across",
 })
+#: What people flee from without crossing a border: "fled their homes in northern Gaza", "fled the fighting in
+#: Darfur". A country after "in" and one of these is where they fled from, not where they went.
+LEFT_BEHIND: frozenset[str] = frozenset({
+    "home", "homes", "house", "houses", "fighting", "violence", "clashes", "hostilities", "shelling",
+    "bombardment", "bombing", "bombings", "attacks", "war", "conflict", "villages", "towns", "neighbourhoods",
+    "neighborhoods", "areas",
+})
+#: Words after "left" that make it a flight: "500,000 people have left their homes", "left home".
+LEFT_HOME: frozenset[str] = frozenset({"home", "homes", "houses"})
 #: After "inside X or"/"and", words naming a place abroad: "within Sudan or in neighbouring countries", "inside
 #: and outside the country" ("across", "into" and "country" may still be inside).
 OUTSIDE: frozenset[str] = ABROAD - {"country", "across", "into"} | {"outside"}
