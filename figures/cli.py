@@ -257,6 +257,7 @@ def ingest_command(
     Example: figures ingest article.html --adapter text --published 2022-03-02 --url https://...
     """
     from .pipeline import ingest_file
+    from .sources import ADAPTERS, get_adapter
 
     params: dict[str, str] = {}
     if published:
@@ -283,12 +284,8 @@ def ingest_command(
             chosen = SourceConfig(id=f"file-{adapter}", adapter=adapter, publisher=publisher,
                                   title=file.name, licence="as published", url=url or file.name,
                                   area=area.upper(), cadence="irregular", params=params)
-        from .sources import get_adapter
-
         get_adapter(adapter).Params.model_validate(chosen.params)
-    except ValidationError as exc:
-        from .sources import ADAPTERS
-
+    except ValidationError as exc:  # the adapter's params, or the source made of --area and --publisher
         known = ADAPTERS.get(adapter)
         raise _fail(ValueError(f"{file}: the {adapter} adapter cannot read it with these settings: "
                                f"{_param_problems(exc, getattr(known, 'Params', None))}")) from None

@@ -230,6 +230,9 @@ def test_metrics_keeps_the_figures_a_situation_wants() -> None:
     items = [item(coa="UKR", refugees="0", idps=3_552_717), item(coa="POL", refugees=958_147, idps="0")]
     found = parse(snap(json.dumps(page(items))), metrics=["refugees"]).observations
     assert [(o.metric, o.estimate.best) for o in found] == [("refugees", 958_147)]
+    without = {k: v for k, v in item(coa="POL", refugees=958_147).items() if k != "idps"}
+    parsed = parse(snap(json.dumps(page([without]))), metrics=["refugees"])
+    assert parsed.problems == [] and len(parsed.observations) == 1  # a field not wanted is not missed
     shipped = load_sources(REPO_ROOT / "sources.yaml")
     assert [shipped.get(s.id).params for s in SOURCES] == [s.params for s in SOURCES]  # as sources.yaml says
     assert SUDAN.params["metrics"] == ["refugees"]

@@ -143,12 +143,12 @@ def parse(snapshot: Snapshot, source: SourceConfig, params: Params) -> Parsed:
         if not isinstance(record, dict):
             out.problems.append(f"{where}, {locator}: record is {type(record).__name__}, not an object; skipped")
             continue
-        for name in ("year", "coo", "coa", *METRICS):
+        for name in ("year", "coo", "coa", *params.metrics):  # a field not wanted is not missed
             if name not in record:
                 missing[name] += 1
                 first_missing.setdefault(name, locator)
-        for field in METRICS:
-            if field not in record or "year" not in record or field not in params.metrics:
+        for field in params.metrics:
+            if field not in record or "year" not in record:
                 continue
             try:
                 found = _observation(record, field, locator, snapshot, source, params)
