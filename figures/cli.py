@@ -571,8 +571,11 @@ def disputes_command(
         out.print(f"[bold]{span}[/bold]: {r.source_a} ({r.as_of_a:%Y-%m-%d}) {_span(r.low_a, r.high_a)} "
                   f"vs {r.source_b} ({r.as_of_b:%Y-%m-%d}) {_span(r.low_b, r.high_b)}; gap {r.gap:,}",
                   highlight=False)
-        out.print(f"  {r.source_a}: \u201c{r.quote_a}\u201d\n    {r.url_a}", highlight=False, soft_wrap=True)
-        out.print(f"  {r.source_b}: \u201c{r.quote_b}\u201d\n    {r.url_b}", highlight=False, soft_wrap=True)
+        for source, said, quote, url in ((r.source_a, r.said_a, r.quote_a, r.url_a),
+                                         (r.source_b, r.said_b, r.quote_b, r.url_b)):
+            # a table's row is said in words built from it (its JSON stays in --format csv/json)
+            shown = f"\u201c{quote}\u201d" if said == quote else said
+            out.print(f"  {source}: {shown}\n    {url}", highlight=False, soft_wrap=True, markup=False)
 
 
 def _span(low: Any, high: Any) -> str:

@@ -35,14 +35,16 @@ from .reconcile import (
     reconcile_all,
     voice_of,
 )
+from .quotes import in_words
+from .rounding import tolerance
 from .rows import PROSE_ADAPTERS
 from .schema import day_number
 from .store import OBSERVATION_COLUMNS, Store, open_store
 from .store import observations as observations_table
 
-__all__ = ["DISPUTE_COLUMNS", "EVIDENCE_COLUMNS", "HXL_COLUMNS", "SERIES_COLUMNS", "STALE_AFTER", "QueryResult",
+__all__ = ["DISPUTE_COLUMNS", "EVIDENCE_COLUMNS", "HXL_COLUMNS", "SERIES_COLUMNS", "STALE_AFTER", "STEP_COLUMNS", "QueryResult",
            "clear_cache", "disputes", "hxl_row", "latest_vintages", "observation_chunks", "observations", "query",
-           "series", "typed_frame"]
+           "series", "steps", "typed_frame"]
 
 #: Columns of `QueryResult.observations`, in order.
 EVIDENCE_COLUMNS = [
@@ -60,10 +62,10 @@ SERIES_COLUMNS = ["period", "period_start", "period_end", "as_of", "low", "best"
 #: Columns of `disputes()`, in order.
 DISPUTE_COLUMNS = ["first_date", "last_date", "source_a", "as_of_a", "low_a", "best_a", "high_a", "rule_a",
                    "quote_a", "url_a", "source_b", "as_of_b", "low_b", "best_b", "high_b", "rule_b", "quote_b",
-                   "url_b", "gap"]
+                   "url_b", "gap", "said_a", "said_b"]
 
 _LOAD = ["id", "record_key", "source_id", "publisher", "attributed_to", "adapter", "as_of", "period_start",
-         "period_end", "scope", "modality", "low", "best", "high", "rule", "retrieved_at"]
+         "period_end", "scope", "modality", "low", "best", "high", "rule", "retrieved_at", "text", "published_at"]
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,9 @@ def _load(store: Store, metric: str, area: str | None, place: str | None, group:
     out["best"] = np.array(columns["best"], dtype=float)  # None: NaN
     out["high"] = np.nan_to_num(np.array(columns["high"], dtype=float), nan=np.inf)
     out["retrieved_at"] = _moments(columns["retrieved_at"])
+    published = columns["published_at"]
+    out["published_at"] = (_ordinals(tuple(str(v)[:10] if v is not None else None for v in published))
+                           if any(v is not None for v in published) else np.full(len(published), -1, dtype=np.int64))
     keys = out["record_key"]
     revised = np.flatnonzero(pd.Index(keys).duplicated(keep=False))
     if len(revised):  # keep each revised record's latest vintage (the last retrieved, then the last stored)
@@ -248,7 +253,7 @@ def _load(store: Store, metric: str, area: str | None, place: str | None, group:
 
 
 #: Columns `_load` converts to numbers itself.
-_NUMBERS = ("id", "low", "best", "high", "retrieved_at")
+_NUMBERS = ("id", "low", "best", "high", "retrieved_at", "published_at")
 
 
 def _moments(values: tuple[Any, ...]) -> np.ndarray:
@@ -269,7 +274,7 @@ def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
 
 #: Columns of the reconciler's input as `_prepare` gives it.
 _ROWS = ["id", "source_id", "scope", "modality", "as_of", "period_start", "period_end", "low", "best", "high",
-         "rule", "retrieved_at", "voice", "direct", "prose", "rank", "stale_days"]
+         "rule", "retrieved_at", "voice", "direct", "prose", "rank", "stale_days", "tolerance", "known"]
 
 
 def _prepare(loaded: Loaded, options: Options) -> pd.DataFrame:
@@ -289,12 +294,17 @@ def _prepare(loaded: Loaded, options: Options) -> pd.DataFrame:
         direct.append(found[1])
     sources = loaded["source_id"]
     ranks = {s: (options.rank(s), options.stale_days(s)) for s in set(sources)}
+    said = loaded["as_of"].astype(np.int64)
     return pd.DataFrame({
         **{c: loaded[c] for c in _ROWS[:12]},
         "voice": np.array(voice, dtype=object), "direct": np.array(direct, dtype=bool),
         "prose": np.array([a in PROSE_ADAPTERS for a in loaded["adapter"]], dtype=bool),
         "rank": np.array([ranks[s][0] for s in sources], dtype=np.int64),
         "stale_days": np.array([ranks[s][1] for s in sources], dtype=np.int64),
+        "tolerance": np.array([tolerance(t, r, None if np.isnan(b) else int(b))
+                               for t, r, b in zip(loaded["text"], loaded["rule"], loaded["best"], strict=True)],
+                              dtype=float),
+        "known": np.maximum(loaded["published_at"], said),  # published that day, or when unsaid on its own date
     })
 
 
@@ -390,14 +400,14 @@ def _event_reader(store: Store, metric: str, area: str, group: str, known_on: da
 
 def options_for(area: str | None, *, metric: str | None = None, stale_after: timedelta | None = None,
                 count_from: date | str | None = None, source_order: Sequence[str] | None = None,
-                sources: str | Path | None = None) -> Options:
+                sources: str | Path | None = None, hindsight: bool = True) -> Options:
     """The reconciler's options: explicit arguments first, then sources.yaml, then the defaults."""
     config = _configured(sources)
     order = list(source_order) if source_order is not None else config["order"]
     start = _day(count_from, "count_from") if count_from is not None else config["count_from"].get(area or "")
     stale = stale_after if stale_after is not None else timedelta(days=config["stale_after_days"])
     return Options(stale_after=stale, count_from=start, source_order=order, stale_by_source=config["stale"],
-                   monotone=metric in config["monotone"] if metric else True)
+                   monotone=metric in config["monotone"] if metric else True, hindsight=hindsight)
 
 
 def _configured(sources: str | Path | None = None) -> dict[str, Any]:
@@ -436,12 +446,12 @@ def _configured_from(path: str, stamp: int) -> dict[str, Any]:
         parsed = load_sources(path)
     except ConfigError:
         return {"order": [], "count_from": {}, "stale_after_days": STALE_AFTER.days, "stale": {},
-                "monotone": ("killed", "injured", "casualties")}
+                "monotone": ("killed", "injured", "casualties"), "titles": {}}
     stale = {s.id: s.stale_after_days if s.stale_after_days is not None else CADENCE_DAYS.get(s.cadence, 0)
              for s in parsed.sources}
     return {"order": [s.id for s in parsed.sources], "count_from": dict(parsed.reconcile.count_from),
             "stale_after_days": parsed.reconcile.stale_after_days, "stale": stale,
-            "monotone": tuple(parsed.reconcile.monotone)}
+            "monotone": tuple(parsed.reconcile.monotone), "titles": {s.id: s.title for s in parsed.sources}}
 
 
 def _evidence(store: Store, ids: Sequence[int], band: Band | None, voices: dict[int, str]) -> pd.DataFrame:
@@ -482,15 +492,18 @@ def query(
     count_from: date | str | None = None,
     source_order: Sequence[str] | None = None,
     sources: str | Path | None = None,
+    hindsight: bool = True,
 ) -> QueryResult:
     """The consensus for `metric` as of `on` (default today): `query("killed", area="UKR", group="civilians")`.
 
     `place=None` means the whole area (its own figures and every incident in it), not each place.
     `as_known_on` uses only what had been retrieved by then. `area` and `group` left out are
-    filled in when the data has only one ('all' when there are several groups).
+    filled in when the data has only one ('all' when there are several groups). With
+    `hindsight=False` no later figure bounds an earlier date (the band as the figures stood then).
     """
     day = _day(on, "on") or date.today()
-    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources,
+                  hindsight)
     store, area, group, rows, result = sel.store, sel.area, sel.group, sel.rows, sel.result
     band = result.band_on(day) if result is not None else None
     def ids() -> list[int]:
@@ -531,13 +544,13 @@ class _Selection:
 def _select(metric: str, area: str | None, place: str | None, group: str | None,
             as_known_on: date | datetime | str | None, db: str | Store | None, stale_after: timedelta | None,
             count_from: date | str | None, source_order: Sequence[str] | None,
-            sources: str | Path | None) -> _Selection:
+            sources: str | Path | None, hindsight: bool = True) -> _Selection:
     """What query, series and disputes share: open the store, fill in area and group, reconcile."""
     store = _store(db)
     known = _known_on(as_known_on)
     area, group = _resolve(store, metric, area, place, group, known)
     options = options_for(area, metric=metric, stale_after=stale_after, count_from=count_from,
-                          source_order=source_order, sources=sources)
+                          source_order=source_order, sources=sources, hindsight=hindsight)
     rows, result, span = _reconciled(store, metric, area, place, group, known, options)
     return _Selection(store, area, group, rows, result, span)
 
@@ -575,7 +588,7 @@ def _reconciled(store: Store, metric: str, area: str | None, place: str | None, 
     with store.engine.connect() as conn:
         last = conn.execute(sa.select(sa.func.max(observations_table.c.id))).scalar()
     key = (store.url, last, metric, area, place, group, known, options.stale_after, options.count_from,
-           tuple(options.source_order), tuple(sorted(options.stale_by_source.items())), options.monotone)
+           tuple(options.source_order), tuple(sorted(options.stale_by_source.items())), options.monotone, options.hindsight, options.growth)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -642,13 +655,16 @@ def series(
     count_from: date | str | None = None,
     source_order: Sequence[str] | None = None,
     sources: str | Path | None = None,
+    hindsight: bool = True,
 ) -> pd.DataFrame:
     """The consensus band per period (ISO weeks by default, each as of its last day, never past
-    `end`), one row per period in which at least one source counts. Columns: SERIES_COLUMNS."""
+    `end`), one row per period in which at least one source counts. Columns: SERIES_COLUMNS.
+    `hindsight=False`: each period as the figures stood then, no later figure capping it."""
     first, last = _day(start, "start"), _day(end, "end")
     if freq not in ("W", "D", "M", "ME"):
         raise FiguresError(f"freq={freq!r}: give 'W' (ISO weeks, the default), 'D' (days) or 'M' (months)")
-    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources,
+                  hindsight)
     result = sel.result
     if result is None or sel.span is None:
         return _series_frame(pd.DataFrame(columns=SERIES_COLUMNS))
@@ -677,6 +693,67 @@ def _series_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Columns of `steps()`: the band from `date` until the next row's date.
+STEP_COLUMNS = ["date", "as_of", "low", "best", "high", "envelope_low", "envelope_high", "n_sources", "disputed",
+                "best_derived", "inconsistent", "low_from", "high_from", "sources", "published"]
+
+
+def steps(
+    metric: str,
+    *,
+    area: str | None = None,
+    place: str | None = None,
+    group: str | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    as_known_on: date | datetime | str | None = None,
+    db: str | Store | None = None,
+    stale_after: timedelta | None = None,
+    count_from: date | str | None = None,
+    source_order: Sequence[str] | None = None,
+    sources: str | Path | None = None,
+    hindsight: bool = False,
+) -> pd.DataFrame:
+    """The consensus band at every date it changes, from `start` to `end`: each row holds from its
+    `date` until the next row's. A row with `n_sources` 0 is a gap (nothing counts). `published` is
+    the day the latest figure it rests on was published. By default as the figures stood on each
+    date (`hindsight=False`): what a chart draws. Columns: STEP_COLUMNS."""
+    first, last = _day(start, "start"), _day(end, "end")
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources,
+                  hindsight)
+    result = sel.result
+    if result is None or sel.span is None:
+        return _steps_frame(pd.DataFrame(columns=STEP_COLUMNS))
+    dates = result.dates
+    keep = np.ones(len(dates), dtype=bool)
+    if last is not None:
+        keep &= dates <= last.toordinal()
+    if first is not None:  # the band holding on `start`, then every change after it
+        at = max(result.locate(first), 0)
+        keep &= np.arange(len(dates)) >= at
+    out = result.frame().loc[keep].reset_index(drop=True)
+    if first is not None and len(out) and out["date"].iloc[0] < first:
+        out.loc[0, "date"] = first
+    while len(out) and out["n_sources"].iloc[0] == 0:  # from the first date something counts
+        out = out.iloc[1:].reset_index(drop=True)
+    return _steps_frame(out[STEP_COLUMNS])
+
+
+def _steps_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ("low", "best", "high", "envelope_low", "envelope_high"):
+        values = pd.to_numeric(out[column], errors="coerce").astype(float)
+        out[column] = values.where(np.isfinite(values)).round().astype("Int64")
+    for column in ("date", "as_of", "published"):
+        out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+    out["n_sources"] = out["n_sources"].astype("int64")
+    for column in ("disputed", "best_derived", "inconsistent"):
+        out[column] = out[column].astype(bool)
+    for column in ("low_from", "high_from", "sources"):
+        out[column] = out[column].fillna("").astype(str)
+    return out
+
+
 def disputes(
     metric: str,
     *,
@@ -690,10 +767,12 @@ def disputes(
     count_from: date | str | None = None,
     source_order: Sequence[str] | None = None,
     sources: str | Path | None = None,
+    hindsight: bool = True,
 ) -> pd.DataFrame:
     """Every pair of figures whose ranges do not overlap while both count (on `on`, or on any date),
     with both quotes: one row per pair, the lower range first. Columns: DISPUTE_COLUMNS."""
-    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources)
+    sel = _select(metric, area, place, group, as_known_on, db, stale_after, count_from, source_order, sources,
+                  hindsight)
     store, result = sel.store, sel.result
     if result is None:
         return _dispute_frame([])
@@ -712,28 +791,34 @@ def disputes(
             found = pairs.setdefault(key, {"first_date": band.on, "a": a, "b": b})
             found["last_date"] = until or band.on
     quotes = _quotes(store, [int(f.evidence_ids[-1]) for p in pairs.values() for f in (p["a"], p["b"])])
+    titles = _configured(sources)["titles"]
     out = []
     for p in pairs.values():
         a, b = p["a"], p["b"]
         row: dict[str, Any] = {"first_date": p["first_date"], "last_date": p["last_date"]}
         for side, f in (("a", a), ("b", b)):
-            quote, url = quotes.get(int(f.evidence_ids[-1]), ("", ""))
+            quote, url, sid, publisher = quotes.get(int(f.evidence_ids[-1]), ("", "", "", ""))
             row.update({f"source_{side}": f.voice, f"as_of_{side}": f.as_of, f"low_{side}": f.low,
                         f"best_{side}": f.best, f"high_{side}": f.high, f"rule_{side}": f.rule,
-                        f"quote_{side}": quote, f"url_{side}": url})
+                        f"quote_{side}": quote, f"url_{side}": url,
+                        f"said_{side}": in_words(quote, publisher=publisher or f.voice, title=titles.get(sid),
+                                                 metric=metric, group=group, low=f.low, best=f.best, high=f.high,
+                                                 as_of=f.as_of)})
         row["gap"] = b.low - (a.high or 0)
         out.append(row)
     return _dispute_frame(sorted(out, key=lambda r: (r["first_date"], r["source_a"], r["source_b"])))
 
 
-def _quotes(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+def _quotes(store: Store, ids: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
+    """Observation id -> (quote, url, source id, publisher)."""
     t = observations_table.c
-    out: dict[int, tuple[str, str]] = {}
+    out: dict[int, tuple[str, str, str, str]] = {}
     wanted = sorted(set(ids))
     with store.engine.connect() as conn:
         for i in range(0, len(wanted), 500):
-            for r in conn.execute(sa.select(t.id, t.quote, t.url).where(t.id.in_(wanted[i:i + 500]))):
-                out[r.id] = (r.quote, r.url)
+            for r in conn.execute(sa.select(t.id, t.quote, t.url, t.source_id, t.publisher)
+                                  .where(t.id.in_(wanted[i:i + 500]))):
+                out[r.id] = (r.quote, r.url, r.source_id, r.publisher)
     return out
 
 
@@ -743,7 +828,8 @@ def _dispute_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
     for column in ("low_a", "best_a", "high_a", "low_b", "best_b", "high_b", "gap"):
         frame[column] = frame[column].astype("Int64")
-    for column in ("source_a", "rule_a", "quote_a", "url_a", "source_b", "rule_b", "quote_b", "url_b"):
+    for column in ("source_a", "rule_a", "quote_a", "url_a", "source_b", "rule_b", "quote_b", "url_b", "said_a",
+                   "said_b"):
         frame[column] = frame[column].astype(str)
     return frame
 

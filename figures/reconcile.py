@@ -75,6 +75,9 @@ PARTIAL_DAYS = 31
 #: Columns `reconcile` needs in its input frame.
 INPUT_COLUMNS = ["id", "source_id", "voice", "scope", "modality", "as_of", "period_start", "period_end",
                  "low", "best", "high", "rank", "stale_days", "direct", "prose", "retrieved_at"]
+#: Columns it reads when given: each figure's rounding tolerance (`figures.rounding`, default 0) and
+#: the day it was first published, as an ordinal (default: its own date).
+OPTIONAL_COLUMNS = ["tolerance", "known"]
 
 
 
@@ -117,6 +120,12 @@ class Options:
     #: Whether the quantity is a running total that cannot fall (deaths, injuries), rather than a
     #: stock that can (IDPs return home, refugees move on): only then are bounds carried over time.
     monotone: bool = True
+    #: Whether a later figure's upper bound caps earlier dates (what we know now about then). A chart
+    #: drawn as the figures stood on each date (`hindsight=False`) never uses a figure before its date.
+    hindsight: bool = True
+    #: How fast a quantity can have grown since an earlier figure, as a multiple of the pace that
+    #: figure implies since `count_from` (docs/reconciliation.md, "Disputes").
+    growth: float = 2.0
 
     def stale_days(self, source_id: str) -> int:
         """How many days a figure of this source counts after its date."""
@@ -142,6 +151,14 @@ class _Track:
     evidence: Sequence[Any]  # item k: the row ids behind figure k (read when first used for daily sums)
     rules: list[str]
     source_ids: list[str]
+    tol: np.ndarray | None = None  # figure k's rounding tolerance (None: all 0)
+    known: np.ndarray | None = None  # the day figure k was first published (None: its own date)
+
+    def tolerances(self) -> np.ndarray:
+        return self.tol if self.tol is not None else np.zeros(len(self.starts))
+
+    def published(self) -> np.ndarray:
+        return self.known if self.known is not None else self.starts
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +177,12 @@ class Figure:
     #: from the store when first used if the total came from the daily sums).
     evidence_ids: Sequence[int] | np.ndarray
     in_consensus: bool = False
+    #: How precisely the figure was written: half the unit of its last significant digit when rounded.
+    tolerance: int = 0
+    #: The day the figure was first published (its own date when the source does not say).
+    published: date | None = None
+    #: The last day the figure counts by its source's window (a newer stock figure can end it sooner).
+    until: date | None = None
 
     @property
     def label(self) -> str:
@@ -218,11 +241,12 @@ class Reconciled:
     def band(self, i: int) -> Band:
         """The band at the i-th asked date, with each voice's figure and the disputed pairs."""
         c = {k: v[i] for k, v in self.columns.items()}
-        figures = [f for f in (self._figure(v, i) for v in range(len(self.voices))) if f is not None]
-        in_group = {self.voices[int(v)] for v in np.flatnonzero(self.columns["group_mask"][i])}
-        figures = [_with(f, in_consensus=f.voice in in_group) for f in figures]
-        disputes = [(a, b) for a in figures for b in figures
-                    if a is not b and a.high is not None and a.high < b.low]
+        found = [(v, f) for v, f in ((v, self._figure(v, i)) for v in range(len(self.voices))) if f is not None]
+        in_group = set(np.flatnonzero(self.columns["group_mask"][i]).tolist())
+        found = [(v, _with(f, in_consensus=v in in_group)) for v, f in found]
+        figures = [f for _, f in found]
+        reach_low, reach_high = self.columns["reach_low"][i], self.columns["reach_high"][i]
+        disputes = [(a, b) for va, a in found for vb, b in found if va != vb and reach_high[va] < reach_low[vb]]
         return Band(
             on=date.fromordinal(int(self.dates[i])), low=_int(c["low"]), best=_int(c["best"]),
             high=_int(c["high"]), best_derived=bool(c["best_derived"]), envelope_low=_int(c["envelope_low"]),
@@ -238,7 +262,9 @@ class Reconciled:
         t = self.tracks[self.voice_tracks[v][int(self.chosen_track[v, i])]]
         return Figure(voice=t.voice, kind=t.kind, as_of=date.fromordinal(int(t.starts[k])),
                       low=int(t.low[k]), best=_int(t.best[k]), high=_int(t.high[k]), rule=t.rules[k],
-                      source_ids=tuple(t.source_ids), evidence_ids=t.evidence[k])
+                      source_ids=tuple(t.source_ids), evidence_ids=t.evidence[k],
+                      tolerance=int(t.tolerances()[k]), published=date.fromordinal(int(t.published()[k])),
+                      until=date.fromordinal(int(t.until[k])))
 
     def frame(self, days: Sequence[date] | None = None) -> pd.DataFrame:
         """One row per asked date, or per date of `days` (dates with no counting figure included,
@@ -261,6 +287,7 @@ class Reconciled:
             "low_from": [self._label(v, d) for v, d in zip(c["low_src"], c["low_at"], strict=True)],
             "high_from": [self._label(v, d) for v, d in zip(c["high_src"], c["high_at"], strict=True)],
             "sources": [", ".join(self.voices[int(v)] for v in np.flatnonzero(row)) for row in c["valid_mask"]],
+            "published": [date.fromordinal(int(d)) if d > 0 else None for d in c["known"]],
         })
 
     def _label(self, voice: int, day: int) -> str:
@@ -289,14 +316,21 @@ def _tracks(rows: pd.DataFrame, options: Options, days: pd.DataFrame | None = No
     incidents among `rows`, or from `days` (DAY_COLUMNS: the store's daily sums) when given."""
     tracks: list[_Track] = []
     reported = (rows["modality"] == "reported").to_numpy()
-    stated = np.flatnonzero(reported & (rows["scope"] != "incident").to_numpy())
+    start = options.count_from.toordinal() if options.count_from is not None else None
+    cumulative = reported & (rows["scope"] != "incident").to_numpy()
+    if start is not None:  # a figure dated before the situation began is about something else
+        cumulative &= rows["as_of"].to_numpy(dtype=np.int64) >= start
+    stated = np.flatnonzero(cumulative)
     if len(stated):  # each voice's rows, as plain arrays (pandas' per-group frames cost more than the work)
         columns = {c: rows[c].to_numpy()[stated] for c in _STATED}
+        columns["tolerance"] = (rows["tolerance"].to_numpy(dtype=float)[stated] if "tolerance" in rows
+                                else np.zeros(len(stated)))
+        columns["known"] = (np.maximum(rows["known"].to_numpy(dtype=np.int64)[stated], columns["as_of"].astype(np.int64))
+                            if "known" in rows else columns["as_of"].astype(np.int64))
         names, which = np.unique(columns["voice"].astype(str), return_inverse=True)
         for k, name in enumerate(names):
             mine = which == k
             tracks.append(_stated_track(str(name), {c: v[mine] for c, v in columns.items()}))
-    start = options.count_from.toordinal() if options.count_from is not None else None
     if days is not None:
         return tracks + _day_tracks(days, start, evidence)
     incidents = rows[reported & (rows["scope"] == "incident").to_numpy() & ~rows["prose"].to_numpy(dtype=bool)]
@@ -342,8 +376,10 @@ def _stated_track(voice: str, g: Mapping[str, np.ndarray]) -> _Track:
     bounds = np.searchsorted(group[kept], np.arange(len(starts)))
     until = starts + np.maximum.reduceat(stale[kept], bounds)
     evidence = _Pieces.split(ids[kept], bounds)
+    known = np.minimum.reduceat(np.asarray(g["known"], dtype=np.int64)[order][kept], bounds)  # its first outlet
+    tol = np.asarray(g["tolerance"], dtype=float)[order][first]
     return _Track(voice, "stated", int(np.min(g["rank"])), starts, until, low[first], best[first], high[first],
-                  evidence, [str(r) for r in rules[first]], sorted(set(sources[kept])))
+                  evidence, [str(r) for r in rules[first]], sorted(set(sources[kept])), tol, known)
 
 
 def _incident_track(voice: str, source_id: str, g: pd.DataFrame) -> _Track:
@@ -448,12 +484,15 @@ def reconcile_all(rows: pd.DataFrame, options: Options | None = None, days: pd.D
     """
     options = options or Options()
     tracks = _tracks(rows, options, days, evidence)
-    return _evaluate(tracks, np.union1d([1], change_points(tracks)).astype(np.int64), options.monotone)
+    return _evaluate(tracks, np.union1d([1], change_points(tracks, options)).astype(np.int64), options)
 
 
-def change_points(tracks: Sequence[_Track]) -> np.ndarray:
-    """Every date on which some voice's figure starts or stops counting."""
+def change_points(tracks: Sequence[_Track], options: Options | None = None) -> np.ndarray:
+    """Every date on which some voice's figure starts or stops counting (for a stock, also the day an
+    older figure is superseded by one more than `stale_after` newer)."""
     parts = [t.starts for t in tracks] + [t.until + 1 for t in tracks]
+    if options is not None and not options.monotone:
+        parts += [t.starts + options.stale_after.days + 1 for t in tracks]
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -461,44 +500,54 @@ def reconcile(rows: pd.DataFrame, dates: Iterable[date], options: Options | None
     """The band at each of `dates`, from `rows` (latest vintages, columns INPUT_COLUMNS; dates as ordinals)."""
     options = options or Options()
     return _evaluate(_tracks(rows, options), np.array(sorted({d.toordinal() for d in dates}), dtype=np.int64),
-                     options.monotone)
+                     options)
 
 
-def _evaluate(tracks: list[_Track], asked: np.ndarray, monotone: bool = True) -> Reconciled:
+#: The per-voice arrays (voices, grid dates) `_consensus` reads.
+_PER_VOICE = ("low", "best", "high", "valid", "start", "tol", "known")
+
+
+def _evaluate(tracks: list[_Track], asked: np.ndarray, options: Options | None = None) -> Reconciled:
     """The bands at the `asked` ordinals, with every change point taken into account."""
+    options = options or Options()
     voices = sorted({t.voice for t in tracks}, key=lambda v: (min(t.rank for t in tracks if t.voice == v), v))
     voice_tracks = [[i for i, t in enumerate(tracks) if t.voice == v] for v in voices]
     # every change point up to the last asked date and beyond it: a floor carries forward, a cap back
-    grid = np.union1d(change_points(tracks), asked)
+    grid = np.union1d(change_points(tracks, options), asked)
     at = np.searchsorted(grid, asked)
     if not voices:  # nothing reported counts (only projections, or incidents before count_from)
         empty = np.full(len(asked), np.nan)
         none = np.zeros((0, len(asked)), dtype=np.int64)
         minus = np.full(len(asked), -1, dtype=np.int64)
+        flags = np.zeros(len(asked), dtype=bool)
         columns = {"as_of": minus, "low": empty, "high": empty, "best": empty,
                    "envelope_low": empty, "envelope_high": empty, "n_sources": np.zeros(len(asked), dtype=np.int64),
-                   "disputed": np.zeros(len(asked), dtype=bool), "best_derived": np.zeros(len(asked), dtype=bool),
-                   "inconsistent": np.zeros(len(asked), dtype=bool), "low_src": minus, "low_at": minus,
-                   "high_src": minus, "high_at": minus, "group_mask": np.zeros((len(asked), 0), dtype=bool),
-                   "valid_mask": np.zeros((len(asked), 0), dtype=bool), "median": empty}
+                   "disputed": flags, "best_derived": flags, "inconsistent": flags, "low_src": minus,
+                   "low_at": minus, "high_src": minus, "high_at": minus, "known": minus,
+                   "group_mask": np.zeros((len(asked), 0), dtype=bool), "valid_mask": np.zeros((len(asked), 0), dtype=bool),
+                   "reach_low": np.zeros((len(asked), 0)), "reach_high": np.zeros((len(asked), 0)), "median": empty}
         return Reconciled(asked, columns, tracks, none, none, voice_tracks, voices)
-    low, best, high, valid, start, picks, chosen = _per_voice(tracks, voice_tracks, grid)
-    cols = _consensus(low, best, high, valid, start, voices, grid)
-    _consistent(cols, np.asarray(valid.any(axis=0)), monotone)
+    arrays, picks, chosen = _per_voice(tracks, voice_tracks, grid, options)
+    cols = _consensus(arrays, grid, options)
+    _consistent(cols, np.asarray(arrays["valid"].any(axis=0)), options)
     out = {k: (v[at] if isinstance(v, np.ndarray) else [v[i] for i in at]) for k, v in cols.items()}
     return Reconciled(asked, out, tracks, picks[:, at], chosen[:, at], voice_tracks, voices)
 
 
-def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]],
-               grid: np.ndarray) -> tuple[np.ndarray, ...]:
-    """For each voice and grid date, the figure that counts: (low, best, high, valid, as_of, pick, track)."""
+def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]], grid: np.ndarray,
+               options: Options) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """For each voice and grid date, the figure that counts (_PER_VOICE arrays), its pick and track.
+
+    A stock's figure stops counting once any voice has stated the stock for a date more than
+    `stale_after` later: the stock has moved since, and the older figure is no longer about now.
+    """
     v, g = len(voice_tracks), len(grid)
-    low = np.full((v, g), np.nan)
-    best = np.full((v, g), np.nan)
-    high = np.full((v, g), np.nan)
+    out = {name: np.full((v, g), np.nan) for name in ("low", "best", "high", "tol")}
     start = np.full((v, g), -1, dtype=np.int64)
+    known = np.full((v, g), -1, dtype=np.int64)
     picks = np.full((v, g), -1, dtype=np.int64)
     chosen = np.zeros((v, g), dtype=np.int64)
+    newest = np.full(g, -1, dtype=np.int64)  # the latest date any voice has stated the quantity for
     for vi, indices in enumerate(voice_tracks):
         best_start = np.full(g, -1, dtype=np.int64)
         best_kind = np.full(g, 2, dtype=np.int64)  # 0 stated, 1 incidents: stated wins a tie
@@ -508,6 +557,7 @@ def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]],
             k = np.searchsorted(t.starts, grid, side="right") - 1
             ok = k >= 0
             kk = np.where(ok, k, 0)
+            newest = np.maximum(newest, np.where(ok, t.starts[kk], -1))
             ok &= grid <= t.until[kk]
             s = np.where(ok, t.starts[kk], -1)
             kind = 0 if t.kind == "stated" else 1
@@ -516,51 +566,100 @@ def _per_voice(tracks: Sequence[_Track], voice_tracks: Sequence[Sequence[int]],
             best_start = np.where(better, s, best_start)
             best_kind = np.where(better, kind, best_kind)
             best_rank = np.where(better, t.rank, best_rank)
-            low[vi] = np.where(better, t.low[kk], low[vi])
-            best[vi] = np.where(better, t.best[kk], best[vi])
-            high[vi] = np.where(better, t.high[kk], high[vi])
+            for name, values in (("low", t.low), ("best", t.best), ("high", t.high), ("tol", t.tolerances())):
+                out[name][vi] = np.where(better, values[kk], out[name][vi])
+            known[vi] = np.where(better, t.published()[kk], known[vi])
             picks[vi] = np.where(better, kk, picks[vi])
             chosen[vi] = np.where(better, j, chosen[vi])
         start[vi] = best_start
-    high = np.where(np.isnan(high) & ~np.isnan(low), np.inf, high)  # open upper ends are +inf
-    valid = ~np.isnan(low)
-    return low, best, high, valid, start, picks, chosen
+    if not options.monotone:  # superseded stock figures stop counting
+        old = (start >= 0) & (start < newest[None, :] - options.stale_after.days)
+        for name in ("low", "best", "high", "tol"):
+            out[name][old] = np.nan
+        start[old], known[old], picks[old] = -1, -1, -1
+    out["high"] = np.where(np.isnan(out["high"]) & ~np.isnan(out["low"]), np.inf, out["high"])  # open: +inf
+    out["tol"] = np.nan_to_num(out["tol"])
+    return {**out, "valid": ~np.isnan(out["low"]), "start": start, "known": known}, picks, chosen
 
 
-def _consensus(low: np.ndarray, best: np.ndarray, high: np.ndarray, valid: np.ndarray, start: np.ndarray,
-               voices: Sequence[str], grid: np.ndarray) -> dict[str, Any]:
-    """Envelope, consensus range, best and disputes at every grid date (vectorised over voices)."""
+#: Where the situation's start (`count_from`) is not configured, a figure's pace is taken over at
+#: least this many days: the first figure in the store is not when the counting began.
+PACE_DAYS = 30
+
+
+def reach(arrays: Mapping[str, np.ndarray], options: Options, origin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each counting figure's range brought to the date of the newest figure counting with it: widened
+    by its rounding tolerance and, when older, by what the quantity can have grown (or, for a stock,
+    moved) since: `growth` times the pace the figure implies since `origin` (the situation's
+    `count_from`, else the first date any figure is for, over `PACE_DAYS` at least). Two figures
+    whose reaches do not meet cannot both be true."""
+    low, best, high, valid, start, tol = (arrays[k] for k in ("low", "best", "high", "valid", "start", "tol"))
+    newest = np.where(valid, start, -1).max(axis=0)
+    delta = np.where(valid, newest[None, :] - start, 0).astype(float)
+    value = np.where(np.isfinite(best), best, np.where(np.isfinite(high), high, low))
+    days = np.maximum(start - origin + 1, 1 if options.count_from is not None else PACE_DAYS).astype(float)
+    moved = options.growth * np.nan_to_num(value, posinf=0.0) / days * delta
+    reach_low = low - tol - (0.0 if options.monotone else moved)
+    reach_high = high + tol + moved
+    return np.where(valid, reach_low, np.nan), np.where(valid, reach_high, np.nan)
+
+
+def _consensus(arrays: Mapping[str, np.ndarray], grid: np.ndarray, options: Options) -> dict[str, Any]:
+    """Envelope, consensus range, best and disputes at every grid date (vectorised over voices).
+
+    Agreement is judged on each figure's reach (`reach`); the consensus range is made of stated
+    bounds only: the intersection of the deepest group's ranges, newest figures first, then the
+    most precise, leaving out a figure that agrees only within its rounding or growth."""
+    low, best, high, valid, start, tol = (arrays[k] for k in ("low", "best", "high", "valid", "start", "tol"))
     n = valid.sum(axis=0)
     lo = np.where(valid, low, np.inf)
     hi = np.where(valid, high, -np.inf)
     env_low = np.where(n > 0, lo.min(axis=0), np.nan)
     env_high = np.where(n > 0, hi.max(axis=0), np.nan)
-    # depth[i] = how many ranges cover voice i's low; the deepest points are the consensus
-    cover = (valid[None, :, :] & valid[:, None, :]
-             & (low[None, :, :] <= low[:, None, :]) & (low[:, None, :] <= high[None, :, :]))
+    origin = options.count_from.toordinal() if options.count_from is not None else int(
+        np.where(arrays["valid"], arrays["start"], np.iinfo(np.int64).max).min())
+    rl, rh = reach(arrays, options, origin)
+    # cover[a, b]: b's reach holds a's lowest reach; depth[a]: how many do; the deepest are the consensus
+    cover = (valid[None, :, :] & valid[:, None, :] & (rl[None, :, :] <= rl[:, None, :])
+             & (rl[:, None, :] <= rh[None, :, :]))
     depth = cover.sum(axis=1)
     top = depth.max(axis=0)
     tied = valid & (depth == top[None, :]) & (top[None, :] > 0)
-    region_high = np.where(cover, high[None, :, :], np.inf).min(axis=1)  # (voices, grid)
-    region_from = np.where(cover, high[None, :, :], np.inf).argmin(axis=1)
-    c_low = np.where(tied, low, np.inf).min(axis=0)
-    low_voice = np.where(tied, low, np.inf).argmin(axis=0)
-    c_high = np.where(tied, region_high, -np.inf).max(axis=0)
-    high_i = np.where(tied, region_high, -np.inf).argmax(axis=0)
-    high_voice = region_from[high_i, np.arange(len(grid))]
+    columns = np.arange(len(grid))
+    order = np.lexsort((np.broadcast_to(np.arange(len(low))[:, None], low.shape), high - low, tol, -start), axis=0)
+    c_low, c_high = np.full(len(grid), np.inf), np.full(len(grid), -np.inf)
+    low_voice = np.zeros(len(grid), dtype=np.int64)
+    high_voice = np.full(len(grid), -1, dtype=np.int64)
+    for a in np.flatnonzero(tied.any(axis=1)):  # each deepest point's group, its stated bounds
+        cur_l, cur_h = np.full(len(grid), -np.inf), np.full(len(grid), np.inf)
+        l_src, h_src = np.full(len(grid), a, dtype=np.int64), np.full(len(grid), -1, dtype=np.int64)
+        for r in range(len(low)):
+            b = order[r]
+            bl, bh = low[b, columns], high[b, columns]
+            nl, nh = np.maximum(cur_l, bl), np.minimum(cur_h, bh)
+            ok = tied[a] & cover[a, b, columns] & (nl <= nh)
+            l_src = np.where(ok & (bl > cur_l), b, l_src)
+            h_src = np.where(ok & (bh < cur_h), b, h_src)
+            cur_l, cur_h = np.where(ok, nl, cur_l), np.where(ok, nh, cur_h)
+        lower, higher = tied[a] & (cur_l < c_low), tied[a] & (cur_h > c_high)
+        c_low, low_voice = np.where(lower, cur_l, c_low), np.where(lower, l_src, low_voice)
+        c_high, high_voice = np.where(higher, cur_h, c_high), np.where(higher, h_src, high_voice)
     c_low = np.where(n > 0, c_low, np.nan)
     c_high = np.where(n > 0, c_high, np.nan)
-    disputed = (valid[:, None, :] & valid[None, :, :] & (high[:, None, :] < low[None, :, :])).any(axis=(0, 1))
+    disputed = (valid[:, None, :] & valid[None, :, :] & (rh[:, None, :] < rl[None, :, :])).any(axis=(0, 1))
     medians = np.full(len(grid), np.nan)
     has_best = (valid & ~np.isnan(best)).any(axis=0)
     if has_best.any():
         medians[has_best] = np.nanmedian(np.where(valid, best, np.nan)[:, has_best], axis=0)
-    columns = np.arange(len(grid))
+    high_voice = np.where((n > 0) & np.isfinite(c_high), high_voice, -1)
     return {"as_of": np.where(valid, start, -1).max(axis=0), "low": c_low, "high": c_high, "median": medians,
             "envelope_low": env_low, "envelope_high": env_high, "n_sources": n, "disputed": disputed,
             "low_src": np.where(n > 0, low_voice, -1), "low_at": start[low_voice, columns],
-            "high_src": np.where((n > 0) & np.isfinite(c_high), high_voice, -1), "high_at": start[high_voice, columns],
-            "group_mask": _group(cover, tied).T, "valid_mask": valid.T}
+            "high_src": high_voice, "high_at": start[np.maximum(high_voice, 0), columns],
+            "low_tol": tol[low_voice, columns], "high_tol": tol[np.maximum(high_voice, 0), columns],
+            "known": np.where(valid, arrays["known"], -1).max(axis=0),
+            "bests": np.where(valid, best, np.nan).T,
+            "group_mask": _group(cover, tied).T, "valid_mask": valid.T, "reach_low": rl.T, "reach_high": rh.T}
 
 
 def _group(cover: np.ndarray, tied: np.ndarray) -> np.ndarray:
@@ -569,13 +668,17 @@ def _group(cover: np.ndarray, tied: np.ndarray) -> np.ndarray:
     return tied | (cover & tied[:, None, :]).any(axis=0)
 
 
-def _consistent(cols: dict[str, Any], counting: np.ndarray, monotone: bool = True) -> None:
-    """Running totals never fall: carry each low forward and each upper bound back, in place.
-    For a stock (`monotone=False`) nothing is carried; the best and envelope are still settled."""
+def _consistent(cols: dict[str, Any], counting: np.ndarray, options: Options) -> None:
+    """Running totals never fall: carry each low forward and (with hindsight) each upper bound back, in
+    place; bounds that differ only within their rounding are left as stated. For a stock
+    (`monotone=False`) nothing is carried. Then the best is settled, and marked derived where it is
+    no counting figure's own best."""
+    monotone = options.monotone
     low = np.asarray(cols["low"], dtype=float).copy()
     high = np.asarray(cols["high"], dtype=float).copy()
     low_src, low_at = cols["low_src"].copy(), cols["low_at"].copy()
     high_src, high_at = cols["high_src"].copy(), cols["high_at"].copy()
+    low_tol, high_tol = np.asarray(cols["low_tol"], dtype=float), np.asarray(cols["high_tol"], dtype=float)
     g = len(low)
     floor_at = np.full(g, -1, dtype=np.int64)  # the column whose low is the highest so far
     cap_at = np.full(g, -1, dtype=np.int64)  # the column whose high is the lowest from here on
@@ -585,35 +688,43 @@ def _consistent(cols: dict[str, Any], counting: np.ndarray, monotone: bool = Tru
             top = int(i)
         floor_at[i] = top
     top = -1
-    for i in range(g - 1 if monotone else -1, -1, -1):
+    for i in range(g - 1 if monotone and options.hindsight else -1, -1, -1):
         if counting[i] and (top < 0 or high[i] < high[top]):
             top = i
         cap_at[i] = top
     floor = np.where(floor_at >= 0, low[np.maximum(floor_at, 0)], -np.inf)
+    floor_tol = low_tol[np.maximum(floor_at, 0)]
     cap = np.where(cap_at >= 0, high[np.maximum(cap_at, 0)], np.inf)
+    cap_tol = high_tol[np.maximum(cap_at, 0)]
     inconsistent = np.zeros(g, dtype=bool)
     for k in np.flatnonzero(counting):
         if floor[k] > low[k]:
-            low[k] = floor[k]
-            low_src[k], low_at[k] = low_src[floor_at[k]], low_at[floor_at[k]]
+            if floor[k] <= high[k]:
+                low[k] = floor[k]
+                low_src[k], low_at[k] = low_src[floor_at[k]], low_at[floor_at[k]]
+            elif floor[k] - floor_tol[k] > high[k] + high_tol[k]:  # below an earlier floor, beyond rounding:
+                low[k] = floor[k]  # the stated bounds contradict it, so the top is left open
+                low_src[k], low_at[k] = low_src[floor_at[k]], low_at[floor_at[k]]
+                high[k] = np.inf
+                high_src[k] = -1
+                inconsistent[k] = True
         if cap[k] < high[k]:
             if cap[k] >= low[k]:
                 high[k] = cap[k]
                 high_src[k], high_at[k] = high_src[cap_at[k]], high_at[cap_at[k]]
-            else:
+            elif cap[k] + cap_tol[k] < low[k] - low_tol[k]:
                 inconsistent[k] = True
-        if high[k] < low[k]:  # the stated bounds contradict an earlier floor: leave the top open
-            high[k] = np.inf
-            high_src[k] = -1
-            inconsistent[k] = True
     env_low = np.fmin(np.asarray(cols["envelope_low"], dtype=float), low)
     env_high = np.asarray(cols["envelope_high"], dtype=float)
     env_high = np.where(counting & np.isinf(high), np.inf, np.fmax(env_high, np.where(np.isinf(high), np.nan, high)))
     best = np.asarray(cols["median"], dtype=float).copy()
-    derived = np.isnan(best) & counting & np.isfinite(high)
-    best[derived] = np.expm1((np.log1p(low[derived]) + np.log1p(high[derived])) / 2)
+    middle = np.isnan(best) & counting & np.isfinite(high)
+    best[middle] = np.expm1((np.log1p(low[middle]) + np.log1p(high[middle])) / 2)
     best = np.minimum(np.maximum(best, low), high)  # inside the consensus range (NaN stays NaN)
     best = np.where(counting, np.floor(best + 0.5), np.nan)
+    stated = np.asarray(cols["bests"], dtype=float)
+    said = (stated == best[:, None]).any(axis=1) if stated.size else np.zeros(g, dtype=bool)
+    derived = counting & ~np.isnan(best) & ~said
     cols.update(low=np.where(counting, low, np.nan), high=np.where(counting, high, np.nan), best=best,
                 best_derived=derived, envelope_low=env_low, envelope_high=env_high,
                 low_src=low_src, low_at=low_at, high_src=high_src, high_at=high_at,

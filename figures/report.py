@@ -59,7 +59,7 @@ def _disputes(drawn: Drawn) -> str:
     for p in records(d.disputes):
         sides = []
         for side in ("a", "b"):
-            voice, quote, url = p[f"source_{side}"], p[f"quote_{side}"], p[f"url_{side}"]
+            voice, quote, url = p[f"source_{side}"], p[f"said_{side}"] or p[f"quote_{side}"], p[f"url_{side}"]
             said = span(p[f"low_{side}"], p[f"best_{side}"], p[f"high_{side}"])
             link = f' <a href="{escape(url)}">source</a>' if url.startswith(("http://", "https://")) else ""
             sides.append(f"<b>{escape(voice)}</b>: {escape(said)} as of {escape(long_day(p[f'as_of_{side}']))}"
@@ -85,9 +85,10 @@ def render(weekly: Weekly, failed: list[str] | None = None) -> str:
     disputed = "".join(_disputes(d) for d in weekly.drawn)
     parts.append("<h2>Disputes</h2>" + (disputed or "<p>No two counting figures contradict each other at the end "
                                                "of the week.</p>"))
+    if weekly.drawn:  # each chart carries its own title: it is not repeated above it
+        parts.append("<h2>Charts</h2>")
     for drawn in weekly.drawn:
-        parts.append(f'<h2 id="{escape(drawn.data.chart.id)}">{escape(drawn.data.chart.title)}</h2>'
-                     + _figure(drawn, "series") + _figure(drawn, "compared"))
+        parts.append(f'<section class="chart">{_figure(drawn, "series")}{_figure(drawn, "compared")}</section>')
     if weekly.skipped:
         parts.append('<h2>Not drawn this week</h2><ul class="skipped">'
                      + "".join(f"<li>{escape(m)}</li>" for m in weekly.skipped) + "</ul>")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.style
 import pandas as pd
 import pytest
@@ -37,8 +38,8 @@ from figures.charts import (
     write_weekly,
 )
 from figures.charts.style import GLYPHS, canvas, fit, house_style, palette
-from figures.charts.words import tick
-from figures.config import ChartConfig, SourceConfig, SourcesFile, load_sources
+from figures.charts.words import records, tick
+from figures.config import ChartConfig, ReconcileConfig, SourceConfig, SourcesFile, load_sources
 from figures.errors import ConfigError, FiguresError
 from figures.http import build_client
 from figures.models import Estimate, Observation, Provenance, Snapshot
@@ -111,7 +112,10 @@ def synthetic(tmp_path: Path, rows: dict[tuple[str, str], list[tuple[date, int, 
                for sid, publisher in ids.items()]
     chart = ChartConfig(id="civilians-killed-sudan", metric="killed", group="civilians", area="SDN",
                         title="Civilians killed in Sudan")
-    return built, SourcesFile(sources=sources, charts=[chart], path=str(tmp_path / "absent.yaml"))
+    # counted from a month before the first figure: the synthetic weeks start before Sudan's war
+    # (the project's sources.yaml counts Sudan from 15 April 2023)
+    return built, SourcesFile(sources=sources, charts=[chart], path=str(tmp_path / "absent.yaml"),
+                              reconcile=ReconcileConfig(count_from={"SDN": date(2023, 3, 1)}))
 
 
 START = date(2023, 4, 15)
@@ -205,8 +209,10 @@ def test_each_voice_once_with_every_outlet_that_carried_it(full: Store, cfg: Sou
     idps = chart_data(full, chart_of(cfg, "idps-ukraine"), cfg, "2022-W12")
     assert idps.carriers["UNHCR"] == ["ReliefWeb (OCHA)", "UNHCR"]
     latest = idps.latest.set_index("voice")
-    assert latest.loc["UNHCR", "disputed_with"] == "IOM" and latest.loc["IOM", "disputed_with"] == "UNHCR"
-    assert len(idps.disputes) == 1
+    # UNHCR's "6.5 million" (24 March) agrees with IOM's 6,477,723 (16 March) within its rounding:
+    # no dispute on the chart, in its labels or its table (issue 13, observation 4)
+    assert latest.loc["UNHCR", "disputed_with"] == "" and latest.loc["IOM", "disputed_with"] == ""
+    assert idps.disputes.empty
 
 
 def test_the_offline_run_draws_the_sudan_idp_chart(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
@@ -279,16 +285,19 @@ def test_series_chart_shows_title_lines_labels_and_footer(replayed: Store, cfg: 
     assert flat(shown["subtitle"]) == ("5.26 million as of 25 Apr 2022 (UNHCR) \u00b7 up 31,600 on the week before "
                                        "\u00b7 1 source counting")
     assert flat(shown["latest"]) == "5.26 million, 25 Apr, UNHCR"
-    assert flat(shown["label:UNHCR"]) == "\u25cf UNHCR: 5.26 million, 25 Apr"
+    assert "label:UNHCR" not in shown  # one source is drawn once: its figures are the line, labelled once
     footer = flat(shown["footer"])
-    assert footer.startswith("Sources: UNHCR. Data as of 25 Apr 2022. Method: line = consensus of the sources on "
-                             "each Sunday; a figure counts for 14 days after its date; UNHCR: daily or per-event "
-                             "figures summed into a running total.")
+    assert footer.startswith("Sources: UNHCR. Data as of 25 Apr 2022. Method: line = the one source's figures as "
+                             "steps, each figure held until the next or the end of its window; blank = no figure "
+                             "counts; daily figures count 14 days after their date; counted from 24 Feb 2022, "
+                             "earlier figures not drawn; UNHCR: daily or per-event figures summed into a running "
+                             "total.")
     assert footer.endswith("Chart: figures, 2022-W17 (25 Apr\u20131 May 2022).")
     drawn = lines(fig)
-    assert set(drawn) == {"consensus", "source:UNHCR"}  # the consensus and one source
+    assert set(drawn) == {"consensus", "source:UNHCR"}  # the line and the one source's markers on it
+    assert drawn["consensus"].get_drawstyle() == "steps-post"
     assert list(drawn["consensus"].get_ydata())[-1] == 5_264_767
-    assert len(drawn["source:UNHCR"].get_ydata()) == 10
+    assert drawn["source:UNHCR"].get_linestyle() == "None" and len(drawn["source:UNHCR"].get_ydata()) == 10
     ax = fig.axes[0]
     assert ax.get_ylim()[0] == 0 and ax.yaxis.get_major_formatter()(4_000_000, 0) == "4M"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar\n2022", "15 Mar", "Apr", "15 Apr", "May"]
@@ -313,12 +322,14 @@ def test_series_chart_band_ranges_open_ends_and_projection(sudan: tuple[Store, S
     assert len(sources_drawn) == 2
     assert len({line.get_marker() for line in sources_drawn.values()}) == 2  # a marker
     assert len({line.get_color() for line in sources_drawn.values()}) == 2   # a colour
-    assert len({str(line.get_linestyle()) for line in sources_drawn.values()}) == 2  # and a line style
+    steps_drawn = {g: line for g, line in lines(fig).items() if g.startswith("line:")}
+    assert len({str(line.get_linestyle()) for line in steps_drawn.values()}) == 2  # and a line style
+    assert {line.get_drawstyle() for line in steps_drawn.values()} == {"steps-post"}  # held until the next
     shown = texts(fig)
     # the consensus: OHCHR's 3,100-5,500 (best 3,900) narrowed by the ministry's "at least 3,500"
     assert flat(shown["latest"]) == "3,500\u20135,500 (best 3,900), 7 Jun, Ministry of Health, OHCHR"
     footer = flat(shown["footer"])
-    for said in ("Sources: OHCHR; Ministry of Health. Projection: WHO.", "shaded = its range",
+    for said in ("Sources: OHCHR; Ministry of Health. Projection: WHO.", "shaded = the consensus range",
                  "bar = a source's low-high range",
                  "arrow = no upper bound stated ('at least')"):
         assert said in footer
@@ -328,8 +339,28 @@ def test_series_chart_squeezes_a_long_gap(full: Store, cfg: SourcesFile) -> None
     fig = build(chart_data(full, chart_of(cfg, "idps-ukraine"), cfg, "2024-W01"))
     ax = fig.axes[0]
     assert ax.get_xscale() == "function"
-    assert texts(fig)["break-label"] == "Jun 2022 to Dec 2022, not to scale"
+    breaks = [t.get_text() for t in ax.texts if t.get_gid() == "break-label"]
+    assert breaks == ["Jun 2022 to Dec 2022, not to scale", "Jan 2023 to Sep 2023, not to scale"]
     assert flat(texts(fig)["latest"]) == "3.69 million, 31 Dec 2023, UNHCR"
+
+
+def test_a_stock_figure_is_not_held_past_its_window_or_a_newer_figure(full: Store, cfg: SourcesFile) -> None:
+    """Issue 13, observation 2: UNHCR's end-2022 5.9 million IDPs stops counting when IOM's 3.67
+    million of 25 September 2023 replaces it, and does not come back when IOM's figure goes stale:
+    the weeks after are a gap; the pre-war 854,000 (end of 2021) is not drawn at all."""
+    data = chart_data(full, chart_of(cfg, "idps-ukraine"), cfg, "2024-W01")
+    line = data.line
+    held = line[line["y"] == 5_914_000]
+    assert len(held) and held["end"].max() == pd.Timestamp(2023, 9, 25)
+    after = line[(line["start"] >= pd.Timestamp(2023, 9, 25)) & (line["start"] < pd.Timestamp(2023, 12, 31))]
+    assert list(after["n_sources"]) == [1, 0] and after["y"].iloc[0] == 3_674_000  # IOM's 14 days, then a gap
+    assert after["start"].iloc[1] == pd.Timestamp(2023, 10, 10)
+    assert line["start"].min() >= pd.Timestamp(2022, 2, 24) and 854_000 not in set(data.points["best"].dropna())
+    unhcr = data.points[data.points["voice"] == "UNHCR"].set_index("as_of")
+    assert unhcr.loc[pd.Timestamp(2022, 12, 31), "until"] == pd.Timestamp(2023, 9, 24)
+    footer = flat(texts(build(data))["footer"])
+    assert "daily and irregular figures count 14 days after their date, yearly figures 366 days" in footer
+    assert "a figure counts for 14 days" not in footer
 
 
 def laid_out(fig: Figure) -> list:
@@ -475,16 +506,17 @@ def test_compared_chart_sorted_ranges_labels_and_disputes(full: Store, cfg: Sour
     shown = texts(fig)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["\u25cf OHCHR"]
     assert shown["title"] == "Civilians killed in Ukraine: the estimates compared"
-    assert flat(shown["subtitle"]) == "The latest figure of 1 source as of 3 Apr 2022"
+    assert flat(shown["subtitle"]) == "The latest figure of the only source as of 3 Apr 2022"
     assert flat(shown["label:OHCHR"]) == "at least 1,276 as of 31 Mar 2022"
-    # two sources that cannot both be true: UNHCR's 6.5 million IDPs and IOM's 6.48 million
+    # UNHCR's rounded "6.5 million" IDPs and IOM's 6,477,723 agree within its rounding: not a
+    # dispute (issue 13, observation 4); the consensus is UNHCR's newer figure
     fig = build(chart_data(full, chart_of(cfg, "idps-ukraine"), cfg, "2022-W12"), compared=True)
     shown = texts(fig)
-    assert flat(shown["subtitle"]) == "The latest figure of each of 2 sources as of 27 Mar 2022 \u00b7 1 disputed pair"
-    assert flat(shown["label:IOM"]) == "6.48 million as of 16 Mar 2022 \u2716 disputed with UNHCR"
-    assert shown["consensus-label"] == "consensus: 6.48 million to 6.5 million (best 6.49 million)"
-    assert {g for g in gids(fig) if g.startswith("dispute:")} == {"dispute:IOM|UNHCR"}
-    assert "red dotted line = two figures that cannot both be true" in flat(shown["footer"])
+    assert flat(shown["subtitle"]) == "The latest figure of each of 2 sources as of 27 Mar 2022"
+    assert flat(shown["label:IOM"]) == "6.48 million as of 16 Mar 2022"
+    assert shown["consensus-label"] == "consensus: 6.5 million"
+    assert not {g for g in gids(fig) if g.startswith("dispute:")}
+    assert "red dotted line" not in flat(shown["footer"])
 
 
 def test_compared_chart_marks_old_figures_as_not_counted(tmp_path: Path) -> None:
@@ -498,9 +530,14 @@ def test_a_single_source(replayed: Store, cfg: SourcesFile) -> None:
     data = chart_data(replayed, chart_of(cfg, "refugees-ukraine"), cfg, "2022-W12")
     fig = build(data, compared=True)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["\u25cf UNHCR"]
-    assert flat(texts(fig)["subtitle"]) == "The latest figure of 1 source as of 27 Mar 2022"
+    shown = texts(fig)
+    assert flat(shown["subtitle"]) == "The latest figure of the only source as of 27 Mar 2022"
+    # said in words on the chart, not an empty-looking comparison; no consensus line over the one figure
+    assert flat(shown["single"]).startswith("Only one source: UNHCR. No other estimate of this figure to compare")
+    assert "consensus" not in gids(fig) and "band" not in gids(fig)
     alt = figures.charts.files._METADATA[build(data)]["Description"]
     assert "Only source: UNHCR, 3,838,235 as of 27 March 2022." in alt
+    assert "one source's figures from 24 February 2022 to 27 March 2022" in alt
 
 
 def test_all_sources_disputed(tmp_path: Path) -> None:
@@ -567,8 +604,10 @@ def test_write_weekly_writes_two_charts_each_with_alt_text_and_csv(full: Store, 
                                               "refugees-ukraine-compared.csv")]
     assert len(paths) == 4 * 6  # four Ukrainian charts; Sudan's figures begin in April 2023
     alt = (folder / "civilians-killed-ukraine.alt.txt").read_text(encoding="utf-8")
-    for said in ("Line chart: Civilians killed in Ukraine (killed, civilians, whole of UKR)", "rose from 331",
-                 "to at least 1,276 as of 31 March 2022", "up 125 on the week before",
+    for said in ("Step chart: Civilians killed in Ukraine (killed, civilians, whole of UKR), one source's figures "
+                 "from 2 March 2022 to 3 April 2022, each figure held until the next or until it stops counting.",
+                 "rose from at least 249 as of 2 March 2022", "to at least 1,276 as of 31 March 2022",
+                 "up 125 on the week before", "Every value drawn is a figure a source stated.",
                  "Only source: OHCHR, at least 1,276 as of 31 March 2022.",
                  "Sources: OHCHR, also via OCHA and ReliefWeb (OCHA)."):
         assert said in alt
@@ -588,7 +627,12 @@ def test_the_csv_is_exactly_what_is_plotted(full: Store, cfg: SourcesFile) -> No
     fig = build(data)
     drawn = lines(fig)
     consensus = table[table["layer"] == "consensus"]
-    assert list(consensus["best"]) == list(drawn["consensus"].get_ydata())
+    # one row per step: the line holds each row's value from its date; the last is held to its end
+    ys = list(drawn["consensus"].get_ydata())
+    assert list(consensus["best"].fillna(consensus["low"])) == ys[:-1] and ys[-1] == ys[-2]
+    xs = [pd.Timestamp(x) for x in drawn["consensus"].get_xdata()]
+    assert xs[:-1] == list(consensus["date"]) and xs[-1].date() == date(2022, 4, 3)  # to the chart's last day
+    assert not consensus["derived"].any() and (consensus["best"].fillna(consensus["low"]) >= consensus["low"]).all()
     ohchr = table[(table["layer"] == "source") & (table["voice"] == "OHCHR")]
     assert list(ohchr["best"].fillna(ohchr["low"])) == list(drawn["source:OHCHR"].get_ydata())
     assert ohchr["open_ended"].all()
@@ -686,3 +730,119 @@ def test_golden_killed_compared(full: Store, cfg: SourcesFile) -> Figure:
 def test_golden_ranges_open_ends_projection(tmp_path: Path) -> Figure:
     store, sources = synthetic(tmp_path, SUDAN, PROJECTED)
     return build(chart_data(store, sources.charts[0], sources, "2023-W23"))
+
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_stock_with_gaps(full: Store, cfg: SourcesFile) -> Figure:
+    """IDPs in Ukraine to 2024-W01: stock figures as steps, replaced, gaps shown as gaps."""
+    return build(chart_data(full, chart_of(cfg, "idps-ukraine"), cfg, "2024-W01"))
+
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_old_figures_labelled_inline(full: Store, cfg: SourcesFile) -> Figure:
+    """Killed in Sudan, 2023-W40: old figures labelled beside their lines, the latest at the edge."""
+    return build(chart_data(full, chart_of(cfg, "killed-sudan"), cfg, "2023-W40"))
+
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_derived_dashed(tmp_path: Path) -> Figure:
+    """A derived best: dashed, in the legend, from the day it could be worked out."""
+    store, sources = _with_late_range(tmp_path)
+    return build(chart_data(store, sources.charts[0], sources, "2023-W15"))
+
+
+@pytest.mark.mpl_image_compare(baseline_dir=BASELINE, tolerance=3, style="default", savefig_kwargs={"dpi": 50})
+def test_golden_single_source_compared(full: Store, cfg: SourcesFile) -> Figure:
+    """One source on the compared chart: said in words, drawn once."""
+    return build(chart_data(full, chart_of(cfg, "civilians-injured-ukraine"), cfg, "2022-W13"), compared=True)
+
+
+# -- honest lines (issue 13) -------------------------------------------------------------------
+
+def _with_late_range(tmp_path: Path) -> tuple[Store, SourcesFile]:
+    """Agency A: "at least 250" on 3 April 2023; Agency B: 100 to 300 (best 150) for 3 April,
+    published only on 12 April. Together: 250 to 300, a best no source stated."""
+    store, sources = synthetic(tmp_path, {("a-sdn", "Agency A"): [(date(2023, 4, 3), 250, None, None)]})
+    late = datetime(2023, 4, 12, tzinfo=UTC)
+    snap = Snapshot(source_id="b-sdn", url="https://example.org/b", content=b"b", retrieved_at=late)
+    store.add(snap, [observation("b-sdn", "Agency B", date(2023, 4, 3), 100, 150, 300, snap, published=late)])
+    b = SourceConfig(id="b-sdn", adapter="unhcr-odp", publisher="Agency B", title="b", licence="licence of b-sdn",
+                     url="https://example.org", area="SDN", cadence="weekly")
+    return store, SourcesFile(sources=[*sources.sources, b], charts=sources.charts, path=sources.path,
+                              reconcile=sources.reconcile)
+
+
+def test_a_derived_value_is_marked_and_never_drawn_before_it_was_known(tmp_path: Path) -> None:
+    """Issue 13, observation 1: a derived best is dashed, in the legend, the alt text and the CSV,
+    and appears only from the day the last figure it rests on was published."""
+    store, sources = _with_late_range(tmp_path)
+    data = chart_data(store, sources.charts[0], sources, "2023-W15")
+    fig = build(data)
+    drawn = lines(fig)
+    solid = [pd.Timestamp(x) for x, y in zip(drawn["consensus"].get_xdata(), drawn["consensus"].get_ydata(),
+                                            strict=True) if not pd.isna(y)]
+    assert not solid  # no stated best: nothing solid
+    dashed = [(pd.Timestamp(x), y) for x, y in zip(drawn["derived"].get_xdata(), drawn["derived"].get_ydata(),
+                                                   strict=True) if not pd.isna(y)]
+    assert min(x for x, _ in dashed) == pd.Timestamp(2023, 4, 12) and {y for _, y in dashed} == {250}
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["derived: a middle no source stated"]
+    shown = texts(fig)
+    assert "(derived best 250)" in flat(shown["latest"]) and "(derived best 250)" in flat(shown["subtitle"])
+    assert "dashed = derived" in flat(shown["footer"])
+    alt = figures.charts.files._METADATA[fig]["Description"]
+    assert "Derived values, which no source stated (a middle of the sources' bounds), drawn dashed: 250 from 12 to " \
+           "16 April 2023." in alt
+    table = series_csv(data)
+    steps_drawn = table[table["layer"] == "consensus"]
+    assert list(steps_drawn["derived"]) == [False, True] and pd.isna(steps_drawn["best"].iloc[0])
+    assert list(steps_drawn["date"]) == [pd.Timestamp(2023, 4, 3), pd.Timestamp(2023, 4, 12)]
+    # the week before, the best could not be worked out yet: neither drawn nor said
+    before = chart_data(store, sources.charts[0], sources, "2023-W14")
+    fig = build(before)
+    assert "derived" not in lines(fig) and "best" not in flat(texts(fig)["subtitle"])
+    assert "Every value drawn is a figure a source stated." in figures.charts.files._METADATA[fig]["Description"]
+
+
+def _line_on(data, day: pd.Timestamp) -> float:
+    """The value the consensus line is drawn at on `day`, NaN in a gap."""
+    line = data.line
+    row = line[(line["start"] <= day) & (line["end"] > day)]
+    return float(row["y"].iloc[-1]) if len(row) else float("nan")
+
+
+def test_the_line_never_crosses_a_stated_floor(full: Store, cfg: SourcesFile) -> None:
+    """Issue 13, observation 3: OHCHR said "at least 780" killed on 15 March 2022; on no day after it
+    (until its next figure) is the line drawn below that, and it is drawn as steps, not joined."""
+    data = chart_data(full, chart_of(cfg, "civilians-killed-ukraine"), cfg, "2022-W13")
+    assert _line_on(data, pd.Timestamp(2022, 3, 15)) == 780 and _line_on(data, pd.Timestamp(2022, 3, 17)) == 780
+    for p in records(data.points):
+        for k in range((p["until"] - p["as_of"]).days + 1):
+            day_ = p["as_of"] + pd.Timedelta(days=k)
+            drawn = _line_on(data, day_)
+            assert pd.isna(drawn) or drawn >= p["low"], (p["as_of"], day_, drawn)
+    assert lines(build(data))["consensus"].get_drawstyle() == "steps-post"
+
+
+def test_one_source_alone_is_drawn_once(full: Store, cfg: SourcesFile) -> None:
+    """Issue 13, observation 3: OHCHR's injured alone: its figures are the consensus line, with its
+    markers on it, not a second line of another shape."""
+    fig = build(chart_data(full, chart_of(cfg, "civilians-injured-ukraine"), cfg, "2022-W13"))
+    drawn = lines(fig)
+    assert "line:OHCHR" not in drawn and drawn["source:OHCHR"].get_linestyle() == "None"
+    assert "label:OHCHR" not in texts(fig) and "the one source's figures" in flat(texts(fig)["footer"])
+
+
+def test_old_figures_are_labelled_beside_their_line(full: Store, cfg: SourcesFile) -> None:
+    """Issue 13, observation 5: in killed-sudan the old figures (OHCHR's 185, the ministry's 604)
+    are labelled where their lines are, not at the right edge far from their markers."""
+    data = chart_data(full, chart_of(cfg, "killed-sudan"), cfg, "2023-W40")
+    fig = build(data)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    right = ax.get_window_extent(renderer).x1
+    for voice in ("OHCHR", "Federal Ministry of Health"):
+        label = next(t for t in ax.texts if t.get_gid() == f"label:{voice}").get_window_extent(renderer)
+        assert label.x1 < right, voice  # inside the plot
+        last = data.points[data.points["voice"] == voice].iloc[-1]
+        at = ax.transData.transform((mdates.date2num(last["as_of"]), float(last["low"])))
+        assert abs((label.y0 + label.y1) / 2 - at[1]) < 40, voice  # beside its line

@@ -430,13 +430,28 @@ def test_series_without_data_exits_1(loaded):
 
 
 def test_disputes_lists_both_quotes(loaded):
-    # UNHCR's 6.5 million IDPs (24 March 2022) and IOM's 6,477,723 (16 March) cannot both be exact
-    result = loaded("disputes", "idps", "--area", "UKR", "--on", "2022-03-27")
+    # the occupation-appointed mayor's "about 5,000" (8 April 2022) against the city mayor's "more
+    # than 10,000" (11 April): three days apart, beyond rounding and beyond what a toll can grow
+    for name, day, who in (("mariupol-2022-04-08-ivashchenko.txt", "2022-04-08", "AFP"),
+                           ("mariupol-2022-04-11-boychenko.txt", "2022-04-11", "AP")):
+        result = loaded("ingest", str(REPO / "tests" / "fixtures" / "text" / name), "--adapter", "text",
+                        "--published", day, "--url", f"https://example.org/{who}", "--publisher", who)
+        assert result.exit_code == 0, result.output
+    result = loaded("disputes", "killed", "--place", "Mariupol", "--on", "2022-04-12")
     assert result.exit_code == 0, result.output
-    assert "IOM (2022-03-16) 6,477,723 vs UNHCR (2022-03-24) 6,500,000" in result.stdout and "gap" in result.stdout
-    assert "https://" in result.stdout
-    rows = list(csv.DictReader(io.StringIO(loaded("disputes", "idps", "--area", "UKR", "--format", "csv").stdout)))
+    assert "vs" in result.stdout and "gap" in result.stdout and "https://example.org/" in result.stdout
+    assert "Konstantin Ivashchenko (2022-04-08) 4,500 to 5,500 vs Mayor Vadym Boychenko (2022-04-11)" in result.stdout
+    rows = list(csv.DictReader(io.StringIO(loaded("disputes", "killed", "--place", "Mariupol",
+                                                  "--format", "csv").stdout)))
     assert rows and all(int(r["gap"]) > 0 and r["quote_a"] and r["quote_b"] for r in rows)
+
+
+def test_disputes_respect_rounding_and_growth(loaded):
+    # UNHCR's "6.5 million" IDPs (24 March 2022) holds IOM's 6,477,723 (16 March) within its rounding,
+    # and IOM's 7.14 million a week later (1 April) is a rising stock, not a contradiction
+    for on in ("2022-03-27", "2022-04-02", None):
+        result = loaded("disputes", "idps", "--area", "UKR", *(("--on", on) if on else ()))
+        assert result.exit_code == 0 and "No disputes" in result.stdout, (on, result.stdout)
     none = loaded("disputes", "refugees", "--area", "UKR")
     assert none.exit_code == 0 and "No disputes" in none.stdout
 

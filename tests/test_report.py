@@ -108,12 +108,23 @@ def test_the_page_lists_latest_figures_disputes_and_what_was_skipped(report: Pat
     assert "Figures for week 2022-W13" in text and "28 March 2022 to 3 April 2022" in text
     assert "Civilians killed in Ukraine at least 1,276 31 Mar 2022 (OHCHR) 1" in text
     assert "OHCHR at least 1,276 (31 Mar 2022) OHCHR, also via OCHA and ReliefWeb (OCHA)" in text
-    assert "People displaced within Ukraine 6.5 million to 7.14 million (best 6.82 million) disputed" in text
-    # the disputes, with both sides' words
-    assert "UNHCR : 6.5 million as of 24 March 2022" in text
-    assert "Inside Ukraine, another 6.5 million people have been displaced internally" in text
-    assert "IOM : 7.14 million as of 1 April 2022" in text and "gap of 638,715" in text
+    # UNHCR's 6.5 million (24 March) and IOM's 7.14 million (1 April) a week apart on a rising stock
+    # are not a dispute (issue 13, observation 4)
+    assert "People displaced within Ukraine 7.14 million 1 Apr 2022 (IOM) 2" in text
+    assert '<span class="disputed">' not in report.read_text(encoding="utf-8") and "gap of" not in text
+    assert "No two counting figures contradict each other at the end of the week." in text
     assert "chart 'killed-sudan': no killed figure for SDN counts in 2022-W13; the first is as of 18 Apr 2023" in text
+
+
+def test_each_chart_title_is_said_once(report: Path) -> None:
+    """The PNG carries its title; the page does not repeat it as a heading above it (issue 13,
+    observation 5). The latest-figures table still links to each chart."""
+    page = report.read_text(encoding="utf-8")
+    for title in ("Refugees from Ukraine", "People displaced within Ukraine", "Civilians killed in Ukraine",
+                  "Civilians injured in Ukraine"):
+        assert f">{title}</h2>" not in page and f">{title}</h3>" not in page, title
+        assert page.count(f">{title}</a>") == 1, title  # the table's link
+    assert 'id="civilians-killed-ukraine"' in page and 'href="#civilians-killed-ukraine"' in page
 
 
 def test_render_lists_failed_sources(report: Path, full: Store, cfg: SourcesFile, tmp_path: Path) -> None:

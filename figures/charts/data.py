@@ -1,6 +1,8 @@
-"""What a chart plots, gathered from the reconciliation: the weekly consensus band (`series`),
-each voice's figures over time (`query` on every date a figure changes), each voice's latest
-figure at the week's end, the projections still pending, and the disputes.
+"""What a chart plots, gathered from the reconciliation as the figures stood on each date
+(`hindsight=False`: no later figure bounds an earlier date): the weekly consensus band (`series`),
+the band at every date it changes (`steps`, what the line and the shading draw), each voice's
+figures over time (`query` on every date a figure changes), each voice's latest figure at the
+week's end, the projections still pending, and the disputes.
 
 Nothing here draws; `ChartData` is plain DataFrames, so the plotted CSV is exactly what the
 drawing code reads.
@@ -16,19 +18,23 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import ChartConfig, SourcesFile
 from ..errors import ConfigError, FiguresError
-from ..query import disputes, observations, query, series
+from ..query import disputes, observations, query, series, steps
 from ..reconcile import CADENCE_DAYS, voice_of
 from ..store import Store
 
 #: Each voice's figures over time: one row per voice and date its figure changed.
-POINT_COLUMNS = ["voice", "as_of", "low", "best", "high", "kind", "rule", "source_ids", "in_consensus"]
+#: `until` is the last day the figure is drawn: the day before the voice's next figure of its kind,
+#: or the last day of its window (`window` days after its date), or the chart's last day.
+POINT_COLUMNS = ["voice", "as_of", "low", "best", "high", "kind", "rule", "source_ids", "in_consensus", "window",
+                 "until"]
 #: Each voice's latest figure as of the week's end.
 LATEST_COLUMNS = ["voice", "as_of", "low", "best", "high", "kind", "rule", "source_ids", "counting",
-                  "in_consensus", "disputed_with"]
+                  "in_consensus", "disputed_with", "window"]
 #: Projections stated by the week's end about a later date.
 PROJECTION_COLUMNS = ["voice", "as_of", "low", "best", "high", "stated", "source_id", "text"]
 
@@ -62,6 +68,9 @@ class ChartData:
     week: str
     through: date
     series: pd.DataFrame
+    #: The consensus band at every date it changes up to `through` (`figures.query.steps`): each
+    #: row holds from its `date` until the next row's; `n_sources` 0 is a gap.
+    steps: pd.DataFrame
     points: pd.DataFrame
     latest: pd.DataFrame
     projections: pd.DataFrame
@@ -70,6 +79,13 @@ class ChartData:
     carriers: dict[str, list[str]] = field(default_factory=dict)
     licences: list[str] = field(default_factory=list)
     stale_days: int = 14
+    #: How long the drawn figures count, as the method note says it: (whose figures, days), e.g.
+    #: ("daily and irregular", 14), ("yearly", 366).
+    windows: list[tuple[str, int]] = field(default_factory=list)
+    #: The day totals count from (figures dated earlier are not drawn), when the situation sets one.
+    count_from: date | None = None
+    #: Whether the quantity is a running total (bounds carried forward) rather than a stock.
+    monotone: bool = True
 
     @property
     def voices(self) -> list[str]:
@@ -80,7 +96,14 @@ class ChartData:
     def current(self) -> pd.Series | None:
         """The consensus row of the chart's week, or None when nothing counts that week."""
         rows = self.series[self.series["period"] == self.week]
-        return rows.iloc[-1] if len(rows) else None
+        if not len(rows):
+            return None
+        now = rows.iloc[-1].copy()
+        if now["best_derived"]:
+            drawn = self.line[self.line["n_sources"] > 0]
+            if len(drawn) and pd.isna(drawn["y"].iloc[-1]):  # worked out from a figure not yet published
+                now["best"], now["best_derived"] = pd.NA, False
+        return now
 
     @functools.cached_property
     def previous(self) -> pd.Series | None:
@@ -89,19 +112,99 @@ class ChartData:
         rows = self.series[self.series["period"] == week_label(monday)]
         return rows.iloc[-1] if len(rows) else None
 
+    @functools.cached_property
+    def single(self) -> bool:
+        """Whether one voice alone is drawn: then its figures are the consensus, drawn once."""
+        return len(self.voices) == 1
+
+    @functools.cached_property
+    def line(self) -> pd.DataFrame:
+        """What the consensus line and its shading draw, step by step: LINE_COLUMNS, one row per
+        step from `start` to `end` (the next step's start; the chart's last day for the last one),
+        `y` where the line is drawn (the best, else the low; empty where a derived best is not
+        drawn yet), `run` numbering the stretches between gaps (rows with `n_sources` 0)."""
+        return _line(self.steps, self.through)
+
+    @functools.cached_property
+    def derived(self) -> pd.DataFrame:
+        """The steps whose best no source stated (a middle of several figures' bounds), each drawn
+        only from the day the last figure it rests on was published: columns `start`, `end`
+        (first and last day drawn) and the step's columns."""
+        st = self.steps
+        if st.empty:
+            return st.assign(start=pd.Series(dtype="datetime64[us]"), end=pd.Series(dtype="datetime64[us]"))
+        ends = _step_ends(st, self.through)
+        start = st["date"].where(st["published"].isna() | (st["published"] <= st["date"]), st["published"])
+        out = st.assign(start=start, end=ends)
+        return out[out["best_derived"] & out["best"].notna() & (out["start"] <= out["end"])
+                   & (out["n_sources"] > 0)].reset_index(drop=True)
+
     @property
     def as_of(self) -> date | None:
         """The latest date a figure drawn is as of (counting or not), up to `through`."""
         return None if self.latest.empty else self.latest["as_of"].max().date()
 
 
+#: Columns of `ChartData.line`.
+LINE_COLUMNS = ["start", "end", "as_of", "low", "best", "high", "y", "derived", "n_sources", "disputed", "sources",
+                "published", "run"]
+
+
+def _line(st: pd.DataFrame, through: date) -> pd.DataFrame:
+    """`ChartData.line` from the steps: a derived best worked out from a figure published after the
+    step began is drawn from the day it was published (the step is split there)."""
+    last = pd.Timestamp(through)
+    rows: list[dict[str, Any]] = []
+    run = 0
+    for k, r in enumerate(st.itertuples()):
+        end = min(st["date"].iloc[k + 1], last) if k + 1 < len(st) else last
+        row = {"start": r.date, "end": end, "as_of": r.as_of, "low": r.low, "best": r.best, "high": r.high,
+               "derived": bool(r.best_derived) and not pd.isna(r.best), "n_sources": int(r.n_sources),
+               "disputed": bool(r.disputed), "sources": r.sources, "published": r.published, "run": run}
+        if r.n_sources == 0:
+            rows.append({**row, "low": pd.NA, "best": pd.NA, "high": pd.NA, "derived": False, "y": np.nan})
+            run += 1
+            continue
+        row["y"] = float(r.low if pd.isna(r.best) else r.best)
+        if k + 1 == len(st) and r.date == last:
+            row["end"] = last + pd.Timedelta(hours=14)  # a step on the last day alone still shows
+        if row["derived"] and not pd.isna(r.published) and r.published > r.date:
+            rows.append({**row, "end": min(r.published, row["end"]), "y": np.nan})  # not known yet
+            if r.published < row["end"]:
+                rows.append({**row, "start": r.published})
+            continue
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=LINE_COLUMNS)
+    for c in ("low", "best", "high"):
+        out[c] = out[c].astype("Int64")
+    for c in ("start", "end", "as_of", "published"):
+        out[c] = pd.to_datetime(out[c]).astype("datetime64[us]")
+    out["y"] = out["y"].astype(float)
+    out["derived"] = out["derived"].astype(bool)
+    return out
+
+
+def _step_ends(st: pd.DataFrame, through: date) -> pd.Series:
+    """The last day each step holds: the day before the next step, the last one to `through`."""
+    nxt = st["date"].shift(-1) - pd.Timedelta(days=1)
+    return nxt.fillna(pd.Timestamp(through)).astype("datetime64[us]")
+
+
 def _options(sources: SourcesFile, area: str) -> dict[str, Any]:
     """The reconciler's options as this sources file sets them (explicit, so a file built in
-    memory counts the same way as one on disk)."""
+    memory counts the same way as one on disk), as the figures stood on each date."""
     path = Path(sources.path)
     return {"sources": path if path.is_file() else None, "source_order": [s.id for s in sources.sources],
             "count_from": sources.reconcile.count_from.get(area),
-            "stale_after": timedelta(days=sources.reconcile.stale_after_days)}
+            "stale_after": timedelta(days=sources.reconcile.stale_after_days), "hindsight": False}
+
+
+def windows(sources: SourcesFile) -> dict[str, int]:
+    """Source id -> the days a figure of it counts after its date (as `figures.query` counts them):
+    the situation's `stale_after_days`, or longer for a monthly or yearly source or one that sets its own."""
+    base = sources.reconcile.stale_after_days
+    return {s.id: max(base, s.stale_after_days if s.stale_after_days is not None else CADENCE_DAYS.get(s.cadence, 0))
+            for s in sources.sources}
 
 
 def _selection(frame: pd.DataFrame, place: str | None) -> pd.DataFrame:
@@ -150,23 +253,35 @@ def chart_data(store: Store, chart: ChartConfig, sources: SourcesFile, week: str
     opts = _options(sources, chart.area)
     weekly = series(chart.metric, **where, end=through, **opts)
     weekly = weekly[weekly["period_end"] <= pd.Timestamp(sunday)].reset_index(drop=True)
+    banded = steps(chart.metric, **where, end=through, **opts)
     seen: dict[tuple[str, date], dict[str, Any]] = {}
+    absent: dict[tuple[str, date], date] = {}  # the first day asked on which a figure no longer counted
     final = None
     rows = _rows(store, chart)
     for day in _asked(store, chart, rows, through):
         final = query(chart.metric, **where, on=day, **opts)
+        here = set()
         for f in final.figures:
+            here.add((f.voice, f.as_of))
             seen.setdefault((f.voice, f.as_of), {
                 "voice": f.voice, "as_of": f.as_of, "low": f.low, "best": f.best, "high": f.high,
                 "kind": f.kind, "rule": f.rule, "source_ids": " ".join(f.source_ids),
-                "in_consensus": f.in_consensus})
+                "in_consensus": f.in_consensus,
+                "until": f.until or f.as_of + timedelta(days=sources.reconcile.stale_after_days)})
+        for key, row in seen.items():
+            if key not in here and key not in absent and day <= row["until"]:
+                absent[key] = day  # superseded by a newer figure of the stock before its window ended
+    for row in seen.values():
+        row["window"] = (row["until"] - row["as_of"]).days
+    for key, day in absent.items():
+        seen[key]["until"] = min(seen[key]["until"], day - timedelta(days=1))
     assert final is not None
     rank = {s.id: i for i, s in enumerate(sources.sources)}
 
     def first_rank(ids: str) -> int:
         return min((rank.get(s, len(rank)) for s in ids.split()), default=len(rank))
 
-    points = _frame(sorted(seen.values(), key=lambda r: (r["voice"], r["as_of"])), POINT_COLUMNS)
+    points = _until(_frame(sorted(seen.values(), key=lambda r: (r["voice"], r["as_of"])), POINT_COLUMNS), through)
     counting = {f.voice: f for f in final.figures}
     against: dict[str, list[str]] = {}
     for a, b in final.disputes:
@@ -200,8 +315,44 @@ def chart_data(store: Store, chart: ChartConfig, sources: SourcesFile, week: str
         latest=latest.set_index("voice").loc[order].reset_index() if len(latest) else latest,
         projections=projections, disputes=disputes(
             chart.metric, **where, on=through, **opts),
-        carriers=carriers, licences=licences, stale_days=_stale_days(sources, drawn),
+        carriers=carriers, licences=licences, stale_days=_stale_days(sources, drawn), steps=banded,
+        windows=_windows_said(sources, drawn), count_from=sources.reconcile.count_from.get(chart.area),
+        monotone=chart.metric in sources.reconcile.monotone,
     )
+
+
+def _until(points: pd.DataFrame, through: date) -> pd.DataFrame:
+    """Each figure's last day drawn: before the voice's next figure of the same kind, not after it
+    stopped counting (its window ended, or a newer figure of a stock replaced it), not past `through`."""
+    if points.empty:
+        return points.assign(until=pd.Series(dtype="datetime64[us]"))
+    nxt = points.groupby(["voice", "kind"], sort=False)["as_of"].shift(-1) - pd.Timedelta(days=1)
+    until = pd.concat([nxt.fillna(pd.Timestamp.max.floor("D")), points["until"]], axis=1).min(axis=1)
+    until = until.where(until <= pd.Timestamp(through), pd.Timestamp(through))
+    return points.assign(until=until.astype("datetime64[us]"), window=points["window"].astype(int))
+
+
+
+_CADENCE_ORDER = ["daily", "weekly", "irregular", "monthly", "yearly"]
+
+
+def _windows_said(sources: SourcesFile, drawn: list[str]) -> list[tuple[str, int]]:
+    """How long the drawn figures count, grouped as the method note says it: by cadence, with a
+    source that sets its own window named."""
+    window = windows(sources)
+    groups: dict[int, list[str]] = {}
+    for s in sources.sources:
+        if s.id not in drawn:
+            continue
+        who = s.publisher if s.stale_after_days is not None else s.cadence
+        names = groups.setdefault(window[s.id], [])
+        if who not in names:
+            names.append(who)
+    out = []
+    for days, names in sorted(groups.items()):
+        names.sort(key=lambda n: _CADENCE_ORDER.index(n) if n in _CADENCE_ORDER else len(_CADENCE_ORDER))
+        out.append((" and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names), days))
+    return out
 
 
 def _stale_days(sources: SourcesFile, drawn: list[str]) -> int:
@@ -231,7 +382,7 @@ def _frame(rows: Sequence[Mapping[Any, Any]], columns: list[str]) -> pd.DataFram
     out = pd.DataFrame(rows, columns=columns)
     for c in ("low", "best", "high"):
         out[c] = pd.array([None if pd.isna(v) else int(v) for v in out[c]], dtype="Int64")
-    for c in ("as_of", "stated"):
+    for c in ("as_of", "stated", "until"):
         if c in out:
             out[c] = pd.to_datetime(out[c]).astype("datetime64[us]")
     for c in ("in_consensus", "counting"):

@@ -19,23 +19,18 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..errors import FiguresError
 from .data import ChartData
 from .style import EDGE, GRID, INK, MUTED, Look, arrows, canvas, count_axis, fit, heading, house_style, looks, spread
-from .words import day, footer, is_open, latest_label, records, row_span, short_span, subtitle, tick, value
+from .words import (day, footer, is_open, latest_label, records, row_span, short_span, source_line, subtitle, tick,
+                    value, why_not_counted)
 
 #: The widest a voice's name is drawn on the compared chart's y axis, in pixels: wide enough for
 #: "\u25cf Federal Ministry of Health" on one line.
 NAME_WIDTH = 220
-
-
-def _segments(dates: pd.Series) -> list[np.ndarray]:
-    """Index runs of consecutive weeks: the line breaks where no source counted for a week."""
-    starts = pd.to_datetime(dates).to_numpy()
-    cut = np.flatnonzero(np.diff(starts) > np.timedelta64(7, "D")) + 1
-    return np.split(np.arange(len(starts)), cut)
 
 
 def _clusters(days: np.ndarray) -> list[tuple[float, float]]:
@@ -96,64 +91,178 @@ def _y(frame: pd.DataFrame) -> np.ndarray:
     return frame["best"].astype("Float64").fillna(frame["low"].astype("Float64")).astype(float).to_numpy()
 
 
+def _runs(data: ChartData) -> list[pd.DataFrame]:
+    """The consensus line in runs of days on which something counts (`ChartData.line`)."""
+    line = data.line[data.line["n_sources"] > 0]
+    return [g.reset_index(drop=True) for _, g in line.groupby("run", sort=True)]
+
+
+def _stepped(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of a step line over a run: each value from its start to the next, the last to its end."""
+    x = np.append(frame["start"].astype("datetime64[us]").to_numpy(),
+                  np.datetime64(pd.Timestamp(frame["end"].iloc[-1]).to_datetime64(), "us"))
+    y = frame[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return x, np.append(y, y[-1])
+
+
+def _voice_steps(part: pd.DataFrame, through: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """A voice's figures as steps: each holds from its date until its next figure, or until its
+    window ends (then the line breaks), never past the chart's last day."""
+    xs: list[Any] = []
+    ys: list[float] = []
+    values = _y(part)
+    dates = list(part["as_of"])
+    untils = list(part["until"])
+    for i, (d, until, v) in enumerate(zip(dates, untils, values, strict=True)):
+        xs.append(d)
+        ys.append(v)
+        nxt = dates[i + 1] if i + 1 < len(dates) else None
+        end = min(until + pd.Timedelta(days=1), through)
+        if nxt is None or end < nxt:  # the figure stops counting before the next one: a break
+            xs += [max(end, d), max(end, d)]
+            ys += [v, np.nan]
+    return pd.to_datetime(pd.Series(xs)).astype("datetime64[us]").to_numpy(), np.array(ys, dtype=float)
+
+
+def _voice_run(g: pd.DataFrame) -> pd.Timestamp:
+    """Where a voice's last unbroken line of figures begins."""
+    start = g["as_of"].iloc[-1]
+    for i in range(len(g) - 2, -1, -1):
+        if g["until"].iloc[i] + pd.Timedelta(days=1) < g["as_of"].iloc[i + 1]:
+            break
+        start = g["as_of"].iloc[i]
+    return start
+
+
+def _leaders(fig: Figure, ax: Axes, anchors: list[tuple[Text, float, str]]) -> None:
+    """A thin line in the right margin from the axes' edge, at the height of what a label names,
+    to the label, where labels were pushed apart and no longer sit beside it."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = ax.get_window_extent(renderer)
+    for text, y, colour in anchors:
+        if np.isnan(y):
+            continue
+        at = ax.transData.transform((ax.get_xlim()[1], y))[1]
+        label = text.get_window_extent(renderer)
+        mid = (label.y0 + label.y1) / 2
+        if abs(mid - at) < 0.35 * label.height:
+            continue
+        start = ax.transAxes.inverted().transform((box.x1, at))
+        end = ax.transAxes.inverted().transform((label.x0 - 2, mid))
+        ax.plot([start[0], start[0] + 0.008, end[0]], [start[1], start[1], end[1]], transform=ax.transAxes,
+                color=colour, lw=0.8, alpha=0.8, clip_on=False, zorder=2, gid="leader")
+
+
+def _inline(fig: Figure, ax: Axes, text: Text, starts: list[float], y: float, taken: list[Any]) -> bool:
+    """Put an old figure's label just above (else just below) its line, inside the chart, starting
+    at the first of `starts` (x in data units: where its line ends, then where it began) with room
+    before the next squeezed break or the right edge and clear of the labels already `taken`;
+    False when none has room (it goes in the right margin)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = ax.get_window_extent(renderer)
+    walls = sorted([box.x1, *(ax.transData.transform((p.get_x(), 0))[0] for p in ax.patches
+                              if p.get_gid() == "break")])
+    said, natural = text.get_text(), text.get_window_extent(renderer).width
+    for x in starts:
+        at = ax.transData.transform((x, y))
+        room = min(w for w in [*walls, box.x1] if w > at[0] + 1) - at[0] - 10
+        if room < min(natural, 0.2 * box.width):
+            continue
+        for va, dy in (("bottom", 3), ("top", -4)):
+            text.set_text(said)
+            fit(text, room)
+            text.set_position((x, y))
+            text.set_ha("left")
+            text.set_va(va)
+            text.set_transform(offset_copy(ax.transData, fig=fig, x=4, y=dy, units="points"))
+            extent = text.get_window_extent(renderer)
+            if extent.y1 <= box.y1 and extent.y0 >= box.y0 and not any(extent.overlaps(t) for t in taken):
+                taken.append(extent)
+                return True
+    text.set_text(said)
+    return False
+
+
 def draw_series(data: ChartData) -> Figure:
-    """The figures over time: the consensus band and best line, each voice's figures, the latest label."""
+    """The figures over time: the consensus band and line as steps, each voice's figures as steps,
+    derived values dashed, the latest label; one voice alone is drawn once (its figures are the line)."""
     now = data.current
     if now is None:
         raise FiguresError(f"chart {data.chart.id!r}: no {data.chart.metric} figure counts in {data.week}; "
                            "nothing to draw (run 'figures update', or pick a week with data)")
     look = looks(list(dict.fromkeys([*data.voices, *data.projections["voice"]])))
     year = data.through.year
+    through = pd.Timestamp(data.through)
     with house_style():
         fig, ax = canvas()
         fig.subplots_adjust(left=0.075, right=0.76, top=0.79, bottom=0.2)
-        w = data.series
-        through = pd.Timestamp(data.through)
-        xs = pd.Series([min(e, through) for e in w["period_end"]])
-        low = w["low"].astype(float).to_numpy()
-        best = _y(w)
-        high = w["high"].astype("Float64").astype(float).to_numpy()  # NaN: open
-        for i, run in enumerate(_segments(w["period_start"])):
-            rx = xs.iloc[run].to_numpy()
-            ax.fill_between(rx, low[run], np.where(np.isnan(high[run]), low[run], high[run]), color=INK,
-                            alpha=0.13, lw=0, gid="band" if i == 0 else None, zorder=1)
-            ax.plot(rx, best[run], color=INK, lw=2.6, zorder=5, solid_capstyle="round",
-                    gid="consensus" if i == 0 else None, marker="o" if len(run) == 1 else None, ms=5)
-        if is_open(now["high"]):
-            arrows(ax, [xs.iloc[-1]], [best[-1]], INK, "arrow:consensus", size=1.3)
-        tops = [0 if np.isnan(high).all() else np.nanmax(high), best.max()]
+        runs = _runs(data)
+        tops: list[float] = [1.0]
+        last_x, last_y = through, float("nan")
+        for i, run in enumerate(runs):
+            x, low = _stepped(run, "low")
+            _, high = _stepped(run, "high")
+            ax.fill_between(x, low, np.where(np.isnan(high), low, high), step="post", color=INK, alpha=0.13, lw=0,
+                            gid="band" if i == 0 else None, zorder=1)
+            _, y = _stepped(run, "y")
+            derived = np.append(run["derived"].to_numpy(bool), bool(run["derived"].iloc[-1]))
+            solid = np.where(derived, np.nan, y)
+            # a stated step that ends where a derived one begins still reaches it
+            ax.plot(x, solid, color=INK, lw=2.6, zorder=5, drawstyle="steps-post", solid_capstyle="butt",
+                    gid="consensus" if i == 0 else None)
+            dashed = np.where(derived, y, np.nan)
+            if not np.isnan(dashed).all():
+                ax.plot(x, dashed, color=INK, lw=2.2, ls=(0, (3, 2)), zorder=5, drawstyle="steps-post",
+                        gid="derived")
+            tops += [float(np.nanmax(high)) if not np.isnan(high).all() else 0.0, float(np.nanmax(y))
+                     if not np.isnan(y).all() else 0.0, float(np.nanmax(low))]
+            last_x, last_y = pd.Timestamp(x[-1]), float(y[-1])
+        if is_open(now["high"]) and not np.isnan(last_y):
+            arrows(ax, [last_x], [last_y], INK, "arrow:consensus", size=1.3)
         labels: list[tuple[float, Text]] = []
+        inline: list[tuple[Text, Any, float]] = []
+        anchors: list[tuple[Text, float, str]] = []
         label = ax.text(1.02, 0, latest_label(data, year), transform=ax.transAxes,
                         va="center", fontsize=11.5, weight="bold", color=INK, gid="latest", linespacing=1.25)
-        labels.append((best[-1], label))
+        labels.append((value(now) if np.isnan(last_y) else last_y, label))
+        anchors.append((label, last_y, INK))
         for voice in data.voices:
             lk = look[voice]
             g = data.points[data.points["voice"] == voice]
             gy = _y(g)
+            once = data.single and g["kind"].nunique() == 1
             for k, (_, part) in enumerate(sorted(g.groupby("kind"), key=lambda kv: -len(kv[1]))):
-                # one line per kind of figure (stated; a running total), broken where figures are far apart
-                far = part["as_of"].diff() > pd.Timedelta(days=max(31, 2 * data.stale_days))
                 px = part["as_of"].astype("datetime64[us]").to_numpy()
-                py = _y(part)
-                for i, run in enumerate(np.split(np.arange(len(part)), np.flatnonzero(far.to_numpy()))):
-                    ax.plot(px[run], py[run], ls=lk.linestyle, lw=1.2, marker=lk.marker, ms=5.5, color=lk.colour,
-                            zorder=6, gid=f"source:{voice}" if k == i == 0 else None, markeredgecolor="white",
-                            markeredgewidth=0.6)
+                if not once:  # one line per kind of figure (stated; a running total), as steps
+                    sx, sy = _voice_steps(part, through)
+                    ax.plot(sx, sy, ls=lk.linestyle, lw=1.4, color=lk.colour, zorder=4, drawstyle="steps-post",
+                            gid=f"line:{voice}" if k == 0 else None)
+                ax.plot(px, _y(part), ls="none", marker=lk.marker, ms=5.5, color=lk.colour, zorder=7,
+                        gid=f"source:{voice}" if k == 0 else None, markeredgecolor="white", markeredgewidth=0.6)
             ranged = g[g["high"].notna() & (g["high"] != g["low"])]
             if len(ranged):
                 ax.vlines(ranged["as_of"].to_numpy(), ranged["low"].astype(float), ranged["high"].astype(float),
                           color=lk.colour, lw=1.5, alpha=0.85, zorder=4, gid=f"range:{voice}")
                 tops.append(float(ranged["high"].max()))
             open_ended = g["high"].isna().to_numpy()
-            if open_ended.any():
+            if open_ended.any() and not once:
                 arrows(ax, g["as_of"].to_numpy()[open_ended], gy[open_ended], lk.colour, f"arrow:{voice}")
             tops.append(float(np.nanmax(gy)))
+            if once:
+                continue  # its figures are the line, said in the latest label and the footer
             last = data.latest[data.latest["voice"] == voice].iloc[0]
             text = f"{lk.glyph} {voice}: {short_span(last)}, {day(last['as_of'], year=last['as_of'].year != year)}"
             if not last["counting"]:
-                text += ", not counted (old)"
-            labels.append((gy[-1], ax.text(1.02, 0, text, transform=ax.transAxes, va="center",
-                                           fontsize=10, color=lk.ink, gid=f"label:{voice}")))
+                text += ", not counted (" + ("replaced" if why_not_counted(data, last).startswith("replaced")
+                                             else "old") + ")"
+            said = ax.text(1.02, 0, text, transform=ax.transAxes, va="center", fontsize=10, color=lk.ink,
+                           gid=f"label:{voice}")
+            if not last["counting"]:  # an old figure: labelled where its line ends, once the axes are set
+                run = _voice_run(g)
+                inline.append((said, [min(g["until"].iloc[-1] + pd.Timedelta(days=1), through), run], float(gy[-1])))
+                continue
+            labels.append((gy[-1], said))
+            anchors.append((said, float(gy[-1]), lk.colour))
         for p in records(data.projections):
             lk = look.get(p["voice"]) or Look(MUTED, "o", "\u25cb", "-")
             y = float(p["low"] if pd.isna(p["best"]) else p["best"])
@@ -166,11 +275,21 @@ def draw_series(data: ChartData) -> Figure:
                         color=lk.ink, gid=f"projection-label:{p['voice']}")
             tops.append(float(p["high"]) if not pd.isna(p["high"]) else y)
         count_axis(ax, max(tops) * 1.14 or 1)
-        drawn = [*xs, *data.points["as_of"], *data.projections["as_of"]]
+        drawn = [*(r for run in runs for r in (*run["start"], run["end"].iloc[-1])), *data.points["as_of"],
+                 *data.projections["as_of"], through]
         _time_axis(ax, _clusters(mdates.date2num(pd.to_datetime(pd.Series(drawn)).to_numpy())))
         ax.set_ylabel(axis_label(data.chart), color=MUTED, fontsize=10.5)
-        heading(fig, data.chart.title, subtitle(data), footer(data))
+        if len(data.derived):
+            ax.plot([], [], color=INK, lw=2.2, ls=(0, (3, 2)), label="derived: a middle no source stated")
+            ax.legend(loc="upper left", frameon=False, fontsize=10, handlelength=2.6)
+        heading(fig, data.chart.title, subtitle(data), footer(data), ax)
+        taken: list[Any] = []
+        for said, at, y in inline:
+            if not _inline(fig, ax, said, [float(mdates.date2num(x)) for x in at], y, taken):
+                said.set_transform(ax.transAxes)
+                labels.append((y, said))
         spread(fig, ax, labels)
+        _leaders(fig, ax, anchors)
     return fig
 
 
@@ -216,7 +335,13 @@ def draw_compared(data: ChartData) -> Figure:
         highs = [float(r["high"]) for r in rows if not is_open(r["high"])]
         top = max([*highs, *(value(r) for r in rows)]) * 1.18 or 1
         now = data.current
-        if now is not None:  # the consensus, behind every range
+        if data.single:  # nothing to compare with: said in words, the one figure drawn once
+            only = rows[0]
+            ax.text(0.02, 0.96, f"Only one source: {source_line(data)}.\nNo other estimate of this figure to "
+                    f"compare it with{' up to ' + day(data.through) if True else ''}; its latest figure is "
+                    f"{row_span(only)} as of {day(only['as_of'])}.", transform=ax.transAxes, va="top", ha="left",
+                    fontsize=11, color=MUTED, gid="single", linespacing=1.35)
+        elif now is not None:  # the consensus, behind every range
             band_high = top if is_open(now["high"]) else float(now["high"])
             ax.axvspan(float(now["low"]), max(band_high, float(now["low"]) + top * 0.004), color=INK, alpha=0.1,
                        lw=0, gid="band", zorder=0)
@@ -240,7 +365,7 @@ def draw_compared(data: ChartData) -> Figure:
                     zorder=5, alpha=alpha, gid=f"source:{voice}")
             said = f"{row_span(r)}\nas of {day(r['as_of'])}"
             if not r["counting"]:
-                said += f"\nnot counted: older than {data.stale_days} days"
+                said += f"\nnot counted: {why_not_counted(data, r)}"
             if r["disputed_with"]:
                 said += f"\n\u2716 disputed with {r['disputed_with']}"
             labels.append((y, ax.text(1.02, y, said, transform=ax.get_yaxis_transform(), va="center", fontsize=10,
@@ -262,8 +387,9 @@ def draw_compared(data: ChartData) -> Figure:
         ax.set_axisbelow(True)
         ax.spines["left"].set_visible(False)
         n = len(rows)
-        sub = (f"The latest figure of {'each of ' * (n > 1)}{n} source{'s' * (n > 1)} as of {day(data.through)}"
+        sub = (("The latest figure of the only source" if n == 1 else f"The latest figure of each of {n} sources")
+               + f" as of {day(data.through)}"
                + (f" \u00b7 {len(pairs)} disputed pair{'s' * (len(pairs) != 1)}" if len(pairs) else ""))
-        heading(fig, f"{data.chart.title}: the estimates compared", sub, footer(data, compared=True))
+        heading(fig, f"{data.chart.title}: the estimates compared", sub, footer(data, compared=True), ax)
         spread(fig, ax, labels, gap_px=4)  # a long range or a long name disputed with: wrapped, then apart
     return fig

@@ -27,8 +27,11 @@ from .words import day, describe_compared, describe_series, footer, is_open, sou
 log = logging.getLogger(__name__)
 
 #: Columns of the time-series chart's CSV: the consensus per week, each source's figures, projections.
-SERIES_CSV = ["layer", "voice", "week", "date", "as_of", "low", "best", "high", "open_ended", "n_sources",
-              "disputed", "rule", "source_ids"]
+#: A consensus row is one step of the line, from `date` to `until`; `best` is empty where the line is
+#: not drawn (a gap, `n_sources` 0, or a derived best before its figures were all published);
+#: `derived` marks a best no source stated. A source row is one figure, drawn from `date` to `until`.
+SERIES_CSV = ["layer", "voice", "week", "date", "until", "as_of", "low", "best", "high", "open_ended", "derived",
+              "n_sources", "disputed", "rule", "source_ids"]
 #: Columns of the estimates-compared chart's CSV: each source's latest figure, then the consensus.
 COMPARED_CSV = ["voice", "as_of", "low", "best", "high", "open_ended", "counting", "in_consensus", "disputed_with",
                 "rule", "source_ids"]
@@ -86,27 +89,32 @@ def build(data: ChartData, compared: bool = False) -> Figure:
 
 
 def series_csv(data: ChartData) -> pd.DataFrame:
-    """What the time-series chart plots: the consensus per week, each source's figures, projections.
-    A point is drawn at its best, else its low; `open_ended` rows have an arrow instead of a high."""
-    w = data.series
-    through = pd.Timestamp(data.through)
+    """What the time-series chart plots: the consensus line step by step (gaps included), each
+    source's figures, projections. A point is drawn at its best, else its low; `open_ended` rows
+    have an arrow instead of a high; `derived` rows carry a best no source stated."""
+    w = data.line
+    last = pd.Timestamp(data.through)
+    drawn = w["y"].notna()
     consensus = pd.DataFrame({
-        "layer": "consensus", "voice": "consensus", "week": w["period"],
-        "date": [min(e, through) for e in w["period_end"]], "as_of": w["as_of"], "low": w["low"],
-        "best": w["best"], "high": w["high"], "open_ended": w["high"].isna(), "n_sources": w["n_sources"],
-        "disputed": w["disputed"], "rule": "consensus", "source_ids": w["sources"]})
+        "layer": "consensus", "voice": "consensus", "week": [week_label(d.date()) for d in w["start"]],
+        "date": w["start"], "until": [last if i == len(w) - 1 else max(e - pd.Timedelta(days=1), d)
+                                      for i, (d, e) in enumerate(zip(w["start"], w["end"], strict=True))],
+        "as_of": w["as_of"], "low": w["low"],
+        "best": w["best"].where(drawn), "high": w["high"], "open_ended": w["high"].isna() & (w["n_sources"] > 0),
+        "derived": w["derived"] & drawn, "n_sources": w["n_sources"], "disputed": w["disputed"],
+        "rule": ["consensus" if n else "gap" for n in w["n_sources"]], "source_ids": w["sources"]})
     p = data.points
     sources = pd.DataFrame({
         "layer": "source", "voice": p["voice"], "week": [week_label(d.date()) for d in p["as_of"]],
-        "date": p["as_of"], "as_of": p["as_of"], "low": p["low"], "best": p["best"], "high": p["high"],
-        "open_ended": p["high"].isna(), "n_sources": pd.NA, "disputed": pd.NA, "rule": p["rule"],
-        "source_ids": p["source_ids"]})
+        "date": p["as_of"], "until": p["until"], "as_of": p["as_of"], "low": p["low"], "best": p["best"],
+        "high": p["high"], "open_ended": p["high"].isna(), "derived": False, "n_sources": pd.NA, "disputed": pd.NA,
+        "rule": p["rule"], "source_ids": p["source_ids"]})
     j = data.projections
     projected = pd.DataFrame({
         "layer": "projection", "voice": j["voice"], "week": [week_label(d.date()) for d in j["as_of"]],
-        "date": j["as_of"], "as_of": j["stated"], "low": j["low"], "best": j["best"], "high": j["high"],
-        "open_ended": j["high"].isna(), "n_sources": pd.NA, "disputed": pd.NA, "rule": "projection",
-        "source_ids": j["source_id"]})
+        "date": j["as_of"], "until": j["as_of"], "as_of": j["stated"], "low": j["low"], "best": j["best"],
+        "high": j["high"], "open_ended": j["high"].isna(), "derived": False, "n_sources": pd.NA, "disputed": pd.NA,
+        "rule": "projection", "source_ids": j["source_id"]})
     frames = [f for f in (consensus, sources, projected) if len(f)]
     return pd.concat(frames, ignore_index=True)[SERIES_CSV] if frames else pd.DataFrame(columns=SERIES_CSV)
 

@@ -92,7 +92,9 @@ def canvas() -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def heading(fig: Figure, title: str, sub: str, foot: str) -> None:
+def heading(fig: Figure, title: str, sub: str, foot: str, ax: Axes | None = None) -> None:
+    """Title, subtitle and footer; with `ax`, the axes are raised where a long footer would meet
+    their tick labels."""
     fig.text(EDGE, 0.955, title, fontsize=18, weight="bold", color=INK, va="top", gid="title")
     said = fig.text(EDGE, 0.89, textwrap.fill(sub, 125, break_on_hyphens=False), fontsize=12, color="#333333",
                     va="top", gid="subtitle", linespacing=1.3)
@@ -103,6 +105,12 @@ def heading(fig: Figure, title: str, sub: str, foot: str) -> None:
         if text.get_window_extent(renderer).width > fig.bbox.width * (1 - 2 * EDGE):
             text.set_text(whole)
             fit(text, fig.bbox.width * (1 - 2 * EDGE))
+    if ax is not None:
+        ticks = ax.xaxis.get_tightbbox(renderer)
+        if ticks is not None:
+            need = foot_text.get_window_extent(renderer).y1 + 10 - ticks.y0
+            if need > 0:
+                fig.subplots_adjust(bottom=fig.subplotpars.bottom + need / fig.bbox.height)
 
 
 def count_axis(ax: Axes, top: float) -> None:

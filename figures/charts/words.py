@@ -64,17 +64,23 @@ def value(row: Any) -> int:
     return int(row["low"] if pd.isna(row["best"]) else row["best"])
 
 
-def span(low: Any, best: Any, high: Any, say: Say = human) -> str:
-    """`5.26 million`, `at least 1,151`, `3,500 to 5,500 (best 3,900)`."""
+def span(low: Any, best: Any, high: Any, say: Say = human, derived: bool = False) -> str:
+    """`5.26 million`, `at least 1,151`, `3,500 to 5,500 (best 3,900)`, `(derived best 275)`."""
     if is_open(high):
         return f"at least {say(low)}"
     if low == high:
         return say(low)
-    return f"{say(low)} to {say(high)}" + ("" if pd.isna(best) else f" (best {say(best)})")
+    return f"{say(low)} to {say(high)}" + ("" if pd.isna(best) else f" ({'derived ' * derived}best {say(best)})")
+
+
+def _derived(row: Any) -> bool:
+    """Whether a consensus row's best is derived (no source stated it)."""
+    found = row.get("best_derived", False) if hasattr(row, "get") else False
+    return bool(found) and not pd.isna(found)
 
 
 def row_span(row: Any, say: Say = human) -> str:
-    return span(row["low"], row["best"], row["high"], say)
+    return span(row["low"], row["best"], row["high"], say, _derived(row))
 
 
 def short_span(row: Any) -> str:
@@ -84,7 +90,7 @@ def short_span(row: Any) -> str:
         return span(low, best, high)
     millions = low >= 1_000_000
     said = f"{low / 1e6:.3g}\u2013{high / 1e6:.3g} million" if millions else f"{human(low)}\u2013{human(high)}"
-    return said + ("" if pd.isna(best) else f" (best {human(best)})")
+    return said + ("" if pd.isna(best) else f" ({'derived ' * _derived(row)}best {human(best)})")
 
 
 def change(data: ChartData, say: Say = human) -> str:
@@ -120,7 +126,7 @@ def latest_label(data: ChartData, year: int | None = None) -> str:
     now = data.current
     assert now is not None
     when = set_on(now)
-    said = short_span(now).replace(" (best", "\n(best")
+    said = short_span(now).replace(" (best", "\n(best").replace(" (derived best", "\n(derived best")
     return f"{said},\n{day(when, year=when.year != year)}, {who(now)}"
 
 
@@ -150,15 +156,37 @@ def source_line(data: ChartData, voices: list[str] | None = None) -> str:
     return "; ".join(parts)
 
 
+def windows_said(data: ChartData) -> str:
+    """`daily and irregular figures count 14 days after their date, yearly figures 366 days`."""
+    parts = [f"{who} figures {days} days" for who, days in data.windows]
+    if not parts:
+        return f"a figure counts for {data.stale_days} days after its date"
+    first = parts[0].replace(" figures ", " figures count ", 1) + " after their date"
+    return ", ".join([first, *parts[1:]])
+
+
 def method(data: ChartData, compared: bool = False) -> str:
-    """The one-line method note: how the figures count, and what each mark drawn means."""
+    """The one-line method note, built from the rules applied to this chart: how long figures
+    count, where totals start, how the line is drawn between reports, and what each mark means."""
     w, p = data.series, (data.latest if compared else data.points)
-    if compared:
+    if compared and data.single:
+        note = ["the one source's latest figure"]
+    elif compared:
         note = ["each source's latest figure (dashed line: the consensus"
                 + ("; shaded: its range)" if _banded(w.tail(1)) else ")")]
     else:
-        note = ["line = consensus of the sources on each Sunday" + ("; shaded = its range" if _banded(w) else "")]
-    note.append(f"a figure counts for {data.stale_days} days after its date")
+        st = data.steps
+        line = "line = the one source's figures" if data.single else "line = the consensus"
+        note = [line + " as steps, each figure held until the next or the end of its window; blank = no figure "
+                "counts" + ("; shaded = the consensus range" if _banded(st) else "")]
+    note.append(windows_said(data))
+    if data.count_from is not None:
+        note.append(f"counted from {day(data.count_from)}, earlier figures not drawn")
+    if not data.monotone and len(data.voices) > 1:
+        note.append("a newer stock figure replaces older ones")
+    if not compared and len(data.derived):
+        note.append("dashed = derived, a middle of the sources' bounds that no source stated, shown from the "
+                    "day its figures were all published")
     sums = [v for v in data.voices if (p["voice"].eq(v) & p["kind"].eq("incidents")).any()]
     if sums:
         note.append(f"{', '.join(sums)}: daily or per-event figures summed into a running total")
@@ -169,6 +197,20 @@ def method(data: ChartData, compared: bool = False) -> str:
     if compared and len(data.disputes):
         note.append("red dotted line = two figures that cannot both be true")
     return "; ".join(note)
+
+
+def window_of(data: ChartData, row: Any) -> int:
+    """How long a voice's latest figure counts."""
+    found = row.get("window") if hasattr(row, "get") else None
+    return data.stale_days if found is None or pd.isna(found) else int(found)
+
+
+def why_not_counted(data: ChartData, row: Any) -> str:
+    """`older than 14 days` or `replaced by a newer figure` (a stock figure another voice updated)."""
+    days = window_of(data, row)
+    if pd.Timestamp(row["as_of"]) + pd.Timedelta(days=days) >= pd.Timestamp(data.through):
+        return "replaced by a newer figure"
+    return f"older than {days} days"
 
 
 def _banded(frame: pd.DataFrame) -> bool:
@@ -198,29 +240,59 @@ def _extremes(data: ChartData) -> str:
     low, high = ranked[0], ranked[-1]
 
     def said(r: dict[str, Any]) -> str:
-        stale = "" if r["counting"] else f", older than {data.stale_days} days and not counted"
+        stale = "" if r["counting"] else f", {why_not_counted(data, r)} and not counted"
         return f"{r['voice']}, {row_span(r, exact)} as of {long_day(r['as_of'])}{stale}"
     if len(ranked) == 1:
         return f" Only source: {said(high)}."
     return f" Highest source: {said(high)}. Lowest source: {said(low)}."
 
 
+def _days(a: Any, b: Any) -> str:
+    """`11 to 13 May 2023`, `24 May to 6 October 2023`, `7 October 2023`."""
+    a, b = pd.Timestamp(a), pd.Timestamp(b)
+    if a.normalize() >= b.normalize():
+        return long_day(a)
+    if a.year != b.year:
+        return f"{long_day(a)} to {long_day(b)}"
+    return f"{a.day}{' ' + f'{a:%B}' if a.month != b.month else ''} to {long_day(b)}"
+
+
 def describe_series(data: ChartData) -> str:
-    """Alt text of the time-series chart: what it shows, the trend, the latest range, the extremes."""
-    c, w, now = data.chart, data.series, data.current
+    """Alt text of the time-series chart: what it shows and how, the trend, the gaps, which values
+    are derived, the latest range, the extremes."""
+    c, line, now = data.chart, data.line, data.current
     assert now is not None
-    first = w.iloc[0]
-    delta = value(now) - value(first)
-    trend = "rose" if delta > 0 else "fell" if delta < 0 else "stayed level"
-    start = f"from {exact(value(first))} as of {long_day(first['as_of'])} "
+    one = pd.Timedelta(days=1)
+    drawn = line[line["y"].notna()]
+    first = drawn.iloc[0] if len(drawn) else None
     n = len(data.voices)
-    ranged = " to " in row_span(now)
-    said = (f"Line chart: {c.title} ({_what(data)}), the consensus of {n} source{'s' * (n != 1)} for each "
-            f"week from {first['period']} to {data.week}, with each source's figures as points. The figure "
-            f"{trend} {start if delta else 'at ' + exact(value(now)) + ' '}"
-            + (f"to {'a range of ' * ranged}{row_span(now, exact)} as of {long_day(now['as_of'])}" if delta
-               else f"up to {long_day(now['as_of'])}")
-            + f"; {change(data, exact)}.{_extremes(data)}")
+    who = "one source's figures" if data.single else f"the consensus of {n} sources"
+    said = (f"Step chart: {c.title} ({_what(data)}), {who} from {long_day(line['start'].iloc[0])} to "
+            f"{long_day(data.through)}, each figure held until the next or until it stops counting"
+            + ("" if data.single else ", with each source's figures as points") + ".")
+    gaps = line[line["n_sources"] == 0]
+    if len(gaps):
+        said += " No figure counts " + ", ".join(
+            f"on {long_day(g['start'])}" if g["end"] - one <= g["start"] else f"from {_days(g['start'], g['end'] - one)}"
+            for g in records(gaps)) + "."
+    latest = f"{row_span(now, exact)} as of {long_day(now['as_of'])}"
+    if first is not None:
+        start_value = int(first["y"])
+        delta = value(now) - start_value
+        trend = "rose" if delta > 0 else "fell" if delta < 0 else "stayed level"
+        begun = (f"{'at least ' * is_open(first['high'])}{exact(start_value)}{' (derived)' * bool(first['derived'])}"
+                 f" as of {long_day(first['start'])}")
+        said += (f" The figure {trend} from {begun} to {latest}" if delta else
+                 f" The figure stayed at {exact(value(now))} up to {long_day(now['as_of'])}")
+        said += f"; {change(data, exact)}."
+    derived = data.derived
+    if len(derived):
+        said += (" Derived values, which no source stated (a middle of the sources' bounds), drawn dashed: "
+                 + "; ".join(f"{exact(int(d['best']))} from {_days(d['start'], d['end'])}" for d in records(derived))
+                 + ".")
+    else:
+        said += " Every value drawn is a figure a source stated."
+    said += _extremes(data)
     if len(data.projections):
         p = data.projections.iloc[-1]
         said += (f" Projection ({p['voice']}, stated {long_day(p['stated'])}): {row_span(p, exact)} by "
@@ -234,7 +306,7 @@ def describe_compared(data: ChartData) -> str:
     rows = sorted(records(data.latest), key=lambda r: (-value(r), r["voice"]))
     parts = []
     for r in rows:
-        stale = "" if r["counting"] else f" (older than {data.stale_days} days, not counted)"
+        stale = "" if r["counting"] else f" ({why_not_counted(data, r)}, not counted)"
         parts.append(f"{r['voice']}: {row_span(r, exact)} as of {long_day(r['as_of'])}{stale}")
     said = (f"Range chart: {c.title} ({_what(data)}), each source's latest figure as of "
             f"{long_day(data.through)}, from highest to lowest. {'; '.join(parts)}.")
