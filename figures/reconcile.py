@@ -21,7 +21,8 @@ The rules, in the order they apply (docs/reconciliation.md says the same, with e
    of those ranges; where groups of equal size disagree it spans all of them. An open upper
    end stays open unless another voice in the group bounds it. The best figure is the median of
    the stated bests, else the middle of the consensus range on a log scale (flagged `derived`),
-   kept inside the consensus range. Two voices whose ranges do not overlap are a dispute.
+   kept inside the consensus range. Two voices whose reaches (range, rounding tolerance and the
+   growth their pace allows since the older figure's date, `reach`) do not meet are a dispute.
 5. **Running totals do not fall.** Over time, a consensus low raises every later date's low and
    a consensus upper bound caps every earlier date's high. Where a later cap falls below an
    earlier floor the figures contradict each other: the upper end is left open and the date is

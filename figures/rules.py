@@ -294,6 +294,16 @@ RULES: list[Rule] = [
          "Arithmetic is on integers: low = X·9 // 10, high = ceil(11·X / 10); no bound runs below 0.",
          examples=_x(("about 5", 4, 5, 6, "about"), ("about 15", 13, 15, 17, "about"), ("about 1", 0, 1, 2, "about"),
                      ("nearly 1", 0, None, 0, "nearly"), ("just over 5", 6, None, 6, "just-over"))),
+    Rule("ours:rounding-tolerance", OURS,
+         "Where the contract's \"Rounding and disputes\" leaves the detail open: a figure read from a table "
+         "cell (\"5914000\") is rounded by the same rule on its value (three or more trailing zeros); only an "
+         "`exact` figure carries a tolerance, as a modifier or a source's own range already says how precise it "
+         "is; and \"dates close enough that the stock cannot have moved that much\" is made precise as a "
+         "growth allowance: an older figure may have moved by twice the pace it implies since the situation's "
+         "`count_from` (docs/reconciliation.md, section 4). Parsing is unchanged: `6.5 million` stays "
+         "6,500,000 low, best and high; the tolerance (50,000) is kept beside it (`figures/rounding.py`).",
+         examples=_x(("6.5 million", 6_500_000, 6_500_000, 6_500_000, "exact"),
+                     ("6,477,723", 6_477_723, 6_477_723, 6_477_723, "exact"))),
     Rule("ours:vague-modifiers", OURS,
          "A modifier on a vague amount acts on its span lo–hi: about keeps it (and its vague rule), nearly is "
          "lo / hi − 1, just over lo + 1 / hi, more than lo + 1 / None, at least lo / None, up to 0 / hi, fewer "
