@@ -49,7 +49,7 @@ __all__ = ["DISPUTE_COLUMNS", "EVIDENCE_COLUMNS", "HXL_COLUMNS", "SERIES_COLUMNS
 #: Columns of `QueryResult.observations`, in order.
 EVIDENCE_COLUMNS = [
     "source_id", "voice", "publisher", "metric", "group", "area", "place", "record_id", "as_of", "period_start",
-    "period_end", "scope", "modality", "low", "best", "high", "text", "rule", "url", "title",
+    "period_end", "scope", "modality", "low", "best", "high", "text", "rule", "tolerance", "url", "title",
     "published_at", "retrieved_at", "snapshot_sha256", "locator", "quote", "attributed_to",
     "adapter", "adapter_version", "counts", "in_consensus",
 ]
@@ -461,18 +461,20 @@ def _evidence(store: Store, ids: Sequence[int], band: Band | None, voices: dict[
     wanted = sorted(set(ids))
     counting = {int(i) for f in (band.figures if band else []) for i in f.evidence_ids}
     agreeing = {int(i) for f in (band.figures if band else []) if f.in_consensus for i in f.evidence_ids}
-    columns = [c for c in EVIDENCE_COLUMNS if c not in ("voice", "counts", "in_consensus")]
+    columns = [c for c in EVIDENCE_COLUMNS if c not in ("voice", "counts", "in_consensus", "tolerance")]
     with store.engine.connect() as conn:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             for r in conn.execute(sa.select(t.id, *[t[c] for c in columns]).where(t.id.in_(chunk)).order_by(t.id)):
                 d = dict(r._mapping)
                 oid = d.pop("id")
-                d.update(voice=voices.get(oid), counts=oid in counting, in_consensus=oid in agreeing)
+                d.update(voice=voices.get(oid), counts=oid in counting, in_consensus=oid in agreeing,
+                         tolerance=tolerance(d["text"], d["rule"], None if d["best"] is None else int(d["best"])))
                 rows.append(d)
     frame = typed_frame(pd.DataFrame(rows, columns=EVIDENCE_COLUMNS))
     for column in ("counts", "in_consensus"):
         frame[column] = frame[column].astype(bool)
+    frame["tolerance"] = frame["tolerance"].astype("int64")
     for column in ("source_id", "voice", "publisher", "metric", "group", "area", "scope", "modality", "text",
                    "rule", "url", "snapshot_sha256", "locator", "quote", "adapter", "adapter_version"):
         frame[column] = frame[column].astype(str)
