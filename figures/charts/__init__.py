@@ -69,7 +69,7 @@ def chart(metric: str, *, area: str | None = None, place: str | None = None, gro
             area=place or area_name(found.area), group=(who or "people").capitalize(), metric=metric))
     cfg = load_sources(sources)
     day = date.fromisoformat(through) if isinstance(through, str) else through
-    target = choose_week(store, [spec], week, day, date.today())
+    target = choose_week(store, [spec], week, day, date.today(), cfg)
     if target is None:
         raise FiguresError(f"no {metric} figure stored for {found.area}; run 'figures update' first")
     data = chart_data(store, spec, cfg, *target)

@@ -391,28 +391,40 @@ def _frame(rows: Sequence[Mapping[Any, Any]], columns: list[str]) -> pd.DataFram
     return out
 
 
-def last_week_with_data(store: Store, charts: list[ChartConfig], today: date) -> str | None:
-    """The week the charts are drawn for by default: the last complete ISO week (ending before
-    `today`) in which at least half as many charts have fresh figures (a counting figure dated
-    that week or the week before) as in their best week.
+#: The default week draws at least this share of the most charts any complete week draws.
+DEFAULT_WEEK_SHARE = 0.7
 
-    In a weekly run every active chart has fresh figures in the last week, so that week is
-    chosen. A store holding different years of different sources (the shipped offline data:
-    OHCHR to May 2022, IOM to 2023 for Ukraine and to 2025 for Sudan, one month of HAPI in 2025)
-    gets the last week that still draws at least half as many charts as the best week, not the
-    one week where a single chart has a figure.
-    """
-    fresh: dict[str, int] = {}
+
+def charts_drawn_by_week(store: Store, charts: list[ChartConfig], today: date,
+                         sources: SourcesFile | None = None) -> dict[str, list[str]]:
+    """Complete ISO week (ending on or before `today`) -> the ids of the charts that draw in it: those
+    with a figure counting on its Sunday, as the chart counts them (`hindsight=False`)."""
+    drawn: dict[str, list[str]] = {}
     for chart in charts:
+        opts = _options(sources, chart.area) if sources is not None else {"hindsight": False}
         try:
-            weekly = series(chart.metric, area=chart.area, place=chart.place, group=chart.group, db=store)
+            weekly = series(chart.metric, area=chart.area, place=chart.place, group=chart.group, db=store, **opts)
         except FiguresError:
             continue
-        ok = (weekly["period_end"] <= pd.Timestamp(today)) & (
-            weekly["as_of"] >= weekly["period_start"] - pd.Timedelta(days=7))
-        for period in weekly.loc[ok, "period"]:
-            fresh[str(period)] = fresh.get(str(period), 0) + 1
-    if not fresh:
+        for period in weekly.loc[weekly["period_end"] <= pd.Timestamp(today), "period"]:
+            drawn.setdefault(str(period), []).append(chart.id)
+    return drawn
+
+
+def last_week_with_data(store: Store, charts: list[ChartConfig], today: date,
+                        sources: SourcesFile | None = None) -> str | None:
+    """The week the charts are drawn for by default: the last complete ISO week (ending before
+    `today`) that draws at least `DEFAULT_WEEK_SHARE` (70%) of the most charts any complete week
+    draws.
+
+    In a weekly run every active chart draws in the last week, so that week is chosen, even with
+    a chart or two stopped. A store holding different years of different sources (the shipped
+    offline data: OHCHR's Ukraine updates to October 2023, IOM's Sudan rounds to 2025, one month
+    of HAPI in 2025) gets the last week that still draws most of its charts, not a later week
+    where a single chart has a figure.
+    """
+    drawn = charts_drawn_by_week(store, charts, today, sources)
+    if not drawn:
         return None
-    best = max(fresh.values())
-    return max(week for week, n in fresh.items() if 2 * n >= best)
+    best = max(len(ids) for ids in drawn.values())
+    return max(week for week, ids in drawn.items() if len(ids) >= DEFAULT_WEEK_SHARE * best)

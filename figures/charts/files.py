@@ -172,7 +172,7 @@ def default_charts(sources: SourcesFile) -> list[ChartConfig]:
 
 
 def choose_week(store: Store, charts: list[ChartConfig], week: str | None, through: date | None,
-                today: date) -> tuple[str, date] | None:
+                today: date, sources: SourcesFile | None = None) -> tuple[str, date] | None:
     """(week, day drawn through): the week given, the week of `through`, or the last complete week with data."""
     if week and through:
         raise ConfigError("give a week (YYYY-Www) or a through date, not both")
@@ -180,7 +180,7 @@ def choose_week(store: Store, charts: list[ChartConfig], week: str | None, throu
         return week_label(parse_week(week)[0]), parse_week(week)[1]
     if through:
         return week_label(through), through
-    found = last_week_with_data(store, charts, today)
+    found = last_week_with_data(store, charts, today, sources)
     return (found, parse_week(found)[1]) if found else None
 
 
@@ -190,7 +190,7 @@ def draw_week(store: Store, sources: SourcesFile, *, week: str | None, through: 
     charts = default_charts(sources)
     if not charts:
         raise ConfigError(f"{sources.path}: no charts and no sources; add a 'charts:' entry")
-    target = choose_week(store, charts, week, through, today or date.today())
+    target = choose_week(store, charts, week, through, today or date.today(), sources)
     if target is None:
         return None
     label, end = target

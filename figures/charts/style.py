@@ -92,6 +92,10 @@ def canvas() -> tuple[Figure, Axes]:
     return fig, ax
 
 
+#: The height the x axis's tick labels (two lines: `Mar\n2022`) take below the axes, in pixels.
+TICK_ROOM = 44
+
+
 def heading(fig: Figure, title: str, sub: str, foot: str, ax: Axes | None = None) -> None:
     """Title, subtitle and footer; with `ax`, the axes are raised where a long footer would meet
     their tick labels."""
@@ -105,12 +109,10 @@ def heading(fig: Figure, title: str, sub: str, foot: str, ax: Axes | None = None
         if text.get_window_extent(renderer).width > fig.bbox.width * (1 - 2 * EDGE):
             text.set_text(whole)
             fit(text, fig.bbox.width * (1 - 2 * EDGE))
-    if ax is not None:
-        ticks = ax.xaxis.get_tightbbox(renderer)
-        if ticks is not None:
-            need = foot_text.get_window_extent(renderer).y1 + 10 - ticks.y0
-            if need > 0:
-                fig.subplots_adjust(bottom=fig.subplotpars.bottom + need / fig.bbox.height)
+    if ax is not None:  # the x tick labels take two lines of 10.5 pt below the axes (about 44 px)
+        need = foot_text.get_window_extent(renderer).y1 + 10 + TICK_ROOM - ax.get_position().y0 * fig.bbox.height
+        if need > 0:
+            fig.subplots_adjust(bottom=fig.subplotpars.bottom + need / fig.bbox.height)
 
 
 def count_axis(ax: Axes, top: float) -> None:
