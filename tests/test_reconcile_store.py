@@ -218,6 +218,7 @@ EVIDENCE_SCHEMA = pa.DataFrameSchema(
         "modality": pa.Column(str), "low": pa.Column("Int64", pa.Check.ge(0)),
         "best": pa.Column("Int64", nullable=True),
         "high": pa.Column("Int64", nullable=True), "text": pa.Column(str), "rule": pa.Column(str),
+        "tolerance": pa.Column("int64", pa.Check.ge(0)),
         "url": pa.Column(str), "title": pa.Column(nullable=True),
         "published_at": pa.Column(pd.DatetimeTZDtype("us", "UTC"), nullable=True),
         "retrieved_at": pa.Column(pd.DatetimeTZDtype("us", "UTC")),
