@@ -305,7 +305,11 @@ def parse_key_figures(snapshot: Snapshot, source: SourceConfig) -> Parsed:
     if looks_like_html(text[:2000]):
         raise ParseError(source.id, snapshot.sha256, "the server sent an HTML page instead of the CSV (Google "
                                                      "serves one when the sheet is unpublished); check the url")
-    rows = list(csv.reader(io.StringIO(text)))
+    try:  # newline="": a lone carriage return inside a field is the field's, not a broken row
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ParseError(source.id, snapshot.sha256, f"{snapshot.url}: not a CSV the key-figures sheet serves "
+                                                     f"({exc}); check the url or fetch it again") from None
     header = [h.strip() for h in rows[1]] if len(rows) > 1 else []
     index: dict[str, int] = {}
     for key, (name, pattern) in COLUMNS.items():
