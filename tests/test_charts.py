@@ -340,8 +340,25 @@ def test_series_chart_squeezes_a_long_gap(full: Store, cfg: SourcesFile) -> None
     ax = fig.axes[0]
     assert ax.get_xscale() == "function"
     breaks = [t.get_text() for t in ax.texts if t.get_gid() == "break-label"]
-    assert breaks == ["Jun 2022 to Dec 2022, not to scale", "Jan 2023 to Sep 2023, not to scale"]
+    # June to December 2022 nothing counts: squeezed. UNHCR's end-2022 figure is held (yearly,
+    # 366 days) from January until IOM's figure of 25 September 2023 replaces it: a line is drawn
+    # across those months, so they are not squeezed away under a "not to scale" mark.
+    assert breaks == ["Jun 2022 to Dec 2022, not to scale"]
     assert flat(texts(fig)["latest"]) == "3.69 million, 31 Dec 2023, UNHCR"
+
+
+def test_a_held_figure_is_never_cut_by_a_squeezed_break(full: Store, cfg: SourcesFile) -> None:
+    """A step drawn over months (a yearly stock held) keeps its whole length on the axis: no break
+    mark falls inside any span the line is drawn over."""
+    for week in ("2023-W38", "2024-W01"):
+        data = chart_data(full, chart_of(cfg, "idps-ukraine"), cfg, week)
+        fig = build(data)
+        ax = fig.axes[0]
+        drawn = data.line[data.line["n_sources"] > 0]
+        spans = [(mdates.date2num(a), mdates.date2num(b)) for a, b in zip(drawn["start"], drawn["end"], strict=True)]
+        for patch in (p for p in ax.patches if p.get_gid() == "break"):
+            x0, x1 = sorted(patch.get_x() + d for d in (0, patch.get_width()))
+            assert not any(a < x0 and b > x1 for a, b in spans), (week, x0, x1)
 
 
 def test_a_stock_figure_is_not_held_past_its_window_or_a_newer_figure(full: Store, cfg: SourcesFile) -> None:

@@ -290,9 +290,12 @@ def test_chart_writes_png_alt_text_and_csv_for_the_last_week(loaded, tmp_path):
     assert {p.suffix for p in written} >= {".png", ".txt", ".csv"}
     png = next(p for p in written if p.suffix == ".png")
     # the last complete week that draws at least 70% of the most charts any week draws
-    assert png.parent.name == "2023-W40" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.parent.name == "2023-W38" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     drawn = {p.name.removesuffix(".png") for p in written if p.suffix == ".png" and "-compared" not in p.name}
-    assert {"idps-sudan", "idps-ukraine", "killed-sudan"} <= drawn
+    # a first user sees killed, injured, refugee and IDP charts, not IDPs alone (issue 13, point 5)
+    assert {"civilians-killed-ukraine", "civilians-injured-ukraine", "refugees-sudan", "idps-sudan",
+            "idps-ukraine"} <= drawn
+    assert len(drawn) >= 5 and "5 of 7 charts drawn for 2023-W38" in result.stderr
     alt = " ".join(p.read_text(encoding="utf-8") for p in written if p.name.endswith(".alt.txt"))
     assert "UNHCR" in alt and "IOM" in alt
     for skipped in set(c for c in ("refugees-ukraine", "civilians-killed-ukraine", "civilians-injured-ukraine",

@@ -115,7 +115,8 @@ def test_two_runs_at_once_store_each_figure_once(store, sources_file):
     for t in threads:
         t.join(120)
     assert [o.status for o in outcomes] == ["ok"] * 6
-    assert sum(o.added for o in outcomes) == store.count()["observations"] == 30 + 61 + 7
+    # OHCHR: 15 figures in each of five updates, 3 in the 2023 one; UNHCR: 61 days, 7 countries
+    assert sum(o.added for o in outcomes) == store.count()["observations"] == 78 + 61 + 7
     assert check(store.url).ok
 
 
@@ -126,7 +127,7 @@ def test_two_update_commands_at_once_on_one_sqlite_store(tmp_path):
         assert process.returncode == 0, stderr
     url = f"sqlite:///{tmp_path / 'figures.sqlite'}"
     assert check(url).ok
-    assert Store(url).count()["observations"] == 30 + 61
+    assert Store(url).count()["observations"] == 78 + 61  # OHCHR: 78 figures in six updates; UNHCR: 61 days
 
 
 def test_a_store_opens_at_once_while_another_process_writes(tmp_path):

@@ -259,7 +259,7 @@ def test_a_failure_mid_run_stores_nothing_of_that_source(store, sources_file, mo
 
     monkeypatch.setattr(ohchr, "parse", real)
     [again] = update(store, client, sources_file, ["ohchr-ukraine-updates"], offline=True)
-    assert again.status == "ok" and again.snapshots == 2 and store.count()["observations"] == again.added > 0
+    assert again.status == "ok" and again.snapshots == 6 and store.count()["observations"] == again.added > 0
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

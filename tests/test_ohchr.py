@@ -41,7 +41,11 @@ UPDATES = SourceConfig(
     licence="© United Nations (OHCHR); quotation with attribution", url="https://www.ohchr.org/en/countries/ukraine",
     area="UKR", cadence="irregular",
     params={"urls": ["https://www.ohchr.org/en/press-releases/2022/03/ukraine-civilian-casualty-update-25-march-2022",
-                     "https://reliefweb.int/report/ukraine/ukraine-civilian-casualties-2400-25-may-2022-enruuk"]},
+                     "https://reliefweb.int/report/ukraine/ukraine-civilian-casualties-2400-25-may-2022-enruuk",
+                     "https://reliefweb.int/report/ukraine/ukraine-civilian-casualties-2400-23-june-2022-enruuk",
+                     "https://reliefweb.int/report/ukraine/ukraine-civilian-casualties-2400-23-october-2022-enruuk",
+                     "https://reliefweb.int/report/ukraine/ukraine-civilian-casualties-2400-30-october-2022-enruuk",
+                     "https://www.ohchr.org/en/news/2023/09/ukraine-civilian-casualty-update-11-september-2023"]},
 )
 SHEET = SourceConfig(
     id="ocha-ukraine-key-figures", adapter="ohchr", publisher="OCHA",
@@ -434,3 +438,30 @@ def test_a_reworded_page_is_partial_with_its_problems(tmp_path: Path) -> None:
     parsed = parse(snapshot(MAY_LEAD.replace(" injured", " hurt"), content_type="text/plain"), published="2022-05-26")
     assert [(o.metric, o.estimate.best) for o in parsed.observations] == [("casualties", 8_691), ("killed", 3_998)]
     assert len(parsed.problems) == 4 and all(p.startswith("source 'ohchr-ukraine-updates'") for p in parsed.problems)
+
+
+def test_the_2023_wording_reads_the_totals_since_february_not_the_period() -> None:
+    """Updates since 2023 open with the last period ("From 1 to 10 September 2023, OHCHR recorded 292
+    civilian casualties: 55 killed ... and 237 injured") before the totals since 24 February 2022,
+    dated "to 10 September 2023, OHCHR recorded": the totals are the figures, as of that day."""
+    entry = next(e for e in ohchr_manifest() if e["file"] == "ohchr_update_2023-09-11.html")
+    raw = (OFFLINE / entry["file"]).read_text(encoding="utf-8")
+    parsed = parse(snapshot(raw, url=entry["url"]))
+    assert parsed.problems == []
+    national = {o.metric: o for o in parsed.observations if o.place is None}
+    assert {m: o.estimate.low for m, o in national.items()} == {"casualties": 27_149, "killed": 9_614,
+                                                               "injured": 17_535}
+    assert {o.as_of for o in parsed.observations} == {date(2023, 9, 10)}
+    assert all(o.provenance.quote.startswith("From 24 February 2022, which marked") for o in national.values())
+    assert not any(o.estimate.low in (292, 55, 237) for o in parsed.observations)
+
+
+def test_the_dated_sentence_not_the_page_title_opens_the_quote() -> None:
+    """ReliefWeb's reposts from autumn 2022 write "to 23 October 2022, the Office ... recorded": the
+    quote is that sentence, not the page's title and meta lines before it."""
+    entry = next(e for e in ohchr_manifest() if e["file"] == "ohchr_update_2022-10-24.html")
+    raw = (OFFLINE / entry["file"]).read_text(encoding="utf-8")
+    killed = next(o for o in parse(snapshot(raw, url=entry["url"])).observations
+                  if o.metric == "killed" and o.place is None)
+    assert killed.as_of == date(2022, 10, 23) and killed.estimate.low == 6_374
+    assert killed.provenance.quote.startswith("From 24 February 2022, when the Russian Federation")

@@ -403,7 +403,10 @@ def charts_drawn_by_week(store: Store, charts: list[ChartConfig], today: date,
     for chart in charts:
         opts = _options(sources, chart.area) if sources is not None else {"hindsight": False}
         try:
-            weekly = series(chart.metric, area=chart.area, place=chart.place, group=chart.group, db=store, **opts)
+            # Through `today`, as the chart of a week is drawn through its Sunday: a figure still
+            # counting on a Sunday after the last figure's own week draws that week too.
+            weekly = series(chart.metric, area=chart.area, place=chart.place, group=chart.group, db=store,
+                            end=today, **opts)
         except FiguresError:
             continue
         for period in weekly.loc[weekly["period_end"] <= pd.Timestamp(today), "period"]:
@@ -419,7 +422,7 @@ def last_week_with_data(store: Store, charts: list[ChartConfig], today: date,
 
     In a weekly run every active chart draws in the last week, so that week is chosen, even with
     a chart or two stopped. A store holding different years of different sources (the shipped
-    offline data: OHCHR's Ukraine updates to October 2023, IOM's Sudan rounds to 2025, one month
+    offline data: OHCHR's Ukraine updates to September 2023, IOM's Sudan rounds to 2025, one month
     of HAPI in 2025) gets the last week that still draws most of its charts, not a later week
     where a single chart has a figure.
     """

@@ -11,6 +11,7 @@ artist a test looks for carries a gid: `title`, `subtitle`, `footer`, `latest`, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -19,27 +20,45 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.transforms import offset_copy
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import offset_copy
 
 from ..errors import FiguresError
 from .data import ChartData
 from .style import EDGE, GRID, INK, MUTED, Look, arrows, canvas, count_axis, fit, heading, house_style, looks, spread
-from .words import (day, footer, is_open, latest_label, records, row_span, short_span, source_line, subtitle, tick,
-                    value, why_not_counted)
+from .words import (
+    day,
+    footer,
+    is_open,
+    latest_label,
+    records,
+    row_span,
+    short_span,
+    source_line,
+    subtitle,
+    tick,
+    value,
+    why_not_counted,
+)
 
 #: The widest a voice's name is drawn on the compared chart's y axis, in pixels: wide enough for
 #: "\u25cf Federal Ministry of Health" on one line.
 NAME_WIDTH = 220
 
 
-def _clusters(days: np.ndarray) -> list[tuple[float, float]]:
+def _clusters(days: np.ndarray, held: Sequence[tuple[float, float]] = ()) -> list[tuple[float, float]]:
     """Runs of dates (matplotlib day numbers) split at gaps long enough to squeeze: longer than
-    eight weeks and than a quarter of the whole span. At most three runs."""
+    eight weeks and than a quarter of the whole span, with no line drawn across them (`held`: the
+    spans a figure is drawn over; a yearly figure held for months is not squeezed away). At most
+    three runs."""
     days = np.unique(days)
     total = days[-1] - days[0]
     gaps = np.diff(days)
-    big = [i for i in np.argsort(-gaps)[:2] if gaps[i] > 56 and gaps[i] > 0.25 * total]
+
+    def crossed(i: int) -> bool:
+        return any(a <= days[i] and b >= days[i + 1] for a, b in held)
+
+    big = [i for i in np.argsort(-gaps)[:2] if gaps[i] > 56 and gaps[i] > 0.25 * total and not crossed(int(i))]
     cuts = sorted(int(i) + 1 for i in big)
     return [(float(run[0]), float(run[-1])) for run in np.split(days, cuts)]
 
@@ -277,7 +296,9 @@ def draw_series(data: ChartData) -> Figure:
         count_axis(ax, max(tops) * 1.14 or 1)
         drawn = [*(r for run in runs for r in (*run["start"], run["end"].iloc[-1])), *data.points["as_of"],
                  *data.projections["as_of"], through]
-        _time_axis(ax, _clusters(mdates.date2num(pd.to_datetime(pd.Series(drawn)).to_numpy())))
+        held = [(float(mdates.date2num(a)), float(mdates.date2num(b)))
+                for run in runs for a, b in zip(run["start"], run["end"], strict=True)]
+        _time_axis(ax, _clusters(mdates.date2num(pd.to_datetime(pd.Series(drawn)).to_numpy()), held))
         ax.set_ylabel(axis_label(data.chart), color=MUTED, fontsize=10.5)
         if len(data.derived):
             ax.plot([], [], color=INK, lw=2.2, ls=(0, (3, 2)), label="derived: a middle no source stated")

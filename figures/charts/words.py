@@ -4,6 +4,7 @@ week, the footer built from the data, and the alt text."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +23,30 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def human(n: int | float) -> str:
-    """A number as a reader says it: 5264767 -> '5.26 million', 31587 -> '31,600', 726 -> '726'."""
-    if abs(n) >= 1_000_000:
-        return f"{n / 1e6:.3g} million"
-    if abs(n) >= 10_000:
-        return f"{round(n, 3 - len(str(int(abs(n))))):,.0f}"
-    return f"{n:,.0f}"
+def human(n: int | float, way: str = "nearest") -> str:
+    """A number as a reader says it: 5264767 -> '5.26 million', 31587 -> '31,600', 726 -> '726'.
+
+    Three significant figures from 10,000 up, rounded to the nearest; `way="down"` for a lower
+    bound and `way="up"` for an upper one, so that a bound is never said beyond what its source
+    stated ("at least 31,587" is never "at least 31,600")."""
+    if abs(n) < 10_000:
+        return f"{n:,.0f}"
+    step = 10 ** (len(str(int(abs(n)))) - 3)
+    rounded = {"down": math.floor, "up": math.ceil}.get(way)
+    kept = rounded(n / step) * step if rounded else round(n, 3 - len(str(int(abs(n)))))
+    if abs(kept) >= 1_000_000_000:
+        return f"{kept / 1e9:,.3g} billion"
+    if abs(kept) >= 1_000_000:
+        return f"{kept / 1e6:.3g} million"
+    return f"{kept:,.0f}"
+
+
+def floor_said(n: int | float, say: Say) -> str:
+    """A lower bound as `say` writes it, never above it: under a million in full (a verified
+    minimum is quoted as stated: "at least 17,535"), from a million rounded down."""
+    if say is human:
+        return exact(n) if abs(n) < 1_000_000 else human(n, "down")
+    return say(n)
 
 
 def exact(n: int | float) -> str:
@@ -71,10 +89,11 @@ def value(row: Any) -> int:
 def span(low: Any, best: Any, high: Any, say: Say = human, derived: bool = False) -> str:
     """`5.26 million`, `at least 1,151`, `3,500 to 5,500 (best 3,900)`, `(derived best 275)`."""
     if is_open(high):
-        return f"at least {say(low)}"
+        return f"at least {floor_said(low, say)}"
     if low == high:
         return say(low)
-    return f"{say(low)} to {say(high)}" + ("" if pd.isna(best) else f" ({'derived ' * derived}best {say(best)})")
+    lo, hi = (human(low, "down"), human(high, "up")) if say is human else (say(low), say(high))
+    return f"{lo} to {hi}" + ("" if pd.isna(best) else f" ({'derived ' * derived}best {say(best)})")
 
 
 def _derived(row: Any) -> bool:
@@ -92,8 +111,10 @@ def short_span(row: Any) -> str:
     low, best, high = row["low"], row["best"], row["high"]
     if is_open(high) or low == high:
         return span(low, best, high)
-    millions = low >= 1_000_000
-    said = f"{low / 1e6:.3g}\u2013{high / 1e6:.3g} million" if millions else f"{human(low)}\u2013{human(high)}"
+    lo, hi = human(low, "down"), human(high, "up")
+    if lo.endswith(" million") and hi.endswith(" million"):  # "6.5-7.14 million"
+        lo = lo.removesuffix(" million")
+    said = f"{lo}\u2013{hi}"
     return said + ("" if pd.isna(best) else f" ({'derived ' * _derived(row)}best {human(best)})")
 
 

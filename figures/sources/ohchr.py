@@ -69,7 +69,9 @@ SEP = "[,\u00a0\u202f\u2009]"
 N = rf"(?<![\d,])(?:\d{{1,3}}(?:{SEP}\d{{3}})+|\d+)(?!\d|{SEP}\d)"
 DAY = r"(?:\d{1,2}\s+[A-Z][a-z]+(?:,?\s+\d{4})?|[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?)"
 AS_OF = re.compile(rf"\b(?:[Uu]ntil|[Tt]o|[Tt]ill)\s+(?:12\s+midnight|24[:.]00(?:\s+midnight)?|00:00|midnight)\s+"
-                   rf"(?:on\s+)?(?P<day>{DAY})|\bas\s+of\s+(?:24[:.]00|midnight)\s+(?:on\s+)?(?P<day2>{DAY})")
+                   rf"(?:on\s+)?(?P<day>{DAY})|\bas\s+of\s+(?:24[:.]00|midnight)\s+(?:on\s+)?(?P<day2>{DAY})"
+                   # the wording from late 2022: "From 24 February 2022, ..., to 10 September 2023, OHCHR recorded"
+                   rf"|(?<=,\s)to\s+(?P<day3>{DAY}),\s+(?=(?:the\s+)?(?:Office|OHCHR)\b)")
 LAST_NIGHT = re.compile(r"\b(?:and|to|until)\s+midnight\s+last\s+night\b")
 PUBLISHED = re.compile(rf"^\s*Date:\s*(?P<day>{DAY})|[Cc]ivilian casualty update,?\s+(?P<day2>{DAY})", re.M)
 START_YEAR = re.compile(r"24\s+February,?\s+(\d{4})|February\s+24,?\s+(\d{4})")
@@ -133,14 +135,14 @@ def read_update(text: str, published: date | None = None) -> Update:
     out = Update(published=published)
     if m := PUBLISHED.search(plain[:3000]):
         out.published = _day(m.group("day") or m.group("day2"), None) or published
-    national = NATIONAL.search(masked)
+    national = _national(masked)
     stated = list(AS_OF.finditer(masked))
     before = [m for m in stated if national and m.start() < national.start()]
     as_of = before[-1] if before else stated[0] if stated else None  # the day of the sentence, not a headline's
     if as_of:
         year = START_YEAR.search(plain)
         reference = out.published or (date(int(year.group(1) or year.group(2)), 12, 31) if year else None)
-        out.as_of = _day(as_of.group("day") or as_of.group("day2"), reference)
+        out.as_of = _day(as_of.group("day") or as_of.group("day2") or as_of.group("day3"), reference)
         if out.as_of is None:
             a, b = doc.span(as_of.start(), as_of.end())
             out.problems.append(f"chars {a}-{b}: the as-of day {as_of.group(0)!r} gives no "
@@ -174,6 +176,18 @@ def read_update(text: str, published: date | None = None) -> Update:
         _check_sum(out, doc, line)
     _unread_leads(out, doc, masked, plain, national)
     return out
+
+
+def _national(masked: str) -> re.Match[str] | None:
+    """The national totals: the first whose sentence counts from 24 February (updates since 2023
+    open with the last period's figures, "From 1 to 10 September 2023, OHCHR recorded 292 civilian
+    casualties", before the totals since the start), else the first."""
+    found = list(NATIONAL.finditer(masked))
+    for match in found:
+        begins = [m.end() for m in SENTENCE_START.finditer(masked, 0, match.start())]
+        if START_YEAR.search(masked, begins[-1] if begins else 0, match.start()):
+            return match
+    return found[0] if found else None
 
 
 def _unread_leads(out: Update, doc: Document, masked: str, plain: str,
