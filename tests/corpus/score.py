@@ -37,7 +37,7 @@ def label_span(text: str, claim: dict[str, Any]) -> tuple[int, int]:
 def _norm(name: str, value: Any) -> Any:
     if value is None:
         return None
-    if name == "place":
+    if name in ("place", "attributed_to"):
         return str(value).strip().lower().removeprefix("the ")
     return str(value)
 
@@ -67,8 +67,9 @@ class Score:
         return self.fields[name] / self.correct if self.correct else 0.0
 
 
-def score(passages: list[dict[str, Any]] | None = None) -> Score:
-    """Run extract over every passage and compare with the labels."""
+def score(passages: list[dict[str, Any]] | None = None, fields: tuple[str, ...] = FIELDS) -> Score:
+    """Run extract over every passage and compare with the labels (`fields`: those measured on
+    the correct claims; the world corpus adds `area` and `attributed_to`)."""
     result = Score()
     for p in passages or load():
         text = p["text"]
@@ -93,8 +94,8 @@ def score(passages: list[dict[str, Any]] | None = None) -> Score:
                 continue
             result.correct += 1
             values = {"group": o.group, "modality": o.modality, "scope": o.scope, "place": o.place,
-                      "as_of": o.as_of.isoformat()}
-            for name in FIELDS:
+                      "as_of": o.as_of.isoformat(), "area": o.area, "attributed_to": o.provenance.attributed_to}
+            for name in fields:
                 if _norm(name, values[name]) == _norm(name, label[name]):
                     result.fields[name] += 1
                 else:
@@ -106,10 +107,10 @@ def score(passages: list[dict[str, Any]] | None = None) -> Score:
     return result
 
 
-def report(result: Score, detail: bool = True) -> str:
+def report(result: Score, detail: bool = True, fields: tuple[str, ...] = FIELDS) -> str:
     lines = [f"claims: {result.labelled} labelled, {result.predicted} predicted, {result.correct} correct",
              f"precision {result.precision:.3f}  recall {result.recall:.3f}"]
-    lines += [f"{name:9s} {result.accuracy(name):.3f}" for name in FIELDS]
+    lines += [f"{name:13s} {result.accuracy(name):.3f}" for name in fields]
     if detail:
         for title, items in (("wrong", result.wrong), ("missed", result.misses), ("extra", result.extras),
                              ("fields", result.field_errors)):
