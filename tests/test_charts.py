@@ -577,16 +577,25 @@ def test_no_data_for_the_week_is_a_clear_message_and_no_chart(full: Store, cfg: 
     assert [d.data.chart.id for d in weekly.drawn] == ["idps-ukraine", "civilians-killed-ukraine",
                                                         "civilians-injured-ukraine"]
     assert weekly.skipped[0] == ("chart 'refugees-ukraine': no refugees figure for UKR counts in 2022-W22; the latest "
-                                 "is as of 25 Apr 2022 (2022-W17); skipped (pick a week with data: --week 2022-W17)")
-    assert weekly.skipped[-1] == ("chart 'killed-sudan': no killed figure for SDN counts in 2022-W22; the first "
+                                 "before it is as of 25 Apr 2022 (2022-W17); skipped (pick a week with data: "
+                                 "--week 2022-W17)")
+    assert weekly.skipped[-1] == ("chart 'killed-sudan': no killed figure for SDN counts in 2022-W22; the next "
                                   "is as of 18 Apr 2023 (2023-W16); skipped (pick a week with data: --week 2023-W16)")
+
+
+def test_a_skipped_chart_names_the_weeks_on_both_sides(full: Store, cfg: SourcesFile, tmp_path: Path) -> None:
+    """Between two figures, both weeks are offered: the one before and the one after."""
+    weekly = draw_week(full, cfg, week="2023-W38", through=None, out_dir=tmp_path)
+    [killed] = [m for m in weekly.skipped if m.startswith("chart 'killed-sudan'")]
+    assert "the latest before it is as of 9 May 2023 (2023-W19); the next is as of 7 Oct 2023 (2023-W40)" in killed
+    assert killed.endswith("(pick a week with data: --week 2023-W19 or --week 2023-W40)")
     assert not list((tmp_path / "2022-W22").glob("refugees-ukraine*"))
 
 
 def test_a_week_before_any_data_writes_nothing(replayed: Store, cfg: SourcesFile, tmp_path: Path) -> None:
     messages: list[str] = []
     assert write_weekly(replayed, cfg, week="2022-W05", through=None, out_dir=tmp_path, messages=messages) == []
-    assert "the first is as of 24 Feb 2022 (2022-W08)" in messages[0]
+    assert "the next is as of 24 Feb 2022 (2022-W08)" in messages[0]
     assert not any(tmp_path.iterdir())
 
 

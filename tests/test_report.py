@@ -113,7 +113,7 @@ def test_the_page_lists_latest_figures_disputes_and_what_was_skipped(report: Pat
     assert "People displaced within Ukraine 7.14 million 1 Apr 2022 (IOM) 2" in text
     assert '<span class="disputed">' not in report.read_text(encoding="utf-8") and "gap of" not in text
     assert "No two counting figures contradict each other at the end of the week." in text
-    assert "chart 'killed-sudan': no killed figure for SDN counts in 2022-W13; the first is as of 18 Apr 2023" in text
+    assert "chart 'killed-sudan': no killed figure for SDN counts in 2022-W13; the next is as of 18 Apr 2023" in text
 
 
 def test_each_chart_title_is_said_once(report: Path) -> None:

@@ -224,10 +224,15 @@ def _why_skipped(store: Store, chart: ChartConfig, week: str) -> str:
         return (f"chart {chart.id!r}: no {chart.metric}{group} figure for {where} at all; skipped "
                 "(run 'figures update', or pick a week with data)")
     before = [d for d in days if d <= parse_week(week)[1]]
-    latest = f"the latest is as of {day(before[-1])} ({week_label(before[-1])})" if before else (
-        f"the first is as of {day(days[0])} ({week_label(days[0])})")
-    return (f"chart {chart.id!r}: no {chart.metric}{group} figure for {where} counts in {week}; {latest}; "
-            f"skipped (pick a week with data: --week {week_label(before[-1] if before else days[0])})")
+    after = [d for d in days if d > parse_week(week)[1]]
+    said = []
+    if before:
+        said.append(f"the latest before it is as of {day(before[-1])} ({week_label(before[-1])})")
+    if after:
+        said.append(f"the next is as of {day(after[0])} ({week_label(after[0])})")
+    weeks = " or ".join(f"--week {week_label(d)}" for d in (before[-1:] + after[:1]))
+    return (f"chart {chart.id!r}: no {chart.metric}{group} figure for {where} counts in {week}; "
+            f"{'; '.join(said)}; skipped (pick a week with data: {weeks})")
 
 
 def write_weekly(store: Store, sources: SourcesFile, *, week: str | None, through: date | None, out_dir: Path,
