@@ -39,6 +39,25 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "VEN": ("venezuela", "venezuelans"), "YEM": ("yemen", "yemenis"),
 }
 
+#: Regions that reporting names and ISO 3166-2 (pycountry's subdivisions) spells otherwise or
+#: lacks (lower case) -> ISO3: parts of a country, read as places inside it.
+REGIONS: dict[str, str] = {
+    "tigray": "ETH", "amhara": "ETH", "afar": "ETH", "oromia": "ETH",
+    "darfur": "SDN", "kordofan": "SDN", "al jazirah": "SDN", "aj jazirah": "SDN", "gezira": "SDN",
+    "donbas": "UKR", "donbass": "UKR", "crimea": "UKR", "donetsk region": "UKR", "luhansk region": "UKR",
+    "kharkiv region": "UKR", "kherson region": "UKR", "zaporizhzhia region": "UKR",
+    "nagorno-karabakh": "AZE", "nagorno karabakh": "AZE", "karabakh": "AZE", "stepanakert": "AZE",
+    "north kivu": "COD", "south kivu": "COD", "ituri": "COD", "kivu": "COD",
+    "kurdistan region": "IRQ", "nineveh": "IRQ", "sinjar": "IRQ", "anbar": "IRQ",
+    "rakhine": "MMR", "sagaing": "MMR", "kachin": "MMR", "shan": "MMR", "chin state": "MMR",
+    "cabo delgado": "MOZ", "borno": "NGA", "borno state": "NGA", "adamawa": "NGA", "yobe": "NGA",
+    "balochistan": "PAK", "sindh": "PAK", "khyber pakhtunkhwa": "PAK",
+    "idlib province": "SYR", "northwest syria": "SYR", "north-west syria": "SYR", "northeast syria": "SYR",
+    "sinai": "EGY", "aceh": "IDN", "west bank": "PSE", "east jerusalem": "PSE", "south lebanon": "LBN",
+    "southern lebanon": "LBN", "bekaa": "LBN", "bekaa valley": "LBN", "mindanao": "PHL", "lanao del sur": "PHL",
+    "south ossetia": "GEO", "abkhazia": "GEO", "artibonite": "HTI", "west department": "HTI",
+}
+
 #: Name or demonym (lower case) -> ISO3.
 BY_NAME: dict[str, str] = {name: iso for iso, names in COUNTRIES.items() for name in names}
 
