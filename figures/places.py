@@ -29,7 +29,8 @@ MIN_POPULATION = 15_000
 NOT_TOWNS = frozenset({
     "police", "most", "split", "nice", "mobile", "reading", "bath", "same", "date", "gap", "bar", "sale",
     "ede", "un", "van", "delta", "northern", "southern", "eastern", "western", "north", "south", "east",
-    "west", "general", "colonel", "major", "governor", "mayor", "president", "minister", "doctors", "nurses", "ben", "de", "la", "le", "are", "bus", "eagle", "hope", "union", "victoria",
+    "west", "general", "colonel", "major", "governor", "mayor", "president", "minister", "doctors", "nurses",
+    "ben", "de", "la", "le", "are", "bus", "eagle", "hope", "union", "victoria",
     "independence", "liberty", "progress", "concord", "paradise", "commerce", "justice", "riverside",
     "alliance", "enterprise", "friendship", "freedom", "unity", "peace", "mission", "center", "centre",
     "university", "church", "national", "central", "american", "ministry", "health", "army", "red",
