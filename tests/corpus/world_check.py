@@ -8,7 +8,6 @@ it exits 1 and names the file, passage and claim of each problem.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import Counter
 from datetime import date
@@ -42,6 +41,16 @@ def load() -> list[dict[str, Any]]:
     return out
 
 
+def _down(x: int) -> int:
+    """floor(0.9 X) in whole numbers (floating point gives 1.1 * 1500 = 1650.0000000000002)."""
+    return 9 * x // 10
+
+
+def _up(x: int) -> int:
+    """ceil(1.1 X) in whole numbers."""
+    return -(-11 * x // 10)
+
+
 def _range_problem(c: dict[str, Any]) -> str | None:
     low, best, high, rule = c.get("low"), c.get("best"), c.get("high"), c.get("rule")
     if not isinstance(low, int) or low < 0:
@@ -51,16 +60,16 @@ def _range_problem(c: dict[str, Any]) -> str | None:
     if rule == "about":
         if best is None:
             return "about needs a best"
-        if (low, high) != (math.floor(0.9 * best), math.ceil(1.1 * best)) and best != 12:
-            return f"about {best}: low/high should be {math.floor(0.9 * best)}/{math.ceil(1.1 * best)}"
+        if (low, high) != (_down(best), _up(best)) and best != 12:
+            return f"about {best}: low/high should be {_down(best)}/{_up(best)}"
         return None
     if rule == "nearly":
         if best is not None or not isinstance(high, int):
             return "nearly: best None, high X-1"
         x = high + 1
-        return None if low == math.floor(0.9 * x) else f"nearly {x}: low should be {math.floor(0.9 * x)}"
+        return None if low == _down(x) else f"nearly {x}: low should be {_down(x)}"
     if rule == "just-over":
-        return None if best is None and isinstance(high, int) and high == math.ceil(1.1 * (low - 1)) else \
+        return None if best is None and isinstance(high, int) and high == _up(low - 1) else \
             "just-over X: X+1 / None / ceil(1.1X)"
     if rule in ("more-than", "at-least"):
         return None if best is None and high is None else f"{rule}: best and high are None"
