@@ -23,7 +23,8 @@ VERSION = "1.0"
 
 #: A run of capitalised words, as names are written: "Democratic Republic of the Congo", "El-Fasher",
 #: "Port-au-Prince", "Cox's Bazar", "Kahramanmaraş".
-NAME_RUN = re.compile(r"[A-Z][\w\u2019'-]*[^\W\d_](?:\s(?:of\s(?:the\s)?|al\s|el\s|de\s|del\s)?[A-Z][\w\u2019'-]*[^\W\d_])*")
+_WORD = r"[A-Z][\w\u2019'-]*[^\W\d_]"
+NAME_RUN = re.compile(rf"{_WORD}(?:\s(?:of\s(?:the\s)?|al\s|el\s|de\s|del\s)?{_WORD})*")
 
 
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|around|outside|from|to|into|across|of|inside)\s+(?:the\s+)?$")
@@ -74,9 +75,7 @@ def _claim_area(place: str | None, metric: str | None, area: str) -> tuple[str, 
     iso = places.country_code(place)
     if metric not in _MOVED:
         iso = iso or places.city_country(place, prefer=area)
-        if iso is not None and iso != area and area != UNKNOWN_AREA:
-            area = iso
-        elif iso is not None and area == UNKNOWN_AREA:
+        if iso is not None:
             area = iso
     if places.country_code(place) == area and BY_NAME.get(key, area) == area:
         return area, None  # the area itself is no place inside it
