@@ -417,6 +417,27 @@ RULES: list[Rule] = [
                  _C("500 people were killed in Khartoum, including 132 children.",
                     (_E("500", "killed", "all", 500, 500, 500, place="Khartoum", area="SDN"),
                      _E("132", "killed", "children", 132, 132, 132, place="Khartoum", area="SDN"))))),
+    Rule("ours:people-by-harm", OURS,
+         "A plural noun after a figure that the word tables do not know is a noun of people, not of things, when "
+         "a harm only people suffer is said of it (killed, injured, casualties, missing) right after it, or a noun "
+         "of harm and \"of\" (ours:harm-of) or a verb of harm stands right before the figure.",
+         claims=(_C("The death of at least 12 paramedics was confirmed.",
+                    (_E("at least 12", "killed", "all", 12, None, None),)),
+                 _C("Forty rescuers are among the dead.", (_E("Forty", "killed", "all", 40, 40, 40),)),
+                 _C("The strike destroyed 12 ambulances."),)),
+    Rule("ours:went-missing", OURS, "\"Went missing\" and \"gone missing\" count the missing, not a flight.",
+         claims=(_C("Some 200 people went missing after the flood.",
+                    (_E("Some 200", "missing", "all", 180, 200, 220),)),)),
+    Rule("ours:relative-clause", OURS,
+         "A relative clause between the people and their verb (\"who did not want to stay\", \"who fled the "
+         "city\") is read over: the figure counts what its main verb says.",
+         claims=(_C("About 2,000 people who fled the city were killed.",
+                    (_E("About 2,000", "killed", "all", 1_800, 2_000, 2_200),)),)),
+    Rule("ours:spoke-on", OURS,
+         "A broadcaster after a verb of speaking and \"on\" (\"said on Channel 4\", \"speaking on state "
+         "TV\") is where it was said, not a place the figure is about.",
+         claims=(_C("At least 35 people were killed, the governor said on Channel 4.",
+                    (_E("At least 35", "killed", "all", 35, None, None, attributed_to="governor"),)),)),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),

@@ -33,6 +33,10 @@ from .vocabulary import (
     PRONOUNS,
 )
 
+#: Verbs of speaking before "on" and a broadcaster: "said on Channel 4", "speaking on state TV".
+_SPOKE: frozenset[str] = frozenset({"said", "says", "told", "speaking", "spoke", "appeared", "announced",
+                                    "posted", "wrote", "interview", "statement", "broadcast", "aired"})
+
 #: Words before a place named anywhere in the sentence, when none is named next to the figure.
 _PLACE_ANYWHERE: frozenset[str] = frozenset({"in", "on", "of", "at", "near", "outside", "inside"})
 
@@ -47,6 +51,8 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
         word = tokens[i].text
         if word in ("fled", "left", "fleeing") and claim.metric == "refugees":
             return None  # refugees who fled X come from X: the area, not a place in it
+        if word == "on" and i and tokens[i - 1].text in _SPOKE:
+            return None  # "said on Channel 4": the broadcaster is no place (ours:spoke-on)
         if word in PLACE_PREPOSITIONS or (word in ("of", "for") and i and tokens[i - 1].text in PLACE_OF):
             return _place_name(sentence, tokens, i + 1)
         return None

@@ -84,14 +84,32 @@ def own_predicate(words: list[str], end: int) -> bool:
         and words[i] not in BETWEEN and words[i] not in GROUPS
 
 
-def counts_other_things(words: list[str], caps: list[bool], end: int) -> bool:
-    """True when a figure is followed by a plural noun for things: "8,239 locations", "155 facilities"."""
+#: Harms that happen to people only: a plural noun they happen to is a noun of people.
+_PEOPLE_HARMS = frozenset({"killed", "injured", "casualties", "missing"})
+#: Verbs of harm right before a figure whose object they make people: "killing 12 paramedics".
+_HARM_VERBS = frozenset({"killing", "killed", "kill", "injuring", "wounding", "injured", "wounded", "maiming"})
+
+
+def counts_other_things(words: list[str], caps: list[bool], end: int, start: int | None = None) -> bool:
+    """True when a figure is followed by a plural noun for things: "8,239 locations", "155 facilities".
+
+    A plural noun the lexicon does not know is a noun of people when a harm that only people suffer
+    is said of it (ours:people-by-harm): "12 paramedics were killed", "the death of at least 12
+    paramedics", "killing 12 paramedics", "40 rescuers are among the dead"."""
     if end >= len(words):
         return False
     w = words[end]
     known = w in BETWEEN or w in GROUPS or w in METRIC_AFTER or w in METRIC_BEFORE or w in DEMONYMS \
         or w in CONNECTIVES or w in MORE or w in BY_NAME or caps[end]
-    return not known and w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss")
+    if known or not (w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss")):
+        return False
+    ahead = [x for x in words[end + 1:end + 6] if x not in (".", ";")][:5]
+    if any(METRIC_AFTER.get(x) in _PEOPLE_HARMS for x in ahead[:4]) and not any(x in (".", ";") for x in
+                                                                                 words[end + 1:end + 5]):
+        return False
+    if start is not None and start >= 2 and words[start - 1] == "of" and words[start - 2] in HARM_OF:
+        return False
+    return not (start is not None and start >= 1 and words[start - 1] in _HARM_VERBS)
 
 
 def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
@@ -104,6 +122,11 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
     i, limit = start, min(stop, start + 14)
     while i < limit:
         w = words[i]
+        if w in ("went", "gone") and i + 1 < len(words) and words[i + 1] == "missing":
+            return "missing"  # "went missing" (ours:went-missing)
+        if w in ("who", "that") and i > start and (k := _relative_end(words, i)) is not None:
+            i = k  # "2,000 people who did not want to stay have left" (ours:relative-clause)
+            continue
         if w in METRIC_AFTER:
             return _refine(METRIC_AFTER[w], words, i)
         if w in SEEK and i + 1 < len(words) and words[i + 1] in REFUGE:
@@ -112,11 +135,18 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
         if w in GROUPS or w in BETWEEN or w in DEMONYMS or caps[i] or w in BY_NAME:
             i += 1
             continue
+        if w in ("went", "gone", "go") and i + 1 < len(words) and words[i + 1] == "missing":
+            return "missing"  # "went missing" (ours:went-missing)
         if w.isalpha() and w not in CONNECTIVES and any(
                 METRIC_AFTER.get(x) in ("killed", "injured", "casualties") for x in words[i + 1:i + 3]
                 if x in METRIC_AFTER or x in GROUPS):
             i += 1  # one describing word: "battlefield deaths", "undocumented civilian deaths"
             continue
+        if w.isalpha() and w not in CONNECTIVES and i + 3 < len(words) and words[i + 1] in AUXILIARIES \
+                and words[i + 2] == "among" and words[i + 3] == "the":
+            i += 1  # a noun of people before "are among the dead": "12 paramedics are among the dead"
+            continue
+
         if w == "-" and caps is not None and glued(i):
             i += 1  # a hyphen inside a word: "third-country", "pro-Assad"
             continue
@@ -128,6 +158,18 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
                 limit = min(len(words), max(limit, i + 6))
                 continue
         return None
+    return None
+
+
+def _relative_end(words: list[str], i: int) -> int | None:
+    """Where the main verb of people described by a relative clause at `i` ("who did not want to stay",
+    "who fled the city") begins: the auxiliary before a metric word later in the clause ("have left",
+    "were killed"); None when the clause has none."""
+    for k in range(i + 2, min(len(words) - 1, i + 12)):
+        if words[k] in (".", ";", ",", ":"):
+            return None
+        if words[k] in AUXILIARIES and (words[k + 1] in METRIC_AFTER or words[k + 1] == "been"):
+            return k
     return None
 
 

@@ -86,7 +86,7 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
         return []
     caps = [sentence[t.start].isupper() and t.text not in NOT_PLACES for t in tokens]
     cues = scope_cues(words)
-    found = [c for c in found if not counts_other_things(words, caps, c.tok_end)]
+    found = [c for c in found if not counts_other_things(words, caps, c.tok_end, c.tok_start)]
 
     def glued(i: int) -> bool:
         return 0 < i < len(tokens) - 1 and tokens[i - 1].end == tokens[i].start and tokens[i].end == tokens[i + 1].start

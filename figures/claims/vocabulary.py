@@ -40,6 +40,7 @@ METRIC_BEFORE: dict[str, str] = {
     "losses": "killed", "forced": "displaced", "driven": "displaced",
     "hosting": "refugees", "hosts": "refugees", "hosted": "refugees", "host": "refugees",
     "received": "refugees", "receiving": "refugees", "welcomed": "refugees", "bodies": "killed",
+    "influx": "refugees", "arrivals": "refugees", "exodus": "refugees",
 }
 #: Before-words that must stand right before the figure: "killed 12" (a verb and its object), never
 #: "... 3,700 had been wounded, and that 572 had been taken prisoner".
