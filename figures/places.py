@@ -66,7 +66,7 @@ def countries() -> dict[str, str]:
     (`_key`) -> ISO3. The project's table wins where they differ ("Congo" is COD in reporting)."""
     import pycountry
 
-    from .gazetteer import BY_NAME
+    from .gazetteer import BY_NAME, NATIONALITIES
 
     names: dict[str, str] = {}
     for c in pycountry.countries:
@@ -74,6 +74,7 @@ def countries() -> dict[str, str]:
         written.append(c.name.split(",")[0] if "," in c.name else None)
         for name in filter(None, written):
             names.setdefault(_key(name), c.alpha_3)
+    names.update({_key(k): v for k, v in NATIONALITIES.items()})
     names.update({_key(k): v for k, v in BY_NAME.items()})
     return names
 

@@ -438,6 +438,17 @@ RULES: list[Rule] = [
          "TV\") is where it was said, not a place the figure is about.",
          claims=(_C("At least 35 people were killed, the governor said on Channel 4.",
                     (_E("At least 35", "killed", "all", 35, None, None, attributed_to="governor"),)),)),
+    Rule("ours:harm-to-the-displaced", OURS,
+         "Refugees, the displaced and IDPs named as the people a harm befalls (\"six internally displaced people, "
+         "or IDPs, were killed\") are counted by that harm, not as displaced.",
+         claims=(_C("At least six internally displaced people, or IDPs, were killed in the camp.",
+                    (_E("At least six", "killed", "all", 6, None, None),)),)),
+    Rule("ours:abroad-place", OURS,
+         "People uprooted (displaced) to a place in another country than the text's are refugees: a border was "
+         "crossed. Nationality words (\"Libyan nationals\", \"Burundian refugees\", figures/gazetteer.py "
+         "NATIONALITIES) name the country people come from.",
+         claims=(_C("Number of Burundian refugees tops 250,000 since April",
+                    (_E("tops 250,000", "refugees", "all", 250_001, None, None, area="BDI"),)),)),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),

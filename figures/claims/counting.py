@@ -128,6 +128,9 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
             i = k  # "2,000 people who did not want to stay have left" (ours:relative-clause)
             continue
         if w in METRIC_AFTER:
+            if METRIC_AFTER[w] in _DESCRIBING and _harm_follows(words, i):
+                i += 1  # "six internally displaced people were killed": who they are, not what befell them
+                continue
             return _refine(METRIC_AFTER[w], words, i)
         if w in SEEK and i + 1 < len(words) and words[i + 1] in REFUGE:
             # "are seeking refuge in neighbouring countries"; refuge in a school or a hospital is sheltering
@@ -161,6 +164,28 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
     return None
 
 
+#: Metrics that also describe people a harm befalls: "displaced people were killed", "refugees died".
+_DESCRIBING = frozenset({"idps", "displaced", "refugees"})
+
+
+def _harm_follows(words: list[str], i: int) -> bool:
+    """True when a harm only people suffer is said shortly after `i`, in the same clause: "internally
+    displaced people were killed" (ours:harm-to-the-displaced)."""
+    k, end = i + 1, min(len(words), i + 6)
+    while k < end:
+        w = words[k]
+        if w == "," and (close := next((j for j in range(k + 1, min(len(words), k + 6)) if words[j] == ","),
+                                       None)) is not None:
+            k, end = close + 1, min(len(words), close + 5)  # an aside: "six internally displaced people,
+            continue  # or IDPs, were killed"
+        if w in (".", ";", ",", ":", "and", "or", "while", "after", "from", "to", "into", "in"):
+            return False
+        if METRIC_AFTER.get(w) in _PEOPLE_HARMS and w not in ("missing",):
+            return True
+        k += 1
+    return False
+
+
 def _relative_end(words: list[str], i: int) -> int | None:
     """Where the main verb of people described by a relative clause at `i` ("who did not want to stay",
     "who fled the city") begins: the auxiliary before a metric word later in the clause ("have left",
@@ -185,7 +210,8 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
         if w == "left" and not home and not any(x in BY_NAME or x in ABROAD for x in ahead[:2]):
             return None  # "left 500 dead" is no flight
         return _where_to(words, i) or "displaced"
-    if metric == "idps" and w == "internally" and (not ahead or ahead[0] != "displaced"):
+    if metric == "idps" and w in ("internally", "internal") and (
+            not ahead or ahead[0] not in ("displaced", "displacements", "displacement")):
         return None
     clause = [x for x in words[i + 1:i + 9]]
     clause = clause[:clause.index(".")] if "." in clause else clause

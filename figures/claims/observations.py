@@ -30,7 +30,7 @@ NAME_RUN = re.compile(rf"{_WORD}(?:\s(?:of\s(?:the\s)?|al\s|el\s|de\s|del\s)?{_W
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|around|outside|from|to|into|across|of|inside)\s+(?:the\s+)?$")
 
 
-def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
+def infer_area(text: str, hosts: frozenset[str] = frozenset(), went: frozenset[str] = frozenset()) -> str:
     """The country a text is most about: the most often named one (ISO 3166 names, demonyms and
     regions: `figures.places`), leaving out refugees' host countries; when it names no country,
     the country of the towns and regions it names ("Goma" is COD, "El-Fasher" SDN)."""
@@ -39,9 +39,10 @@ def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
     for m in NAME_RUN.finditer(text[:200_000]):
         name = m.group(0)
         iso = places.country_code(name)
+        if iso is None and " " in name:  # "Number of Burundian": a country word inside a longer run
+            iso = next((c for part in name.split() if (c := places.country_code(part))), None)
         if iso is not None:
-            if iso not in hosts:
-                counts[iso] = counts.get(iso, 0) + 1
+            counts[iso] = counts.get(iso, 0) + 1
             continue
         # a region anywhere; a town after a preposition ("near Goma"), where a capitalised word
         # is a place and not the first word of a sentence ("More than ...")
@@ -51,11 +52,16 @@ def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
             if iso is None and (after_preposition or " " in part):
                 iso = places.city_country(part)
             if iso is not None:
-                if iso not in hosts:
-                    located[iso] = located.get(iso, 0) + 1
+                located[iso] = located.get(iso, 0) + 1
                 break
-    found = counts or located
-    return max(found, key=lambda k: found[k]) if found else UNKNOWN_AREA
+    for tally in (counts, located):
+        # refugees' hosts are never the area; where the displaced went is left out too, unless the
+        # text names no other country ("fled to Sake" in a text about Goma)
+        tally = {iso: n for iso, n in tally.items() if iso not in hosts}
+        kept = {iso: n for iso, n in tally.items() if iso not in went} or tally
+        if kept:
+            return max(kept, key=lambda k: kept[k])
+    return UNKNOWN_AREA
 
 
 #: Metrics whose place is where people went, not where the figure happened: their area stays the
@@ -111,7 +117,9 @@ def extract(
         if area is None:
             hosts = frozenset(iso for c in claims if c.metric == "refugees" and c.place
                               and (iso := places.country_code(c.place)))
-            area = infer_area(text, hosts)
+            went = frozenset(iso for c in claims if c.metric == "displaced" and c.place
+                             and (iso := places.city_country(c.place)))
+            area = infer_area(text, hosts, went)
         sha = snapshot_sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
         when = retrieved_at or datetime.now(UTC)
         published_at, day = _published_time(published), _published(published)
@@ -122,13 +130,17 @@ def extract(
         where = f"@{hashlib.sha256(url.encode()).hexdigest()[:12]}" if url else ""
         for claim in claims:
             claim_area, place = _claim_area(claim.place, claim.metric, area)
+            metric = claim.metric
+            if metric == "displaced" and claim.place and area != UNKNOWN_AREA \
+                    and places.city_country(claim.place, prefer=area) not in (None, area):
+                metric = "refugees"  # uprooted to a place in another country: a border crossed (ours:abroad-place)
             period_start, period_end = claim.period if claim.period else (None, None)
             fields: dict[str, Any] = {
                 "source_id": source_id, "publisher": publisher or claim.attributed_to or "unknown",
                 "locator": f"chars {claim.start}-{claim.end}", "quote": claim.quote,
                 "attributed_to": claim.attributed_to}
             values: dict[str, Any] = {  # in the order of the model's fields, as validation leaves them
-                "metric": claim.metric, "group": claim.group, "area": claim_area, "place": place,
+                "metric": metric, "group": claim.group, "area": claim_area, "place": place,
                 "as_of": claim.as_of or day, "period_start": period_start, "period_end": period_end,
                 "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate, "provenance": None,
                 "record_id": f"{claim.start}-{claim.end}{where}"}

@@ -19,8 +19,8 @@ METRIC_AFTER: dict[str, str] = {
     "casualties": "casualties",
     "missing": "missing", "disappeared": "missing", "unaccounted": "missing",
     "refugees": "refugees", "refugee": "refugees",
-    "idps": "idps", "internally": "idps",
-    "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced",
+    "idps": "idps", "internally": "idps", "internal": "idps",
+    "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced", "displacements": "displaced",
     "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight-arrived",
     "entered": "flight", "escaped": "flight", "went": "flight", "gone": "flight", "departures": "refugees",
     "arrivals": "refugees",
@@ -50,7 +50,7 @@ COUNTING: frozenset[str] = frozenset({"counts", "counted", "counting", "recorded
 #: Words after a figure that add to the one before: "2,000 bodies ..., and 900 more lie in morgues".
 MORE: frozenset[str] = frozenset({"more", "others", "further", "additional"})
 #: Words after "displaced" (or before it) that keep the people inside their country: IDPs.
-INSIDE: frozenset[str] = frozenset({"inside", "within", "internally"})
+INSIDE: frozenset[str] = frozenset({"inside", "within", "internally", "internal"})
 #: Words that make a figure a part of the one before it: "13 of them children", "including 26 children".
 SUBSET_AFTER: tuple[tuple[str, ...], ...] = (
     ("of", "them"), ("of", "whom"), ("of", "these"), ("of", "those"),
@@ -251,7 +251,8 @@ LIST_WORDS: frozenset[str] = frozenset({
 #: Verbs that carry a running total to a new figure: "the death toll ... rose to at least 40".
 RISE: frozenset[str] = frozenset({
     "rose", "risen", "climbed", "reached", "increased", "jumped", "surged", "grew", "stood", "stands", "hit",
-    "passed", "topped", "exceeded", "crossed", "amounted", "totalled", "totaled",
+    "passed", "topped", "exceeded", "crossed", "amounted", "totalled", "totaled", "rises", "reaches", "hits",
+    "passes", "tops", "exceeds", "crosses", "surpassed", "surpasses", "climbs", "soared", "soars",
 })
 #: Words that point back at a figure already given: "the number could reach 4 million".
 ANAPHORA: frozenset[str] = frozenset({"number", "figure", "total", "tally", "count", "toll"})
