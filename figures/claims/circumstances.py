@@ -250,8 +250,36 @@ def _as_of(said: SentenceDates, claim: Claim, published: date,
 _ACCORDING = re.compile(r"\baccording to (?:the )?([^,.;:\"”(]+)", re.I)
 
 
+_RELEASED_BY = re.compile(r"^.*?\b(?:released|issued|published|announced|compiled|provided|collected|gathered|"
+                          r"put out|shared|cited|quoted)\s+(?:(?:today|yesterday|on\s+\w+|this\s+week)\s+)?by\s+"
+                          r"(?:the\s+)?(?P<by>.+)$", re.I)
+_DATA_FROM = re.compile(r"^(?:the\s+)?(?:latest\s+|new\s+|updated\s+|official\s+)*(?:information|figures|data|"
+                        r"statistics|numbers|tallies|tally|count|estimates?)\s+(?:from|of|by)\s+(?:the\s+)?(?P<by>.+)$",
+                        re.I)
+_CITED = re.compile(r"^(?P<who>.+?)\s+(?:cited|quoted)\s+by\b", re.I)
+
+
+def _speaker(said: str | None) -> str | None:
+    """Who gave the figure, from the words naming its source: "casualty figures released today by UNAMI"
+    is UNAMI, "information from hospital sources" hospital sources, "a senior hospital official cited by
+    the rights group" the official (ours:speaker)."""
+    if not said:
+        return said
+    if m := _CITED.match(said):
+        return m.group("who").removeprefix("a ").removeprefix("an ").strip() or said
+    for pattern in (_RELEASED_BY, _DATA_FROM):
+        if m := pattern.match(said):
+            return m.group("by").strip() or said
+    return said
+
+
 def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str]) -> str | None:
     """Who the sentence gives the figure to: "according to OHCHR", "the UN refugee agency said"."""
+    return _speaker(_attribution_words(sentence, clean, tokens, words))
+
+
+def _attribution_words(sentence: str, clean: str, tokens: list[Token], words: list[str]) -> str | None:
+    """The words of the sentence that name the figure's source, as written."""
     m = _ACCORDING.search(sentence) if "accord" in clean else None  # no letter of "accord" has another case
     if m:
         said = m.group(1).split()

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .. import places
-from ..gazetteer import BY_NAME, SUBAREAS, UNKNOWN_AREA
+from ..gazetteer import BY_NAME, NATIONALITIES, SUBAREAS, UNKNOWN_AREA
 from ..models import GROUPS as MODEL_GROUPS
 from ..models import METRICS, Estimate, Observation, Provenance
 from .counting import Claim
@@ -30,7 +30,12 @@ NAME_RUN = re.compile(rf"{_WORD}(?:\s(?:of\s(?:the\s)?|al\s|el\s|de\s|del\s)?{_W
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|around|outside|from|to|into|across|of|inside)\s+(?:the\s+)?$")
 
 
-def infer_area(text: str, hosts: frozenset[str] = frozenset(), went: frozenset[str] = frozenset()) -> str:
+#: People named after a nationality word: "Libyan nationals", "Burundian refugees".
+_PEOPLE_AFTER = re.compile(r"\s+(?:refugees|nationals|citizens|people|civilians|migrants|asylum|families|children|"
+                           r"men|women|returnees|evacuees|residents|villagers|workers)\b")
+
+
+def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
     """The country a text is most about: the most often named one (ISO 3166 names, demonyms and
     regions: `figures.places`), leaving out refugees' host countries; when it names no country,
     the country of the towns and regions it names ("Goma" is COD, "El-Fasher" SDN)."""
@@ -41,6 +46,8 @@ def infer_area(text: str, hosts: frozenset[str] = frozenset(), went: frozenset[s
         iso = places.country_code(name)
         if iso is None and " " in name:  # "Number of Burundian": a country word inside a longer run
             iso = next((c for part in name.split() if (c := places.country_code(part))), None)
+        if iso is not None and name.lower() in NATIONALITIES and not _PEOPLE_AFTER.match(text, m.end()):
+            continue  # "Israeli strikes" says who struck, not where: a nationality counts before people
         if iso is not None:
             counts[iso] = counts.get(iso, 0) + 1
             continue
@@ -54,11 +61,8 @@ def infer_area(text: str, hosts: frozenset[str] = frozenset(), went: frozenset[s
             if iso is not None:
                 located[iso] = located.get(iso, 0) + 1
                 break
-    for tally in (counts, located):
-        # refugees' hosts are never the area; where the displaced went is left out too, unless the
-        # text names no other country ("fled to Sake" in a text about Goma)
-        tally = {iso: n for iso, n in tally.items() if iso not in hosts}
-        kept = {iso: n for iso, n in tally.items() if iso not in went} or tally
+    for tally in (counts, located):  # refugees' hosts are never the area
+        kept = {iso: n for iso, n in tally.items() if iso not in hosts}
         if kept:
             return max(kept, key=lambda k: kept[k])
     return UNKNOWN_AREA
@@ -117,9 +121,7 @@ def extract(
         if area is None:
             hosts = frozenset(iso for c in claims if c.metric == "refugees" and c.place
                               and (iso := places.country_code(c.place)))
-            went = frozenset(iso for c in claims if c.metric == "displaced" and c.place
-                             and (iso := places.city_country(c.place)))
-            area = infer_area(text, hosts, went)
+            area = infer_area(text, hosts)
         sha = snapshot_sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
         when = retrieved_at or datetime.now(UTC)
         published_at, day = _published_time(published), _published(published)

@@ -169,6 +169,14 @@ ATTRIBUTION_WORDS: frozenset[str] = frozenset({
     "monitors", "monitoring", "mission", "group", "interior", "defence", "defense", "emergency",
     "services", "service", "prosecutor", "general", "commissioner", "high", "high-level", "secretary",
     "world", "international", "organization's", "migration",
+    # people and bodies that give figures, written in lower case (ours:speaker)
+    "minister", "medics", "doctors", "doctor", "witnesses", "witness", "eyewitness", "eyewitnesses",
+    "residents", "sources", "hospital", "staff", "workers", "aid", "organisations", "organizations",
+    "commander", "director", "coordinator", "representative", "envoy", "diplomat", "senior", "top",
+    "watchdog", "rescuers", "rescue", "civil", "activists", "observatory", "monitor", "medical",
+    "humanitarian", "partners", "survivors", "locals", "villagers", "elders", "leaders", "leader",
+    "chairman", "spokespeople", "paramedics", "nurses", "relatives", "interim", "deputy", "provincial",
+    "district", "municipal", "federal", "national", "security", "source",
 })
 #: "he said", "it said": a pronoun names no source; the sentence gets no attribution of its own.
 PRONOUNS: frozenset[str] = frozenset({"he", "she", "it", "they", "we", "i", "you"})
