@@ -449,6 +449,15 @@ RULES: list[Rule] = [
          "NATIONALITIES) name the country people come from.",
          claims=(_C("Number of Burundian refugees tops 250,000 since April",
                     (_E("tops 250,000", "refugees", "all", 250_001, None, None, area="BDI"),)),)),
+    Rule("ours:speaker", OURS,
+         "Who gave a figure is the source the words name, not the words around it: \"casualty figures released "
+         "today by UNAMI\" is UNAMI, \"information from hospital sources\" is hospital sources, \"a senior "
+         "hospital official cited by the rights group\" is the official. Speakers written in lower case (doctors, "
+         "medics, witnesses, the health minister) are read like names.",
+         claims=(_C("At least 1,737 people were killed, according to casualty figures released today by UNAMI.",
+                    (_E("At least 1,737", "killed", "all", 1_737, None, None, attributed_to="UNAMI"),)),
+                 _C("At least 19 people were killed, medics said.",
+                    (_E("At least 19", "killed", "all", 19, None, None, attributed_to="medics"),)))),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),
