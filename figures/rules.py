@@ -226,7 +226,7 @@ RULES: list[Rule] = [
                     (_E("1.2 million", "refugees", "all", 1_200_000, 1_200_000, 1_200_000, place="Poland",
                         attributed_to="UNHCR"),)),
                  _C("Dozens were killed in Pazi Gyi village in Sagaing Region.",
-                    (_E("Dozens", "killed", "all", 12, None, 99, place="Pazi Gyi", area="MMR"),)))),
+                    (_E("Dozens", "killed", "all", 12, None, 99, place="Pazi Gyi village", area="MMR"),)))),
     Rule("claim:as-of", CLAIMS,
          "A date after an as-of cue (\"as of March 4\", \"between February 24 and March 18\", \"until midnight on "
          "March 3\") gives as_of; an incident takes its own date; a date without a year is the latest such date up "

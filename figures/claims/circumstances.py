@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .. import places
 from ..gazetteer import BY_NAME
 from ..quantities import Token
 from ..text import WEEKDAYS, DateMention, weekday_before
@@ -167,6 +168,9 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
     end = i
     while end < len(tokens):
         k = end
+        if tokens[k].text == "of" and k + 2 < len(tokens) and tokens[k + 1].text == "the" and upper(k + 2):
+            end += 2  # "Democratic Republic of the Congo"
+            continue
         if upper(k) or tokens[k].text in ("of", "-", "and") and upper(k + 1) or (
                 tokens[k].text == "," and upper(k + 1) and _list_goes_on(tokens, k, upper)):
             end += 1
@@ -182,8 +186,15 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
     if end - i == 1 and tokens[i].text.endswith(("ean", "ian", "ish", "ese", "an")) and end < len(tokens) \
             and tokens[end].kind == "word" and not upper(end):
         return None  # an adjective of nationality before a noun: "nearby European nations"
-    return sentence[tokens[start].start:tokens[end - 1].end]
+    name = sentence[tokens[start].start:tokens[end - 1].end]
+    owner = _OWNER.match(name)
+    if owner and places.country_code(owner.group("country")) and owner.group("rest"):
+        return owner.group("rest")  # "Afghanistan's Herat": the place is Herat (in Afghanistan)
+    return name
 
+
+#: A country's possessive before a place in it: "Afghanistan's Herat", "Sudan's El Fasher".
+_OWNER = re.compile(r"^(?P<country>[A-Z][\w .-]*?)['\u2019]s\s+(?P<rest>.+)$")
 
 _TIME_WORDS = frozenset({"24:00", "24", "00", "12", "midnight", "on", "the", ":", "local", "time", "(", ")",
                          "a.m.", "p.m.", "am", "pm"})
@@ -215,9 +226,11 @@ def sentence_dates(tokens: list[Token], words: list[str], dates: list[DateMentio
     if "yesterday" in present or ("last" in present and "night" in present):
         relative = published - timedelta(days=1)
     elif not present.isdisjoint(WEEKDAYS):
-        for i, w in enumerate(words):
-            if w in WEEKDAYS and i > 1 and words[i - 1] == "on" and words[i - 2] not in ATTRIBUTION_VERBS:
+        for i, w in enumerate(words):  # "on Tuesday", also opening the sentence ("On Monday, we registered")
+            if w in WEEKDAYS and i >= 1 and words[i - 1] == "on" and (i < 2 or words[i - 2] not in ATTRIBUTION_VERBS):
                 relative = weekday_before(published, WEEKDAYS[w])
+    elif "weekend" in present and ("over" in present or "at" in present or "this" in present):
+        relative = weekday_before(published, WEEKDAYS["sunday"])  # "over the weekend": its last day
     return SentenceDates(cued, on_date, relative, "midnight" in present and "last" in present and "night" in present,
                          "24" in present and "hours" in present)
 

@@ -203,7 +203,14 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
     w = words[i]
     ahead = words[i + 1:i + 7]
     if metric == "flight-arrived":  # "arrived in north-east Syria" is inside; arrivals abroad say so
-        return "refugees" if any(x in ABROAD - {"into", "across", "country"} for x in ahead) else "displaced"
+        if any(x in ABROAD - {"into", "across", "country"} for x in ahead):
+            return "refugees"
+        for k, x in enumerate(ahead[:4]):  # "arrived in Tanzania": a country, not a part of one
+            if x in (".", ";", ","):
+                break
+            if x not in PLACE_BEFORE and (x in BY_NAME or _is_country(x)) and (k == 0 or ahead[k - 1] not in PLACE_BEFORE):
+                return "refugees"
+        return "displaced"
     if metric == "flight":
         home = bool(ahead) and (ahead[0] in LEFT_HOME or len(ahead) > 1 and ahead[0] in ("their", "his", "her")
                                 and ahead[1] in LEFT_HOME)  # "left home", "left their homes"; not "left without"
@@ -224,6 +231,14 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
             and METRIC_AFTER.get(ahead[1]) == "injured":
         return "casualties"  # "dead and wounded", "killed or injured"
     return metric
+
+
+def _is_country(word: str) -> bool:
+    """Whether a lower-case word is the name of a country (ISO 3166, figures.places), not a demonym."""
+    from .. import places
+    from ..gazetteer import NATIONALITIES
+
+    return word not in NATIONALITIES and word not in DEMONYMS and places.country_code(word) is not None
 
 
 def _where_to(words: list[str], i: int) -> str | None:

@@ -46,7 +46,8 @@ def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
         iso = places.country_code(name)
         if iso is None and " " in name:  # "Number of Burundian": a country word inside a longer run
             iso = next((c for part in name.split() if (c := places.country_code(part))), None)
-        if iso is not None and name.lower() in NATIONALITIES and not _PEOPLE_AFTER.match(text, m.end()):
+        if iso is not None and name.lower() in NATIONALITIES and not name.endswith("s") \
+                and not _PEOPLE_AFTER.match(text, m.end()):
             continue  # "Israeli strikes" says who struck, not where: a nationality counts before people
         if iso is not None:
             counts[iso] = counts.get(iso, 0) + 1

@@ -216,7 +216,8 @@ COMPASS: frozenset[str] = frozenset({"north", "south", "east", "west", "northeas
                                      "southwest", "-"})
 PLACE_AFTER: frozenset[str] = frozenset({
     "camp", "camps", "governorate", "state", "region", "province", "district", "oblast", "city", "town",
-    "displacement", "coast",
+    "displacement", "coast", "neighbourhood", "neighborhood", "village", "municipality", "county", "valley",
+    "prefecture", "department", "division", "township", "settlement",
 })
 #: Verbs whose subject hosts refugees: "Poland has taken in more than 2.8 million".
 HOSTING: frozenset[str] = frozenset({"received", "hosts", "hosting", "taken", "took", "welcomed", "registered",

@@ -7,6 +7,7 @@ place, as_of) is measured on the correct claims. Run `python -m tests.corpus.sco
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,11 +35,24 @@ def label_span(text: str, claim: dict[str, Any]) -> tuple[int, int]:
     return start, start + len(claim["figure"])
 
 
+#: Words naming the kind of place after its name ("Herat province", "Pazi Gyi village"): the same place
+#: with or without them.
+PLACE_KINDS = ("province", "region", "district", "village", "neighbourhood", "neighborhood", "city", "town",
+               "state", "governorate", "county", "municipality", "oblast", "department", "area", "camp")
+
+
 def _norm(name: str, value: Any) -> Any:
     if value is None:
         return None
     if name in ("place", "attributed_to"):
-        return str(value).strip().lower().removeprefix("the ")
+        said = str(value).strip().lower().removeprefix("the ")
+        if name == "place":
+            said = re.sub(r"^[a-z .-]+['\u2019]s\s+", "", said)  # "syria's mediterranean coast"
+            words = said.split()
+            while len(words) > 1 and words[-1] in PLACE_KINDS:
+                words.pop()
+            said = " ".join(words)
+        return said
     return str(value)
 
 
