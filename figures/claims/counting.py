@@ -208,7 +208,8 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
         for k, x in enumerate(ahead[:4]):  # "arrived in Tanzania": a country, not a part of one
             if x in (".", ";", ","):
                 break
-            if x not in PLACE_BEFORE and (x in BY_NAME or _is_country(x)) and (k == 0 or ahead[k - 1] not in PLACE_BEFORE):
+            after_part = k > 0 and ahead[k - 1] in PLACE_BEFORE  # "north-east Syria" is inside
+            if x not in PLACE_BEFORE and (x in BY_NAME or _is_country(x)) and not after_part:
                 return "refugees"
         return "displaced"
     if metric == "flight":
