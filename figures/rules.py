@@ -458,6 +458,16 @@ RULES: list[Rule] = [
                     (_E("At least 1,737", "killed", "all", 1_737, None, None, attributed_to="UNAMI"),)),
                  _C("At least 19 people were killed, medics said.",
                     (_E("At least 19", "killed", "all", 19, None, None, attributed_to="medics"),)))),
+    Rule("ours:colon-figure", OURS,
+         "A figure after a colon takes what it counts from the words before the colon in its sentence: "
+         "\"Number of Lebanese people killed in the two-week conflict: 422\".",
+         claims=(_C("Number of people killed in the two-week conflict: 422.",
+                    (_E("422", "killed", "all", 422, 422, 422),)),)),
+    Rule("ours:year-span", OURS,
+         "Two years joined as a span (\"between 1985 and 2018\", \"from 2006 to 2012\") are dates, not a range "
+         "of people, unless people are named right after them.",
+         claims=(_C("The report counted 450,664 murders between 1985 and 2018.",
+                    (_E("450,664", "killed", "all", 450_664, 450_664, 450_664),)),)),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),

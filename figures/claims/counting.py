@@ -288,6 +288,14 @@ def _metric_before(words: list[str], start: int, stop: int) -> str | None:
     4,746", and a running total carried to it: "the death toll from Saturday's strike ... rose to at least 40"."""
     if start >= 2 and words[start - 1] == "of" and words[start - 2] in HARM_OF:
         return HARM_OF[words[start - 2]]
+    if start >= 2 and words[start - 1] == ":":  # "Number of Lebanese people killed in the conflict: 422"
+        for i in range(start - 2, max(-1, start - 16), -1):
+            if words[i] in (".", ";", ":", "*") or words[i] in ATTRIBUTION_VERBS:
+                break
+            if words[i] in METRIC_BEFORE:
+                return METRIC_BEFORE[words[i]]
+            if METRIC_AFTER.get(words[i]) in _PEOPLE_HARMS | {"refugees", "displaced", "idps"}:
+                return METRIC_AFTER[words[i]]
     rise = any(w in RISE for w in words[max(0, start - 3):start])
     reach, floor = (24, 0) if rise else (8, stop)
     for i in range(start - 1, max(floor, start - reach) - 1, -1):

@@ -162,6 +162,9 @@ def _figures(sentence: str, clean: str, tokens: list[Token], words: list[str]) -
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
+#: Words after a span of two numbers that make it a count, not years: "between 1950 and 2000 people".
+_COUNTED_AFTER = frozenset({"people", "persons", "civilians", "refugees", "migrants", "children", "residents",
+                            "families", "soldiers", "troops", "fighters", "killed", "dead", "were", "have", "had"})
 
 
 def _not_a_claim(sentence: str, clean: str, tokens: list[Token], words: list[str], i: int, j: int) -> bool:
@@ -172,6 +175,10 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], words: list[str
     first, last = tokens[i], tokens[j - 1]
     if j - i == 1 and first.kind == "num" and _YEAR.fullmatch(first.text):
         return True  # a year
+    nums = [t for t in tokens[i:j] if t.kind == "num"]
+    if len(nums) == 2 and all(_YEAR.fullmatch(t.text) for t in nums) and int(nums[0].text) < int(nums[1].text) \
+            and (j >= len(words) or words[j] not in _COUNTED_AFTER):
+        return True  # a span of years: "between 1985 and 2018", "from 2006 to 2012", "2013-2020"
     before = words[max(0, i - 3):i]
     if "of" in before[-2:] and not POPULATION.isdisjoint(before):
         return True

@@ -26,6 +26,8 @@ METRIC_AFTER: dict[str, str] = {
     "arrivals": "refugees",
     "crossings": "refugees", "left": "flight", "leave": "flight", "leaving": "flight", "forced": "displaced",
     "driven": "displaced", "expelled": "displaced", "evicted": "displaced", "buried": "killed",
+    "murders": "killed", "homicides": "killed", "killings": "killed", "vanished": "missing",
+    "disappearances": "missing",
 }
 #: Words shortly before a figure that say what it counts ("killing 12", "death toll to 1,000").
 METRIC_BEFORE: dict[str, str] = {
@@ -41,6 +43,8 @@ METRIC_BEFORE: dict[str, str] = {
     "hosting": "refugees", "hosts": "refugees", "hosted": "refugees", "host": "refugees",
     "received": "refugees", "receiving": "refugees", "welcomed": "refugees", "bodies": "killed",
     "influx": "refugees", "arrivals": "refugees", "exodus": "refugees",
+    "disappeared": "missing", "disappearances": "missing", "vanished": "missing", "murders": "killed",
+    "homicides": "killed",
 }
 #: Before-words that must stand right before the figure: "killed 12" (a verb and its object), never
 #: "... 3,700 had been wounded, and that 572 had been taken prisoner".
