@@ -468,6 +468,12 @@ RULES: list[Rule] = [
          "of people, unless people are named right after them.",
          claims=(_C("The report counted 450,664 murders between 1985 and 2018.",
                     (_E("450,664", "killed", "all", 450_664, 450_664, 450_664),)),)),
+    Rule("ours:pronoun-one", OURS,
+         "\"One\" standing for a thing named before (\"the one estimated by\", \"an earlier one killed\", \"one "
+         "of the rockets\") is a pronoun, not a count of one.",
+         claims=(_C("An earlier one killed more than 2,000 people.",
+                    (_E("more than 2,000", "killed", "all", 2_001, None, None),)),
+                 _C("One person was killed.", (_E("One", "killed", "all", 1, 1, 1),)))),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),

@@ -162,6 +162,10 @@ def _figures(sentence: str, clean: str, tokens: list[Token], words: list[str]) -
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
+#: Words before "one" that make it a pronoun for a thing named before, not a count of one.
+_PRONOUN_ONE = frozenset({"the", "an", "this", "that", "each", "every", "earlier", "another", "which", "any", "no",
+                          "first", "second", "last", "latest", "previous", "same", "other", "big",
+                          "deadliest", "largest", "biggest", "worst", "second-largest"})
 #: Words after a span of two numbers that make it a count, not years: "between 1950 and 2000 people".
 _COUNTED_AFTER = frozenset({"people", "persons", "civilians", "refugees", "migrants", "children", "residents",
                             "families", "soldiers", "troops", "fighters", "killed", "dead", "were", "have", "had"})
@@ -175,6 +179,9 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], words: list[str
     first, last = tokens[i], tokens[j - 1]
     if j - i == 1 and first.kind == "num" and _YEAR.fullmatch(first.text):
         return True  # a year
+    if j - i == 1 and first.text == "one" and (
+            (i and tokens[i - 1].text in _PRONOUN_ONE) or (j < len(tokens) and tokens[j].text == "of")):
+        return True  # "the one estimated by", "an earlier one killed", "one of the rockets": a pronoun
     nums = [t for t in tokens[i:j] if t.kind == "num"]
     if len(nums) == 2 and all(_YEAR.fullmatch(t.text) for t in nums) and int(nums[0].text) < int(nums[1].text) \
             and (j >= len(words) or words[j] not in _COUNTED_AFTER):
