@@ -39,6 +39,27 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "VEN": ("venezuela", "venezuelans"), "YEM": ("yemen", "yemenis"),
 }
 
+#: Demonyms of nationality (not of ethnic groups, which cross borders: Uzbeks, Kurds, Tamils) that the
+#: country table above does not list, lower case -> ISO3.
+NATIONALITIES: dict[str, str] = {
+    "burundian": "BDI", "burundians": "BDI", "libyan": "LBY", "nepalese": "NPL", "nepali": "NPL",
+    "nepalis": "NPL", "venezuelan": "VEN", "mozambican": "MOZ", "mozambicans": "MOZ", "cameroonian": "CMR",
+    "cameroonians": "CMR", "malian": "MLI", "burkinabe": "BFA", "burkinabè": "BFA", "somali": "SOM",
+    "ethiopian": "ETH", "eritrean": "ERI", "nigerian": "NGA", "haitian": "HTI", "iraqi": "IRQ",
+    "syrian": "SYR", "yemeni": "YEM", "pakistani": "PAK", "pakistanis": "PAK", "bangladeshi": "BGD",
+    "bangladeshis": "BGD", "congolese": "COD", "chadian": "TCD", "chadians": "TCD", "nigerien": "NER",
+    "nigeriens": "NER", "kenyan": "KEN", "kenyans": "KEN", "ugandan": "UGA", "ugandans": "UGA",
+    "rwandan": "RWA", "rwandans": "RWA", "tanzanian": "TZA", "tanzanians": "TZA", "filipino": "PHL",
+    "filipinos": "PHL", "sri lankan": "LKA", "sri lankans": "LKA", "georgian": "GEO", "georgians": "GEO",
+    "armenian": "ARM", "azerbaijani": "AZE", "kyrgyz": "KGZ", "lebanese": "LBN", "israeli": "ISR",
+    "palestinian": "PSE", "moroccan": "MAR", "moroccans": "MAR", "mexican": "MEX", "mexicans": "MEX",
+    "colombian": "COL", "turkish": "TUR", "turks": "TUR", "ukrainian": "UKR", "russian": "RUS",
+    "sudanese": "SDN", "south sudanese": "SSD", "central african": "CAF", "central africans": "CAF",
+    "myanmar nationals": "MMR", "indonesian": "IDN", "indonesians": "IDN", "thai": "THA",
+    "indian": "IND", "indians": "IND", "tunisian": "TUN", "tunisians": "TUN", "egyptian": "EGY",
+    "egyptians": "EGY", "iranian": "IRN", "afghan": "AFG",
+}
+
 #: Regions that reporting names and ISO 3166-2 (pycountry's subdivisions) spells otherwise or
 #: lacks (lower case) -> ISO3: parts of a country, read as places inside it.
 REGIONS: dict[str, str] = {

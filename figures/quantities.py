@@ -75,6 +75,10 @@ PREFIXES: dict[str, str] = {
     "more than": "more-than", "over": "more-than", "above": "more-than", "in excess of": "more-than",
     "upwards of": "more-than", "exceeding": "more-than", "well over": "more-than",
     "well above": "more-than", "well in excess of": "more-than",
+    # a toll that surpasses, passes, tops or exceeds X (NORMALISATION.md)
+    "surpasses": "more-than", "surpassed": "more-than", "surpassing": "more-than", "passes": "more-than",
+    "passed": "more-than", "passing": "more-than", "tops": "more-than", "topped": "more-than",
+    "topping": "more-than", "exceeds": "more-than", "exceeded": "more-than",
     "at least": "at-least", "no fewer than": "at-least", "no less than": "at-least",
     "not less than": "at-least", "a minimum of": "at-least", "not fewer than": "at-least",
     "up to": "up-to", "as many as": "up-to", "as high as": "up-to", "at most": "up-to",

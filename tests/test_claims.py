@@ -173,7 +173,7 @@ FLED_INSIDE_AND_PART_PLACES = [
      [("More than 600,000", "displaced", "all", 600_001, None, "PSE")]),
     # Sudan: "have fled their homes in Khartoum" and "fled the fighting in Darfur" (OCHA, 2023)
     ("Some 700,000 people have fled their homes in Khartoum.",
-     [("Some 700,000", "displaced", "all", 630_000, "Khartoum", "ZZZ")]),
+     [("Some 700,000", "displaced", "all", 630_000, "Khartoum", "SDN")]),
     ("Tens of thousands have fled the fighting in Sudan.",
      [("Tens of thousands", "displaced", "all", 10_000, None, "SDN")]),
     ("About 90,000 people have fled southern Lebanon.",
@@ -203,22 +203,22 @@ FLED_INSIDE_AND_PART_PLACES = [
     # ours:part-place: "At least 487 civilians have been killed ..., including 132 in Khartoum" style tolls
     # (OHCHR, May 2023) naming no country: the part's place is not the whole's
     ("At least 500 people have been killed, including 132 in Khartoum.",
-     [("At least 500", "killed", "all", 500, None, "ZZZ"), ("132", "killed", "all", 132, "Khartoum", "ZZZ")]),
+     [("At least 500", "killed", "all", 500, None, "SDN"), ("132", "killed", "all", 132, "Khartoum", "SDN")]),
     ("At least 600 people were killed, 150 of them in Nyala.",
-     [("At least 600", "killed", "all", 600, None, "ZZZ"), ("150", "killed", "all", 150, "Nyala", "ZZZ")]),
+     [("At least 600", "killed", "all", 600, None, "SDN"), ("150", "killed", "all", 150, "Nyala", "SDN")]),
     ("At least 500 people have been killed, including 132 in Khartoum and 40 in Omdurman, 12 in Nyala.",
-     [("At least 500", "killed", "all", 500, None, "ZZZ"), ("132", "killed", "all", 132, "Khartoum", "ZZZ"),
-      ("40", "killed", "all", 40, "Omdurman", "ZZZ"), ("12", "killed", "all", 12, "Nyala", "ZZZ")]),
+     [("At least 500", "killed", "all", 500, None, "SDN"), ("132", "killed", "all", 132, "Khartoum", "SDN"),
+      ("40", "killed", "all", 40, "Omdurman", "SDN"), ("12", "killed", "all", 12, "Nyala", "SDN")]),
     # guards: a place of the whole's own is kept, for the whole and its part
     ("500 people were killed in Khartoum, including 132 children.",
-     [("500", "killed", "all", 500, "Khartoum", "ZZZ"), ("132", "killed", "children", 132, "Khartoum", "ZZZ")]),
+     [("500", "killed", "all", 500, "Khartoum", "SDN"), ("132", "killed", "children", 132, "Khartoum", "SDN")]),
     ("At least 500 people have been killed in Sudan, including 132 in Khartoum.",
      [("At least 500", "killed", "all", 500, None, "SDN"), ("132", "killed", "all", 132, "Khartoum", "SDN")]),
     ("In Khartoum, at least 500 people have been killed, including 132 in Omdurman.",
-     [("at least 500", "killed", "all", 500, "Khartoum", "ZZZ"), ("132", "killed", "all", 132, "Omdurman", "ZZZ")]),
+     [("at least 500", "killed", "all", 500, "Khartoum", "SDN"), ("132", "killed", "all", 132, "Omdurman", "SDN")]),
     ("At least 500 people have been killed, including 132 children, in fighting in Khartoum.",
-     [("At least 500", "killed", "all", 500, "Khartoum", "ZZZ"),
-      ("132", "killed", "children", 132, "Khartoum", "ZZZ")]),
+     [("At least 500", "killed", "all", 500, "Khartoum", "SDN"),
+      ("132", "killed", "children", 132, "Khartoum", "SDN")]),
 ]
 
 

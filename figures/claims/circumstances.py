@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .. import places
 from ..gazetteer import BY_NAME
 from ..quantities import Token
 from ..text import WEEKDAYS, DateMention, weekday_before
@@ -33,6 +34,10 @@ from .vocabulary import (
     PRONOUNS,
 )
 
+#: Verbs of speaking before "on" and a broadcaster: "said on Channel 4", "speaking on state TV".
+_SPOKE: frozenset[str] = frozenset({"said", "says", "told", "speaking", "spoke", "appeared", "announced",
+                                    "posted", "wrote", "interview", "statement", "broadcast", "aired"})
+
 #: Words before a place named anywhere in the sentence, when none is named next to the figure.
 _PLACE_ANYWHERE: frozenset[str] = frozenset({"in", "on", "of", "at", "near", "outside", "inside"})
 
@@ -47,6 +52,8 @@ def _place(sentence: str, tokens: list[Token], claim: Claim, prev: int, nxt: int
         word = tokens[i].text
         if word in ("fled", "left", "fleeing") and claim.metric == "refugees":
             return None  # refugees who fled X come from X: the area, not a place in it
+        if word == "on" and i and tokens[i - 1].text in _SPOKE:
+            return None  # "said on Channel 4": the broadcaster is no place (ours:spoke-on)
         if word in PLACE_PREPOSITIONS or (word in ("of", "for") and i and tokens[i - 1].text in PLACE_OF):
             return _place_name(sentence, tokens, i + 1)
         return None
@@ -161,6 +168,9 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
     end = i
     while end < len(tokens):
         k = end
+        if tokens[k].text == "of" and k + 2 < len(tokens) and tokens[k + 1].text == "the" and upper(k + 2):
+            end += 2  # "Democratic Republic of the Congo"
+            continue
         if upper(k) or tokens[k].text in ("of", "-", "and") and upper(k + 1) or (
                 tokens[k].text == "," and upper(k + 1) and _list_goes_on(tokens, k, upper)):
             end += 1
@@ -176,8 +186,15 @@ def _place_name(sentence: str, tokens: list[Token], i: int) -> str | None:
     if end - i == 1 and tokens[i].text.endswith(("ean", "ian", "ish", "ese", "an")) and end < len(tokens) \
             and tokens[end].kind == "word" and not upper(end):
         return None  # an adjective of nationality before a noun: "nearby European nations"
-    return sentence[tokens[start].start:tokens[end - 1].end]
+    name = sentence[tokens[start].start:tokens[end - 1].end]
+    owner = _OWNER.match(name)
+    if owner and places.country_code(owner.group("country")) and owner.group("rest"):
+        return owner.group("rest")  # "Afghanistan's Herat": the place is Herat (in Afghanistan)
+    return name
 
+
+#: A country's possessive before a place in it: "Afghanistan's Herat", "Sudan's El Fasher".
+_OWNER = re.compile(r"^(?P<country>[A-Z][\w .-]*?)['\u2019]s\s+(?P<rest>.+)$")
 
 _TIME_WORDS = frozenset({"24:00", "24", "00", "12", "midnight", "on", "the", ":", "local", "time", "(", ")",
                          "a.m.", "p.m.", "am", "pm"})
@@ -209,9 +226,11 @@ def sentence_dates(tokens: list[Token], words: list[str], dates: list[DateMentio
     if "yesterday" in present or ("last" in present and "night" in present):
         relative = published - timedelta(days=1)
     elif not present.isdisjoint(WEEKDAYS):
-        for i, w in enumerate(words):
-            if w in WEEKDAYS and i > 1 and words[i - 1] == "on" and words[i - 2] not in ATTRIBUTION_VERBS:
+        for i, w in enumerate(words):  # "on Tuesday", also opening the sentence ("On Monday, we registered")
+            if w in WEEKDAYS and i >= 1 and words[i - 1] == "on" and (i < 2 or words[i - 2] not in ATTRIBUTION_VERBS):
                 relative = weekday_before(published, WEEKDAYS[w])
+    elif "weekend" in present and ("over" in present or "at" in present or "this" in present):
+        relative = weekday_before(published, WEEKDAYS["sunday"])  # "over the weekend": its last day
     return SentenceDates(cued, on_date, relative, "midnight" in present and "last" in present and "night" in present,
                          "24" in present and "hours" in present)
 
@@ -244,8 +263,36 @@ def _as_of(said: SentenceDates, claim: Claim, published: date,
 _ACCORDING = re.compile(r"\baccording to (?:the )?([^,.;:\"”(]+)", re.I)
 
 
+_RELEASED_BY = re.compile(r"^.*?\b(?:released|issued|published|announced|compiled|provided|collected|gathered|"
+                          r"put out|shared|cited|quoted)\s+(?:(?:today|yesterday|on\s+\w+|this\s+week)\s+)?by\s+"
+                          r"(?:the\s+)?(?P<by>.+)$", re.I)
+_DATA_FROM = re.compile(r"^(?:the\s+)?(?:latest\s+|new\s+|updated\s+|official\s+)*(?:information|figures|data|"
+                        r"statistics|numbers|tallies|tally|count|estimates?)\s+(?:from|of|by)\s+(?:the\s+)?(?P<by>.+)$",
+                        re.I)
+_CITED = re.compile(r"^(?P<who>.+?)\s+(?:cited|quoted)\s+by\b", re.I)
+
+
+def _speaker(said: str | None) -> str | None:
+    """Who gave the figure, from the words naming its source: "casualty figures released today by UNAMI"
+    is UNAMI, "information from hospital sources" hospital sources, "a senior hospital official cited by
+    the rights group" the official (ours:speaker)."""
+    if not said:
+        return said
+    if m := _CITED.match(said):
+        return m.group("who").removeprefix("a ").removeprefix("an ").strip() or said
+    for pattern in (_RELEASED_BY, _DATA_FROM):
+        if m := pattern.match(said):
+            return m.group("by").strip() or said
+    return said
+
+
 def _attribution(sentence: str, clean: str, tokens: list[Token], words: list[str]) -> str | None:
     """Who the sentence gives the figure to: "according to OHCHR", "the UN refugee agency said"."""
+    return _speaker(_attribution_words(sentence, clean, tokens, words))
+
+
+def _attribution_words(sentence: str, clean: str, tokens: list[Token], words: list[str]) -> str | None:
+    """The words of the sentence that name the figure's source, as written."""
     m = _ACCORDING.search(sentence) if "accord" in clean else None  # no letter of "accord" has another case
     if m:
         said = m.group(1).split()

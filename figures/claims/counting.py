@@ -84,14 +84,32 @@ def own_predicate(words: list[str], end: int) -> bool:
         and words[i] not in BETWEEN and words[i] not in GROUPS
 
 
-def counts_other_things(words: list[str], caps: list[bool], end: int) -> bool:
-    """True when a figure is followed by a plural noun for things: "8,239 locations", "155 facilities"."""
+#: Harms that happen to people only: a plural noun they happen to is a noun of people.
+_PEOPLE_HARMS = frozenset({"killed", "injured", "casualties", "missing"})
+#: Verbs of harm right before a figure whose object they make people: "killing 12 paramedics".
+_HARM_VERBS = frozenset({"killing", "killed", "kill", "injuring", "wounding", "injured", "wounded", "maiming"})
+
+
+def counts_other_things(words: list[str], caps: list[bool], end: int, start: int | None = None) -> bool:
+    """True when a figure is followed by a plural noun for things: "8,239 locations", "155 facilities".
+
+    A plural noun the lexicon does not know is a noun of people when a harm that only people suffer
+    is said of it (ours:people-by-harm): "12 paramedics were killed", "the death of at least 12
+    paramedics", "killing 12 paramedics", "40 rescuers are among the dead"."""
     if end >= len(words):
         return False
     w = words[end]
     known = w in BETWEEN or w in GROUPS or w in METRIC_AFTER or w in METRIC_BEFORE or w in DEMONYMS \
         or w in CONNECTIVES or w in MORE or w in BY_NAME or caps[end]
-    return not known and w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss")
+    if known or not (w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss")):
+        return False
+    ahead = [x for x in words[end + 1:end + 6] if x not in (".", ";")][:5]
+    if any(METRIC_AFTER.get(x) in _PEOPLE_HARMS for x in ahead[:4]) and not any(x in (".", ";") for x in
+                                                                                 words[end + 1:end + 5]):
+        return False
+    if start is not None and start >= 2 and words[start - 1] == "of" and words[start - 2] in HARM_OF:
+        return False
+    return not (start is not None and start >= 1 and words[start - 1] in _HARM_VERBS)
 
 
 def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
@@ -104,7 +122,15 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
     i, limit = start, min(stop, start + 14)
     while i < limit:
         w = words[i]
+        if w in ("went", "gone") and i + 1 < len(words) and words[i + 1] == "missing":
+            return "missing"  # "went missing" (ours:went-missing)
+        if w in ("who", "that") and i > start and (k := _relative_end(words, i)) is not None:
+            i = k  # "2,000 people who did not want to stay have left" (ours:relative-clause)
+            continue
         if w in METRIC_AFTER:
+            if METRIC_AFTER[w] in _DESCRIBING and _harm_follows(words, i):
+                i += 1  # "six internally displaced people were killed": who they are, not what befell them
+                continue
             return _refine(METRIC_AFTER[w], words, i)
         if w in SEEK and i + 1 < len(words) and words[i + 1] in REFUGE:
             # "are seeking refuge in neighbouring countries"; refuge in a school or a hospital is sheltering
@@ -112,11 +138,18 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
         if w in GROUPS or w in BETWEEN or w in DEMONYMS or caps[i] or w in BY_NAME:
             i += 1
             continue
+        if w in ("went", "gone", "go") and i + 1 < len(words) and words[i + 1] == "missing":
+            return "missing"  # "went missing" (ours:went-missing)
         if w.isalpha() and w not in CONNECTIVES and any(
                 METRIC_AFTER.get(x) in ("killed", "injured", "casualties") for x in words[i + 1:i + 3]
                 if x in METRIC_AFTER or x in GROUPS):
             i += 1  # one describing word: "battlefield deaths", "undocumented civilian deaths"
             continue
+        if w.isalpha() and w not in CONNECTIVES and i + 3 < len(words) and words[i + 1] in AUXILIARIES \
+                and words[i + 2] == "among" and words[i + 3] == "the":
+            i += 1  # a noun of people before "are among the dead": "12 paramedics are among the dead"
+            continue
+
         if w == "-" and caps is not None and glued(i):
             i += 1  # a hyphen inside a word: "third-country", "pro-Assad"
             continue
@@ -131,19 +164,62 @@ def _metric_after(words: list[str], caps: list[bool], start: int, stop: int,
     return None
 
 
+#: Metrics that also describe people a harm befalls: "displaced people were killed", "refugees died".
+_DESCRIBING = frozenset({"idps", "displaced", "refugees"})
+
+
+def _harm_follows(words: list[str], i: int) -> bool:
+    """True when a harm only people suffer is said shortly after `i`, in the same clause: "internally
+    displaced people were killed" (ours:harm-to-the-displaced)."""
+    k, end = i + 1, min(len(words), i + 6)
+    while k < end:
+        w = words[k]
+        if w == "," and (close := next((j for j in range(k + 1, min(len(words), k + 6)) if words[j] == ","),
+                                       None)) is not None:
+            k, end = close + 1, min(len(words), close + 5)  # an aside: "six internally displaced people,
+            continue  # or IDPs, were killed"
+        if w in (".", ";", ",", ":", "and", "or", "while", "after", "from", "to", "into", "in"):
+            return False
+        if METRIC_AFTER.get(w) in _PEOPLE_HARMS and w not in ("missing",):
+            return True
+        k += 1
+    return False
+
+
+def _relative_end(words: list[str], i: int) -> int | None:
+    """Where the main verb of people described by a relative clause at `i` ("who did not want to stay",
+    "who fled the city") begins: the auxiliary before a metric word later in the clause ("have left",
+    "were killed"); None when the clause has none."""
+    for k in range(i + 2, min(len(words) - 1, i + 12)):
+        if words[k] in (".", ";", ",", ":"):
+            return None
+        if words[k] in AUXILIARIES and (words[k + 1] in METRIC_AFTER or words[k + 1] == "been"):
+            return k
+    return None
+
+
 def _refine(metric: str, words: list[str], i: int) -> str | None:
     """Make a metric word precise from its neighbours: fled abroad, displaced inside, killed and injured."""
     w = words[i]
     ahead = words[i + 1:i + 7]
     if metric == "flight-arrived":  # "arrived in north-east Syria" is inside; arrivals abroad say so
-        return "refugees" if any(x in ABROAD - {"into", "across", "country"} for x in ahead) else "displaced"
+        if any(x in ABROAD - {"into", "across", "country"} for x in ahead):
+            return "refugees"
+        for k, x in enumerate(ahead[:4]):  # "arrived in Tanzania": a country, not a part of one
+            if x in (".", ";", ","):
+                break
+            after_part = k > 0 and ahead[k - 1] in PLACE_BEFORE  # "north-east Syria" is inside
+            if x not in PLACE_BEFORE and (x in BY_NAME or _is_country(x)) and not after_part:
+                return "refugees"
+        return "displaced"
     if metric == "flight":
         home = bool(ahead) and (ahead[0] in LEFT_HOME or len(ahead) > 1 and ahead[0] in ("their", "his", "her")
                                 and ahead[1] in LEFT_HOME)  # "left home", "left their homes"; not "left without"
         if w == "left" and not home and not any(x in BY_NAME or x in ABROAD for x in ahead[:2]):
             return None  # "left 500 dead" is no flight
         return _where_to(words, i) or "displaced"
-    if metric == "idps" and w == "internally" and (not ahead or ahead[0] != "displaced"):
+    if metric == "idps" and w in ("internally", "internal") and (
+            not ahead or ahead[0] not in ("displaced", "displacements", "displacement")):
         return None
     clause = [x for x in words[i + 1:i + 9]]
     clause = clause[:clause.index(".")] if "." in clause else clause
@@ -156,6 +232,14 @@ def _refine(metric: str, words: list[str], i: int) -> str | None:
             and METRIC_AFTER.get(ahead[1]) == "injured":
         return "casualties"  # "dead and wounded", "killed or injured"
     return metric
+
+
+def _is_country(word: str) -> bool:
+    """Whether a lower-case word is the name of a country (ISO 3166, figures.places), not a demonym."""
+    from .. import places
+    from ..gazetteer import NATIONALITIES
+
+    return word not in NATIONALITIES and word not in DEMONYMS and places.country_code(word) is not None
 
 
 def _where_to(words: list[str], i: int) -> str | None:
@@ -204,6 +288,14 @@ def _metric_before(words: list[str], start: int, stop: int) -> str | None:
     4,746", and a running total carried to it: "the death toll from Saturday's strike ... rose to at least 40"."""
     if start >= 2 and words[start - 1] == "of" and words[start - 2] in HARM_OF:
         return HARM_OF[words[start - 2]]
+    if start >= 2 and words[start - 1] == ":":  # "Number of Lebanese people killed in the conflict: 422"
+        for i in range(start - 2, max(-1, start - 16), -1):
+            if words[i] in (".", ";", ":", "*") or words[i] in ATTRIBUTION_VERBS:
+                break
+            if words[i] in METRIC_BEFORE:
+                return METRIC_BEFORE[words[i]]
+            if METRIC_AFTER.get(words[i]) in _PEOPLE_HARMS | {"refugees", "displaced", "idps"}:
+                return METRIC_AFTER[words[i]]
     rise = any(w in RISE for w in words[max(0, start - 3):start])
     reach, floor = (24, 0) if rise else (8, stop)
     for i in range(start - 1, max(floor, start - reach) - 1, -1):

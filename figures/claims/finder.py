@@ -86,7 +86,7 @@ def _sentence_claims(sentence: str, published: date, context: list[Claim]) -> li
         return []
     caps = [sentence[t.start].isupper() and t.text not in NOT_PLACES for t in tokens]
     cues = scope_cues(words)
-    found = [c for c in found if not counts_other_things(words, caps, c.tok_end)]
+    found = [c for c in found if not counts_other_things(words, caps, c.tok_end, c.tok_start)]
 
     def glued(i: int) -> bool:
         return 0 < i < len(tokens) - 1 and tokens[i - 1].end == tokens[i].start and tokens[i].end == tokens[i + 1].start
@@ -162,6 +162,13 @@ def _figures(sentence: str, clean: str, tokens: list[Token], words: list[str]) -
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
+#: Words before "one" that make it a pronoun for a thing named before, not a count of one.
+_PRONOUN_ONE = frozenset({"the", "an", "this", "that", "each", "every", "earlier", "another", "which", "any", "no",
+                          "first", "second", "last", "latest", "previous", "same", "other", "big",
+                          "deadliest", "largest", "biggest", "worst", "second-largest"})
+#: Words after a span of two numbers that make it a count, not years: "between 1950 and 2000 people".
+_COUNTED_AFTER = frozenset({"people", "persons", "civilians", "refugees", "migrants", "children", "residents",
+                            "families", "soldiers", "troops", "fighters", "killed", "dead", "were", "have", "had"})
 
 
 def _not_a_claim(sentence: str, clean: str, tokens: list[Token], words: list[str], i: int, j: int) -> bool:
@@ -172,6 +179,13 @@ def _not_a_claim(sentence: str, clean: str, tokens: list[Token], words: list[str
     first, last = tokens[i], tokens[j - 1]
     if j - i == 1 and first.kind == "num" and _YEAR.fullmatch(first.text):
         return True  # a year
+    if j - i == 1 and first.text == "one" and (
+            (i and tokens[i - 1].text in _PRONOUN_ONE) or (j < len(tokens) and tokens[j].text == "of")):
+        return True  # "the one estimated by", "an earlier one killed", "one of the rockets": a pronoun
+    nums = [t for t in tokens[i:j] if t.kind == "num"]
+    if len(nums) == 2 and all(_YEAR.fullmatch(t.text) for t in nums) and int(nums[0].text) < int(nums[1].text) \
+            and (j >= len(words) or words[j] not in _COUNTED_AFTER):
+        return True  # a span of years: "between 1985 and 2018", "from 2006 to 2012", "2013-2020"
     before = words[max(0, i - 3):i]
     if "of" in before[-2:] and not POPULATION.isdisjoint(before):
         return True

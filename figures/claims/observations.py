@@ -10,7 +10,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ..gazetteer import BY_NAME, SUBAREAS, UNKNOWN_AREA
+from .. import places
+from ..gazetteer import BY_NAME, NATIONALITIES, SUBAREAS, UNKNOWN_AREA
 from ..models import GROUPS as MODEL_GROUPS
 from ..models import METRICS, Estimate, Observation, Provenance
 from .counting import Claim
@@ -20,14 +21,76 @@ ADAPTER = "text"
 VERSION = "1.0"
 
 
+#: A run of capitalised words, as names are written: "Democratic Republic of the Congo", "El-Fasher",
+#: "Port-au-Prince", "Cox's Bazar", "Kahramanmaraş".
+_WORD = r"[A-Z][\w\u2019'-]*[^\W\d_]"
+NAME_RUN = re.compile(rf"{_WORD}(?:\s(?:of\s(?:the\s)?|al\s|el\s|de\s|del\s)?{_WORD})*")
+
+
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|near|around|outside|from|to|into|across|of|inside)\s+(?:the\s+)?$")
+
+
+#: People named after a nationality word: "Libyan nationals", "Burundian refugees".
+_PEOPLE_AFTER = re.compile(r"\s+(?:refugees|nationals|citizens|people|civilians|migrants|asylum|families|children|"
+                           r"men|women|returnees|evacuees|residents|villagers|workers)\b")
+
+
 def infer_area(text: str, hosts: frozenset[str] = frozenset()) -> str:
-    """The country a text is most about: the most often named one, leaving out refugees' host countries."""
+    """The country a text is most about: the most often named one (ISO 3166 names, demonyms and
+    regions: `figures.places`), leaving out refugees' host countries; when it names no country,
+    the country of the towns and regions it names ("Goma" is COD, "El-Fasher" SDN)."""
     counts: dict[str, int] = {}
-    for m in re.finditer(r"[A-Z][a-zü]+(?:\s(?:of\s)?[A-Z][a-z]+)*", text[:200_000]):
-        iso = BY_NAME.get(m.group(0).lower())
-        if iso and iso not in hosts:
+    located: dict[str, int] = {}
+    for m in NAME_RUN.finditer(text[:200_000]):
+        name = m.group(0)
+        iso = places.country_code(name)
+        if iso is None and " " in name:  # "Number of Burundian": a country word inside a longer run
+            iso = next((c for part in name.split() if (c := places.country_code(part))), None)
+        if iso is not None and name.lower() in NATIONALITIES and not name.endswith("s") \
+                and not _PEOPLE_AFTER.match(text, m.end()):
+            continue  # "Israeli strikes" says who struck, not where: a nationality counts before people
+        if iso is not None:
             counts[iso] = counts.get(iso, 0) + 1
-    return max(counts, key=lambda k: counts[k]) if counts else UNKNOWN_AREA
+            continue
+        # a region anywhere; a town after a preposition ("near Goma"), where a capitalised word
+        # is a place and not the first word of a sentence ("More than ...")
+        after_preposition = _PLACE_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
+        for part in (name, *name.split()) if " " in name else (name,):
+            iso = places.region_country(part)
+            if iso is None and (after_preposition or " " in part):
+                iso = places.city_country(part)
+            if iso is not None:
+                located[iso] = located.get(iso, 0) + 1
+                break
+    for tally in (counts, located):  # refugees' hosts are never the area
+        kept = {iso: n for iso, n in tally.items() if iso not in hosts}
+        if kept:
+            return max(kept, key=lambda k: kept[k])
+    return UNKNOWN_AREA
+
+
+#: Metrics whose place is where people went, not where the figure happened: their area stays the
+#: country they came from.
+_MOVED = frozenset({"refugees", "displaced"})
+
+
+def _claim_area(place: str | None, metric: str | None, area: str) -> tuple[str, str | None]:
+    """The area and place of one claim: a figure placed in another country than the text's (a text
+    about Lebanon: "in Israel, 40 were killed") is about that country; the country itself is no
+    place inside it. Refugees and displaced keep the text's area (their place is where they went)."""
+    if not place:
+        return area, place
+    key = place.lower().removeprefix("the ")
+    if key in SUBAREAS:
+        return area, place
+    iso = places.country_code(place)
+    if metric not in _MOVED:
+        iso = iso or places.city_country(place, prefer=area)
+        if iso is not None:
+            area = iso
+    if places.country_code(place) == area and BY_NAME.get(key, area) == area:
+        return area, None  # the area itself is no place inside it
+    return area, place
 
 
 def extract(
@@ -58,7 +121,7 @@ def extract(
         _same_statement(claims, _published(published))
         if area is None:
             hosts = frozenset(iso for c in claims if c.metric == "refugees" and c.place
-                              and (iso := BY_NAME.get(c.place.lower())))
+                              and (iso := places.country_code(c.place)))
             area = infer_area(text, hosts)
         sha = snapshot_sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
         when = retrieved_at or datetime.now(UTC)
@@ -69,17 +132,18 @@ def extract(
         # of many reports tells apart); a headline and the body's sentence with the same figure stay two
         where = f"@{hashlib.sha256(url.encode()).hexdigest()[:12]}" if url else ""
         for claim in claims:
-            place = claim.place
-            key = place.lower().removeprefix("the ") if place else ""
-            if place and BY_NAME.get(key) == area and key not in SUBAREAS:
-                place = None  # the area itself is no place inside it
+            claim_area, place = _claim_area(claim.place, claim.metric, area)
+            metric = claim.metric
+            if metric == "displaced" and claim.place and area != UNKNOWN_AREA \
+                    and places.city_country(claim.place, prefer=area) not in (None, area):
+                metric = "refugees"  # uprooted to a place in another country: a border crossed (ours:abroad-place)
             period_start, period_end = claim.period if claim.period else (None, None)
             fields: dict[str, Any] = {
                 "source_id": source_id, "publisher": publisher or claim.attributed_to or "unknown",
                 "locator": f"chars {claim.start}-{claim.end}", "quote": claim.quote,
                 "attributed_to": claim.attributed_to}
             values: dict[str, Any] = {  # in the order of the model's fields, as validation leaves them
-                "metric": claim.metric, "group": claim.group, "area": area, "place": place,
+                "metric": metric, "group": claim.group, "area": claim_area, "place": place,
                 "as_of": claim.as_of or day, "period_start": period_start, "period_end": period_end,
                 "scope": claim.scope, "modality": claim.modality, "estimate": claim.estimate, "provenance": None,
                 "record_id": f"{claim.start}-{claim.end}{where}"}
@@ -148,7 +212,9 @@ def _well_formed(values: dict[str, Any], fields: dict[str, Any]) -> bool:
     the vocabularies, the types, and the period rules (an incident has a period, in order)."""
     start, end = values["period_start"], values["period_end"]
     place, attributed = values["place"], fields["attributed_to"]
+    area = values["area"]
     return values["metric"] in _METRICS and values["group"] in _GROUPS and values["scope"] in _SCOPES \
+        and type(area) is str and len(area) == 3 and area.isascii() and area.isupper() \
         and values["modality"] in _MODALITIES and type(values["as_of"]) is date \
         and type(values["estimate"]) is Estimate and (place is None or type(place) is str) \
         and type(fields["publisher"]) is str and type(fields["quote"]) is str \

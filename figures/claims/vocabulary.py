@@ -19,13 +19,15 @@ METRIC_AFTER: dict[str, str] = {
     "casualties": "casualties",
     "missing": "missing", "disappeared": "missing", "unaccounted": "missing",
     "refugees": "refugees", "refugee": "refugees",
-    "idps": "idps", "internally": "idps",
-    "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced",
+    "idps": "idps", "internally": "idps", "internal": "idps",
+    "displaced": "displaced", "uprooted": "displaced", "homeless": "displaced", "displacements": "displaced",
     "fled": "flight", "flee": "flight", "fleeing": "flight", "crossed": "flight", "arrived": "flight-arrived",
     "entered": "flight", "escaped": "flight", "went": "flight", "gone": "flight", "departures": "refugees",
     "arrivals": "refugees",
     "crossings": "refugees", "left": "flight", "leave": "flight", "leaving": "flight", "forced": "displaced",
     "driven": "displaced", "expelled": "displaced", "evicted": "displaced", "buried": "killed",
+    "murders": "killed", "homicides": "killed", "killings": "killed", "vanished": "missing",
+    "disappearances": "missing",
 }
 #: Words shortly before a figure that say what it counts ("killing 12", "death toll to 1,000").
 METRIC_BEFORE: dict[str, str] = {
@@ -40,6 +42,9 @@ METRIC_BEFORE: dict[str, str] = {
     "losses": "killed", "forced": "displaced", "driven": "displaced",
     "hosting": "refugees", "hosts": "refugees", "hosted": "refugees", "host": "refugees",
     "received": "refugees", "receiving": "refugees", "welcomed": "refugees", "bodies": "killed",
+    "influx": "refugees", "arrivals": "refugees", "exodus": "refugees",
+    "disappeared": "missing", "disappearances": "missing", "vanished": "missing", "murders": "killed",
+    "homicides": "killed",
 }
 #: Before-words that must stand right before the figure: "killed 12" (a verb and its object), never
 #: "... 3,700 had been wounded, and that 572 had been taken prisoner".
@@ -49,7 +54,7 @@ COUNTING: frozenset[str] = frozenset({"counts", "counted", "counting", "recorded
 #: Words after a figure that add to the one before: "2,000 bodies ..., and 900 more lie in morgues".
 MORE: frozenset[str] = frozenset({"more", "others", "further", "additional"})
 #: Words after "displaced" (or before it) that keep the people inside their country: IDPs.
-INSIDE: frozenset[str] = frozenset({"inside", "within", "internally"})
+INSIDE: frozenset[str] = frozenset({"inside", "within", "internally", "internal"})
 #: Words that make a figure a part of the one before it: "13 of them children", "including 26 children".
 SUBSET_AFTER: tuple[tuple[str, ...], ...] = (
     ("of", "them"), ("of", "whom"), ("of", "these"), ("of", "those"),
@@ -168,6 +173,14 @@ ATTRIBUTION_WORDS: frozenset[str] = frozenset({
     "monitors", "monitoring", "mission", "group", "interior", "defence", "defense", "emergency",
     "services", "service", "prosecutor", "general", "commissioner", "high", "high-level", "secretary",
     "world", "international", "organization's", "migration",
+    # people and bodies that give figures, written in lower case (ours:speaker)
+    "minister", "medics", "doctors", "doctor", "witnesses", "witness", "eyewitness", "eyewitnesses",
+    "residents", "sources", "hospital", "staff", "workers", "aid", "organisations", "organizations",
+    "commander", "director", "coordinator", "representative", "envoy", "diplomat", "senior", "top",
+    "watchdog", "rescuers", "rescue", "civil", "activists", "observatory", "monitor", "medical",
+    "humanitarian", "partners", "survivors", "locals", "villagers", "elders", "leaders", "leader",
+    "chairman", "spokespeople", "paramedics", "nurses", "relatives", "interim", "deputy", "provincial",
+    "district", "municipal", "federal", "national", "security", "source",
 })
 #: "he said", "it said": a pronoun names no source; the sentence gets no attribution of its own.
 PRONOUNS: frozenset[str] = frozenset({"he", "she", "it", "they", "we", "i", "you"})
@@ -207,7 +220,8 @@ COMPASS: frozenset[str] = frozenset({"north", "south", "east", "west", "northeas
                                      "southwest", "-"})
 PLACE_AFTER: frozenset[str] = frozenset({
     "camp", "camps", "governorate", "state", "region", "province", "district", "oblast", "city", "town",
-    "displacement", "coast",
+    "displacement", "coast", "neighbourhood", "neighborhood", "village", "municipality", "county", "valley",
+    "prefecture", "department", "division", "township", "settlement",
 })
 #: Verbs whose subject hosts refugees: "Poland has taken in more than 2.8 million".
 HOSTING: frozenset[str] = frozenset({"received", "hosts", "hosting", "taken", "took", "welcomed", "registered",
@@ -250,7 +264,8 @@ LIST_WORDS: frozenset[str] = frozenset({
 #: Verbs that carry a running total to a new figure: "the death toll ... rose to at least 40".
 RISE: frozenset[str] = frozenset({
     "rose", "risen", "climbed", "reached", "increased", "jumped", "surged", "grew", "stood", "stands", "hit",
-    "passed", "topped", "exceeded", "crossed", "amounted", "totalled", "totaled",
+    "passed", "topped", "exceeded", "crossed", "amounted", "totalled", "totaled", "rises", "reaches", "hits",
+    "passes", "tops", "exceeds", "crosses", "surpassed", "surpasses", "climbs", "soared", "soars",
 })
 #: Words that point back at a figure already given: "the number could reach 4 million".
 ANAPHORA: frozenset[str] = frozenset({"number", "figure", "total", "tally", "count", "toll"})
