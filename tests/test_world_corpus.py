@@ -21,9 +21,9 @@ def test_every_passage_is_well_formed() -> None:
 
 def test_the_corpus_is_real_passages_from_many_crises() -> None:
     total = sum(len(c["passages"]) for c in CRISES)
-    assert total >= 280 and len(CRISES) >= 25
+    assert total >= 300 and len(CRISES) >= 30
     tests = [c for c in CRISES if c["part"] == "test"]
-    assert len(tests) >= 8
+    assert 3 * len(tests) >= len(CRISES)  # the frozen part: at least a third of the crises
     assert all(p["url"].startswith("http") and p["published"] for c in CRISES for p in c["passages"])
 
 
@@ -37,8 +37,8 @@ def test_the_split_is_by_crisis() -> None:
 
 #: (part, measure) -> floor. Measured figures are in benchmarks/README.md.
 FLOORS = {
-    ("test", "precision"): 0.88, ("test", "recall"): 0.73, ("test", "area"): 0.85,
-    ("tune", "precision"): 0.79, ("tune", "recall"): 0.68, ("tune", "area"): 0.80,
+    ("test", "precision"): 0.86, ("test", "recall"): 0.73, ("test", "area"): 0.82,
+    ("tune", "precision"): 0.81, ("tune", "recall"): 0.70, ("tune", "area"): 0.78,
 }
 
 
