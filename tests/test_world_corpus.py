@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpus import world_check
-from tests.corpus.score_world import crises, passages, score_part
+from corpus import world_check
+from corpus.score_world import crises, passages, score_part
 
 CRISES = world_check.load()
 
